@@ -1,1 +1,100 @@
-export {}
+// biome-ignore-all lint/performance/noBarrelFile: the package entrypoint
+/**
+ * @module @tollgate/core
+ * x402 wire types and schemas, header codecs, v1 translation, CAIP-2 helpers, money, the error
+ * code table and the scheme role interfaces. Depends on zod and Web APIs only.
+ */
+export { decodeBase64Utf8, encodeBase64Utf8 } from './encoding/base64.ts'
+export { parseStrictJson } from './encoding/strictJson.ts'
+export {
+  codeOfReason,
+  type ErrorCode,
+  type ErrorKind,
+  type ErrorReason,
+  errorCodes,
+  reasonOf,
+} from './errors/codes.ts'
+export { reject, settleFailure, settleFailureFromVerify } from './errors/reject.ts'
+export { assert, isTollgateError, TollgateError } from './errors/TollgateError.ts'
+export {
+  type FacilitatorClient,
+  facilitatorRequestBody,
+  HttpFacilitatorClient,
+  type HttpFacilitatorClientOptions,
+} from './http/facilitatorClient.ts'
+export {
+  decodeJsonHeader,
+  decodePaymentRequiredHeader,
+  decodePaymentResponseHeader,
+  encodeJsonHeader,
+  encodePaymentHeader,
+  encodePaymentRequiredHeader,
+  encodePaymentResponseHeader,
+  paymentHeaderLengthMax,
+  paymentHeaders,
+} from './http/headers.ts'
+export { formatAtomicUnits, toAtomicUnits } from './money/money.ts'
+export {
+  type Caip2,
+  evmChainId,
+  networkMatches,
+  parseCaip2,
+  solanaNetworks,
+  toCaip2,
+  toLegacyNetwork,
+} from './networks/caip2.ts'
+export type {
+  PaymentContext,
+  Price,
+  SchemeClient,
+  SchemeFacilitator,
+  SchemeServer,
+} from './schemes.ts'
+export { findMatchingRequirements, requirementsMatch } from './wire/match.ts'
+export {
+  parsePaymentPayload,
+  parsePaymentRequired,
+  parsePaymentRequirements,
+  parseSettleResponse,
+  parseSupportedResponse,
+  parseVerifyResponse,
+  versionOf,
+} from './wire/parse.ts'
+export {
+  atomicAmountSchema,
+  caip2Schema,
+  facilitatorRequestSchema,
+  paymentPayloadSchema,
+  paymentRequiredSchema,
+  paymentRequirementsSchema,
+  resourceInfoSchema,
+  settleResponseSchema,
+  supportedResponseSchema,
+  verifyResponseSchema,
+} from './wire/schemas.ts'
+export type {
+  PaymentPayload,
+  PaymentPayloadV1,
+  PaymentRequired,
+  PaymentRequiredV1,
+  PaymentRequirements,
+  PaymentRequirementsV1,
+  ResourceInfo,
+  SettleResponse,
+  SupportedKind,
+  SupportedResponse,
+  VerifyResponse,
+  X402Version,
+} from './wire/types.ts'
+export {
+  paymentPayloadFromV1,
+  paymentPayloadToV1,
+  paymentRequiredFromV1,
+  paymentRequiredToV1,
+  requirementsFromV1,
+  requirementsToV1,
+  resourceFromV1,
+  settleResponseToV1,
+  v1PaymentMatches,
+} from './wire/v1.ts'
+export { describeZodError } from './wire/zodIssues.ts'

@@ -1,0 +1,195 @@
+/**
+ * The one table of failure codes. Each internal code maps to the reason string put on the wire
+ * (`invalidReason` / `errorReason`) and a kind that edges map to a status.
+ *
+ * Append only: never rename, reuse or delete a code, because clients match on the reasons.
+ * Reasons are the reference implementation's strings character for character; the few that
+ * the reference lacks are marked `tollgate` and documented in docs/ERRORS.md.
+ */
+export type ErrorKind =
+  | 'malformed'
+  | 'rejected'
+  | 'unsupported'
+  | 'pending'
+  | 'unavailable'
+  | 'internal'
+
+type CodeEntry = { reason: string; kind: ErrorKind; origin: 'spec' | 'reference' | 'tollgate' }
+
+export const errorCodes = {
+  // Generic protocol codes (x402 v2 specification §9).
+  PAYLOAD_MALFORMED: { reason: 'invalid_payload', kind: 'malformed', origin: 'spec' },
+  REQUIREMENTS_MALFORMED: {
+    reason: 'invalid_payment_requirements',
+    kind: 'malformed',
+    origin: 'spec',
+  },
+  VERSION_UNSUPPORTED: { reason: 'invalid_x402_version', kind: 'malformed', origin: 'spec' },
+  SCHEME_INVALID: { reason: 'invalid_scheme', kind: 'unsupported', origin: 'spec' },
+  SCHEME_UNSUPPORTED: { reason: 'unsupported_scheme', kind: 'unsupported', origin: 'spec' },
+  NETWORK_UNSUPPORTED: { reason: 'invalid_network', kind: 'unsupported', origin: 'spec' },
+  FUNDS_INSUFFICIENT: { reason: 'insufficient_funds', kind: 'rejected', origin: 'spec' },
+  TRANSACTION_STATE_INVALID: {
+    reason: 'invalid_transaction_state',
+    kind: 'rejected',
+    origin: 'spec',
+  },
+  VERIFY_UNEXPECTED: { reason: 'unexpected_verify_error', kind: 'internal', origin: 'spec' },
+  SETTLE_UNEXPECTED: { reason: 'unexpected_settle_error', kind: 'internal', origin: 'spec' },
+  SETTLEMENT_DUPLICATE: { reason: 'duplicate_settlement', kind: 'rejected', origin: 'reference' },
+  SETTLEMENT_PENDING: { reason: 'settlement_pending', kind: 'pending', origin: 'reference' },
+  PAYLOAD_TYPE_UNSUPPORTED: {
+    reason: 'unsupported_payload_type',
+    kind: 'unsupported',
+    origin: 'reference',
+  },
+
+  // EVM `exact` (reference @x402/evm exact/facilitator/errors.ts).
+  EVM_EXACT_SCHEME_INVALID: {
+    reason: 'invalid_exact_evm_scheme',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_NETWORK_MISMATCH: {
+    reason: 'invalid_exact_evm_network_mismatch',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_EIP712_DOMAIN_MISSING: {
+    reason: 'invalid_exact_evm_missing_eip712_domain',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_RECIPIENT_MISMATCH: {
+    reason: 'invalid_exact_evm_recipient_mismatch',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_SIGNATURE_INVALID: {
+    reason: 'invalid_exact_evm_signature',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_SIGNATURE_UNPARSEABLE: {
+    reason: 'invalid_exact_evm_failed_to_parse_signature',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_VALID_BEFORE: {
+    reason: 'invalid_exact_evm_payload_authorization_valid_before',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_VALID_AFTER: {
+    reason: 'invalid_exact_evm_payload_authorization_valid_after',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_VALUE_MISMATCH: {
+    reason: 'invalid_exact_evm_payload_authorization_value_mismatch',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_UNDEPLOYED_SMART_WALLET: {
+    reason: 'invalid_exact_evm_payload_undeployed_smart_wallet',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_TRANSACTION_FAILED: {
+    reason: 'invalid_exact_evm_transaction_failed',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_TRANSFER_EVENT_MISMATCH: {
+    reason: 'invalid_exact_evm_transfer_event_mismatch',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_ASSET_NOT_DEPLOYED: {
+    reason: 'asset_not_deployed_contract',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EIP6492_FACTORY_NOT_ALLOWED: {
+    reason: 'eip6492_factory_not_allowed',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_SMART_WALLET_DEPLOYMENT_FAILED: {
+    reason: 'smart_wallet_deployment_failed',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_TOKEN_NAME_MISMATCH: {
+    reason: 'invalid_exact_evm_token_name_mismatch',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_TOKEN_VERSION_MISMATCH: {
+    reason: 'invalid_exact_evm_token_version_mismatch',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_EIP3009_UNSUPPORTED: {
+    reason: 'invalid_exact_evm_eip3009_not_supported',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_NONCE_USED: {
+    reason: 'invalid_exact_evm_nonce_already_used',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_BALANCE_INSUFFICIENT: {
+    reason: 'invalid_exact_evm_insufficient_balance',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  EVM_EXACT_SIMULATION_FAILED: {
+    reason: 'invalid_exact_evm_transaction_simulation_failed',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+
+  // Tollgate additions: situations the reference reports only as free text or a 500.
+  ASSET_NOT_ALLOWED: { reason: 'asset_not_allowed', kind: 'unsupported', origin: 'tollgate' },
+  REQUIREMENTS_NO_MATCH: {
+    reason: 'no_matching_payment_requirements',
+    kind: 'rejected',
+    origin: 'tollgate',
+  },
+  FACILITATOR_UNAVAILABLE: {
+    reason: 'facilitator_unavailable',
+    kind: 'unavailable',
+    origin: 'tollgate',
+  },
+  FACILITATOR_RESPONSE_INVALID: {
+    reason: 'invalid_facilitator_response',
+    kind: 'unavailable',
+    origin: 'tollgate',
+  },
+  PAYMENT_IN_USE: { reason: 'payment_already_in_use', kind: 'rejected', origin: 'tollgate' },
+  POLICY_REFUSED: { reason: 'payment_refused_by_policy', kind: 'rejected', origin: 'tollgate' },
+  SIGNATURE_MALLEABLE: {
+    reason: 'invalid_exact_evm_signature_high_s',
+    kind: 'rejected',
+    origin: 'tollgate',
+  },
+} as const satisfies Record<string, CodeEntry>
+
+export type ErrorCode = keyof typeof errorCodes
+export type ErrorReason = (typeof errorCodes)[ErrorCode]['reason']
+
+/** The wire reason of a code. */
+export function reasonOf(code: ErrorCode): ErrorReason {
+  return errorCodes[code].reason
+}
+
+const codeByReason = new Map<string, ErrorCode>(
+  (Object.keys(errorCodes) as ErrorCode[]).map((code) => [errorCodes[code].reason, code]),
+)
+
+/** The code for a wire reason, when the reason is one of ours. */
+export function codeOfReason(reason: string): ErrorCode | undefined {
+  return codeByReason.get(reason)
+}

@@ -1,0 +1,64 @@
+import type {
+  PaymentPayload,
+  PaymentRequirements,
+  ResourceInfo,
+  SettleResponse,
+  VerifyResponse,
+  X402Version,
+} from './wire/types.ts'
+
+/**
+ * The three roles a payment scheme plays. A chain package implements them for its networks;
+ * orchestrators (client, server middleware, facilitator) hold them in registries and never
+ * know a chain.
+ */
+
+/** What a price may be: dollars (`"$0.001"`, `0.001`) or an explicit asset amount. */
+export type Price =
+  | string
+  | number
+  | { amount: string; asset: string; extra?: Record<string, unknown> | undefined }
+
+export interface PaymentContext {
+  x402Version: X402Version
+  resource?: ResourceInfo | undefined
+}
+
+/** Signs payments on the buyer's side. */
+export interface SchemeClient {
+  readonly scheme: string
+  /** CAIP-2 ids or `namespace:*` patterns this client signs for. */
+  readonly networks: readonly string[]
+  /** The scheme-specific `payload` object for one requirement. */
+  createPayload(
+    requirements: PaymentRequirements,
+    context: PaymentContext,
+  ): Promise<Record<string, unknown>>
+}
+
+/** Turns a seller's price into requirements. */
+export interface SchemeServer {
+  readonly scheme: string
+  readonly networks: readonly string[]
+  buildRequirements(input: {
+    network: string
+    price: Price
+    payTo: string
+    maxTimeoutSeconds: number
+  }): PaymentRequirements
+  /** Decimals of the asset a requirement names, when known (for display and caps). */
+  assetDecimals(network: string, asset: string): number | undefined
+}
+
+/** Verifies and settles payments for a facilitator. */
+export interface SchemeFacilitator {
+  readonly scheme: string
+  /** The CAIP-2 family this facilitator's signers belong to, e.g. `eip155:*`. */
+  readonly caipFamily: string
+  /** Concrete CAIP-2 networks it serves. */
+  readonly networks: readonly string[]
+  extra(network: string): Record<string, unknown> | undefined
+  signers(network: string): string[]
+  verify(payload: PaymentPayload, requirements: PaymentRequirements): Promise<VerifyResponse>
+  settle(payload: PaymentPayload, requirements: PaymentRequirements): Promise<SettleResponse>
+}
