@@ -1,1 +1,15 @@
-export {}
+// biome-ignore-all lint/performance/noBarrelFile: the package entrypoint
+/**
+ * @module @tollgate/evm
+ * The x402 `exact` scheme on EVM chains with EIP-3009 `transferWithAuthorization`: the buyer's
+ * signer, the seller's requirements and the facilitator's verify and settle.
+ */
+export { eip3009Abi, erc1271Abi, transferWithAuthorizationTypes } from './abi.ts'
+export { defaultEvmAssets, type EvmAsset, findAsset } from './assets.ts'
+export { type EvmSigner, type ExactEvmClientOptions, exactEvmClient } from './client.ts'
+export { exactEvmFacilitator } from './facilitator/exactEvmFacilitator.ts'
+export type { EvmNetworkOptions, ExactEvmFacilitatorOptions } from './facilitator/options.ts'
+export { validBeforeBufferSeconds } from './facilitator/verify.ts'
+export { type Authorization, type ExactEvmPayload, exactEvmPayloadSchema } from './payload.ts'
+export { type ExactEvmServerOptions, exactEvmServer } from './server.ts'
+export { authorizationDigest, authorizationTypedData, type Eip712Domain } from './typedData.ts'

@@ -170,11 +170,6 @@ export const errorCodes = {
   },
   PAYMENT_IN_USE: { reason: 'payment_already_in_use', kind: 'rejected', origin: 'tollgate' },
   POLICY_REFUSED: { reason: 'payment_refused_by_policy', kind: 'rejected', origin: 'tollgate' },
-  SIGNATURE_MALLEABLE: {
-    reason: 'invalid_exact_evm_signature_high_s',
-    kind: 'rejected',
-    origin: 'tollgate',
-  },
 } as const satisfies Record<string, CodeEntry>
 
 export type ErrorCode = keyof typeof errorCodes

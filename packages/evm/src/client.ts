@@ -1,0 +1,67 @@
+import {
+  evmChainId,
+  type PaymentContext,
+  type PaymentRequirements,
+  type SchemeClient,
+  TollgateError,
+} from '@tollgate/core'
+import { type Address, bytesToHex, getAddress, type Hex, type TypedDataDefinition } from 'viem'
+import type { Authorization } from './payload.ts'
+import { authorizationTypedData } from './typedData.ts'
+
+/** Anything that can sign EIP-712 data for an address: a viem local account, a wallet, a KMS. */
+export interface EvmSigner {
+  readonly address: Address
+  signTypedData(typedData: TypedDataDefinition): Promise<Hex>
+}
+
+export interface ExactEvmClientOptions {
+  signer: EvmSigner
+  /** @default ['eip155:*'] */
+  networks?: readonly string[]
+  /** Seconds since the epoch; injected for tests. */
+  now?: () => number
+}
+
+/**
+ * The buyer's side of `exact` on EVM: signs an EIP-3009 `transferWithAuthorization` for exactly
+ * the required amount to exactly the required payee, valid from now until the timeout.
+ */
+export function exactEvmClient(options: ExactEvmClientOptions): SchemeClient {
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000))
+  return {
+    scheme: 'exact',
+    networks: options.networks ?? ['eip155:*'],
+    async createPayload(requirements: PaymentRequirements, _context: PaymentContext) {
+      const chainId = evmChainId(requirements.network)
+      if (chainId === undefined) {
+        throw new TollgateError(
+          'NETWORK_UNSUPPORTED',
+          `${requirements.network} is not an EVM network`,
+        )
+      }
+      const name = requirements.extra?.name
+      const version = requirements.extra?.version
+      if (typeof name !== 'string' || typeof version !== 'string') {
+        throw new TollgateError(
+          'EVM_EXACT_EIP712_DOMAIN_MISSING',
+          'the requirement has no extra.name/extra.version (the token EIP-712 domain) to sign for',
+        )
+      }
+      const authorization: Authorization = {
+        from: options.signer.address,
+        to: getAddress(requirements.payTo),
+        value: requirements.amount,
+        // "0" rather than now-minus-a-margin: clocks that disagree can then never make it early.
+        validAfter: '0',
+        validBefore: String(now() + requirements.maxTimeoutSeconds),
+        nonce: bytesToHex(crypto.getRandomValues(new Uint8Array(32))),
+      }
+      const domain = { name, version, chainId, verifyingContract: getAddress(requirements.asset) }
+      const signature = await options.signer.signTypedData(
+        authorizationTypedData(domain, authorization),
+      )
+      return { signature, authorization }
+    },
+  }
+}

@@ -1,0 +1,47 @@
+import type { Address, LocalAccount, PublicClient } from 'viem'
+import type { EvmAsset } from '../assets.ts'
+
+/** One EVM network a facilitator settles on. */
+export interface EvmNetworkOptions {
+  /** CAIP-2 id, e.g. `eip155:84532`. */
+  network: string
+  /** A viem public client for the network's RPC. */
+  client: PublicClient
+  /** Accounts that pay gas and submit settlements, used round robin. */
+  signers: readonly LocalAccount[]
+  /**
+   * Assets accepted for payment. A payment in any other asset is refused before any RPC call,
+   * which keeps fee-on-transfer and look-alike tokens out.
+   */
+  assets: readonly EvmAsset[]
+  /**
+   * Factories trusted to deploy ERC-6492 counterfactual wallets. Empty means none: such
+   * payments are refused (fail closed).
+   * @default []
+   */
+  eip6492AllowedFactories?: readonly Address[]
+  /** Multicall3 address, needed to simulate a counterfactual wallet's deployment and payment. */
+  multicall3?: Address | undefined
+}
+
+export interface ExactEvmFacilitatorOptions {
+  networks: readonly EvmNetworkOptions[]
+  /**
+   * How long settle waits for a receipt before answering `settlement_pending` with the hash.
+   * Shorter than a resource server's timeout, so a slow chain is never reported as a failure.
+   * @default 30000
+   */
+  receiptTimeoutMs?: number
+  /** @default 200 */
+  receiptPollMs?: number
+  /**
+   * Gas limit of an EOA-signed transfer. Fixed, so settle makes no estimate round trip; unused gas
+   * is not charged. Smart-wallet signatures are estimated.
+   * @default 150000n
+   */
+  transferGasLimit?: bigint
+  /** Refuse to submit when the fee per gas would exceed this (wei). */
+  maxFeePerGasCap?: bigint | undefined
+  /** Seconds since the epoch; injected for tests. */
+  now?: () => number
+}

@@ -1,0 +1,104 @@
+import {
+  type Address,
+  decodeFunctionResult,
+  encodeFunctionData,
+  getAddress,
+  type Hex,
+  parseAbi,
+} from 'viem'
+import { eip3009Abi } from '../abi.ts'
+import type { Authorization } from '../payload.ts'
+import { isRevertError, revertMessage } from './rpcErrors.ts'
+import type { NetworkRuntime } from './runtime.ts'
+import type { ClassifiedSignature } from './signature.ts'
+import { splitSignature } from './signature.ts'
+
+const aggregate3Abi = parseAbi([
+  'struct Call3 { address target; bool allowFailure; bytes callData; }',
+  'struct Result { bool success; bytes returnData; }',
+  'function aggregate3(Call3[] calls) payable returns (Result[] returnData)',
+])
+
+/** Calldata of `transferWithAuthorization`: the (v, r, s) overload for 65-byte signatures. */
+export function transferCalldata(authorization: Authorization, signature: Hex): Hex {
+  const args = [
+    getAddress(authorization.from),
+    getAddress(authorization.to),
+    BigInt(authorization.value),
+    BigInt(authorization.validAfter),
+    BigInt(authorization.validBefore),
+    authorization.nonce as Hex,
+  ] as const
+  const parts = splitSignature(signature)
+  if (parts) {
+    return encodeFunctionData({
+      abi: eip3009Abi,
+      functionName: 'transferWithAuthorization',
+      args: [...args, parts.v, parts.r, parts.s],
+    })
+  }
+  return encodeFunctionData({
+    abi: eip3009Abi,
+    functionName: 'transferWithAuthorization',
+    args: [...args, signature],
+  })
+}
+
+export type SimulationResult = { ok: true } | { ok: false; message: string }
+
+/**
+ * Runs the transfer as an eth_call from the facilitator's signer. A revert is a verdict;
+ * an RPC failure is thrown, so a flaky node never rejects a good payment.
+ */
+export async function simulateTransfer(
+  runtime: NetworkRuntime,
+  asset: Address,
+  authorization: Authorization,
+  signature: ClassifiedSignature,
+): Promise<SimulationResult> {
+  const data = transferCalldata(authorization, signature.inner)
+  const from = runtime.signers[0]!.address
+  try {
+    if (!signature.deploy) {
+      await runtime.client.call({ account: from, to: asset, data })
+      return { ok: true }
+    }
+    return await simulateWithDeployment(runtime, asset, data, signature.deploy)
+  } catch (error) {
+    if (isRevertError(error)) return { ok: false, message: revertMessage(error) }
+    throw error
+  }
+}
+
+/** A counterfactual wallet: deploy and pay in one Multicall3 batch, as settle will. */
+async function simulateWithDeployment(
+  runtime: NetworkRuntime,
+  asset: Address,
+  transferData: Hex,
+  deploy: { factory: Address; data: Hex },
+): Promise<SimulationResult> {
+  if (!runtime.multicall3)
+    return { ok: false, message: 'no Multicall3 configured to simulate a wallet deployment' }
+  const result = await runtime.client.call({
+    account: runtime.signers[0]!.address,
+    to: runtime.multicall3,
+    data: encodeFunctionData({
+      abi: aggregate3Abi,
+      functionName: 'aggregate3',
+      args: [
+        [
+          { target: deploy.factory, allowFailure: true, callData: deploy.data },
+          { target: asset, allowFailure: true, callData: transferData },
+        ],
+      ],
+    }),
+  })
+  const [, transfer] = decodeFunctionResult({
+    abi: aggregate3Abi,
+    functionName: 'aggregate3',
+    data: result.data ?? '0x',
+  })
+  return transfer?.success
+    ? { ok: true }
+    : { ok: false, message: 'transfer reverts after the wallet deployment' }
+}

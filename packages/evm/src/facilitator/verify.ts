@@ -1,0 +1,231 @@
+import {
+  type ErrorCode,
+  type PaymentPayload,
+  type PaymentRequirements,
+  reject,
+  type VerifyResponse,
+} from '@tollgate/core'
+import { type Address, getAddress, type Hex, isAddress, isErc6492Signature } from 'viem'
+import { findAsset } from '../assets.ts'
+import { type Authorization, exactEvmPayloadSchema } from '../payload.ts'
+import { authorizationDigest } from '../typedData.ts'
+import { diagnoseTransferFailure } from './diagnose.ts'
+import type { NetworkRuntime } from './runtime.ts'
+import {
+  type ClassifiedSignature,
+  checkContractSignature,
+  checkEcdsaSignature,
+  classifySignature,
+} from './signature.ts'
+import { type SimulationResult, simulateTransfer } from './simulate.ts'
+
+/** `validBefore` must leave this many seconds for the settlement to be mined. */
+export const validBeforeBufferSeconds = 6
+
+/** A payment that passed every check, with what settle needs to submit it. */
+export interface VerifiedPayment {
+  payer: Address
+  asset: Address
+  authorization: Authorization
+  signature: ClassifiedSignature
+}
+
+export type VerifyOutcome =
+  | { response: VerifyResponse & { isValid: false }; verified?: undefined }
+  | { response: VerifyResponse & { isValid: true }; verified: VerifiedPayment }
+
+type Rejection = { code: ErrorCode; message?: string }
+
+/**
+ * Verifies an exact EIP-3009 payment in the reference order: scheme, EIP-712 domain, network,
+ * recipient, time window, exact amount, signature (ECDSA or ERC-1271 by code, ERC-6492 fail
+ * closed), asset, simulation with diagnosis. Checks that need no RPC run first; the RPC reads go
+ * out together.
+ */
+export async function verifyExactEvm(
+  runtime: NetworkRuntime,
+  payload: PaymentPayload,
+  requirements: PaymentRequirements,
+  options: { nowSeconds: number; simulate: boolean },
+): Promise<VerifyOutcome> {
+  const local = checkWithoutRpc(runtime, payload, requirements, options.nowSeconds)
+  if ('code' in local) return rejected(local, payerOf(payload))
+  const { authorization, signature, asset, domain } = local
+  const payer = getAddress(authorization.from)
+  const digest = authorizationDigest(
+    { ...domain, chainId: runtime.chainId, verifyingContract: asset },
+    authorization,
+  )
+
+  const fromCode = runtime.client.getCode({ address: payer })
+  const assetDeployed = isAssetDeployed(runtime, asset)
+  assetDeployed.catch(() => undefined)
+  // Unless the signature is ERC-6492 wrapped, the simulation does not depend on the payer's code,
+  // so it starts at once and its round trip overlaps the others.
+  const wrapped = isErc6492Signature(signature)
+  let classified = classifySignature(signature, false)
+  let simulation = wrapped
+    ? undefined
+    : startSimulation(runtime, asset, authorization, classified, options.simulate)
+  const payerHasCode = hasCode(await fromCode)
+  if (wrapped) {
+    classified = classifySignature(signature, payerHasCode)
+    simulation = startSimulation(runtime, asset, authorization, classified, options.simulate)
+  }
+
+  const signatureProblem = await checkSignature(runtime, classified, digest, payer, payerHasCode)
+  if (signatureProblem) return rejected(signatureProblem, payer)
+  if (!(await assetDeployed)) return rejected({ code: 'EVM_ASSET_NOT_DEPLOYED' }, payer)
+  const configured = findAsset(runtime.assets, asset)
+  if (configured && configured.name !== domain.name) {
+    return rejected(
+      { code: 'EVM_EXACT_TOKEN_NAME_MISMATCH', message: `the token's name is ${configured.name}` },
+      payer,
+    )
+  }
+  if (configured && configured.version !== domain.version) {
+    return rejected(
+      {
+        code: 'EVM_EXACT_TOKEN_VERSION_MISMATCH',
+        message: `the token's version is ${configured.version}`,
+      },
+      payer,
+    )
+  }
+  const simulated = await simulation!
+  if (!simulated.ok) {
+    const code = await diagnoseTransferFailure(runtime, asset, authorization, domain)
+    return rejected({ code, message: simulated.message }, payer)
+  }
+  return {
+    response: { isValid: true, payer },
+    verified: { payer, asset, authorization, signature: classified },
+  }
+}
+
+function checkWithoutRpc(
+  runtime: NetworkRuntime,
+  payload: PaymentPayload,
+  requirements: PaymentRequirements,
+  nowSeconds: number,
+):
+  | Rejection
+  | {
+      authorization: Authorization
+      signature: Hex
+      asset: Address
+      domain: { name: string; version: string }
+    } {
+  if (payload.accepted.scheme !== 'exact' || requirements.scheme !== 'exact') {
+    return { code: 'EVM_EXACT_SCHEME_INVALID' }
+  }
+  const name = requirements.extra?.name
+  const version = requirements.extra?.version
+  if (typeof name !== 'string' || typeof version !== 'string')
+    return { code: 'EVM_EXACT_EIP712_DOMAIN_MISSING' }
+  if (
+    payload.accepted.network !== requirements.network ||
+    requirements.network !== runtime.network
+  ) {
+    return { code: 'EVM_EXACT_NETWORK_MISMATCH' }
+  }
+  const allowed = findAsset(runtime.assets, requirements.asset)
+  if (!allowed)
+    return {
+      code: 'ASSET_NOT_ALLOWED',
+      message: `${requirements.asset} is not accepted on ${runtime.network}`,
+    }
+  const parsed = exactEvmPayloadSchema.safeParse(payload.payload)
+  if (!parsed.success) {
+    return {
+      code: 'PAYLOAD_MALFORMED',
+      message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    }
+  }
+  const { authorization, signature } = parsed.data
+  if (
+    !isAddress(requirements.payTo, { strict: false }) ||
+    getAddress(authorization.to) !== getAddress(requirements.payTo)
+  ) {
+    return { code: 'EVM_EXACT_RECIPIENT_MISMATCH' }
+  }
+  if (BigInt(authorization.validBefore) < BigInt(nowSeconds + validBeforeBufferSeconds)) {
+    return {
+      code: 'EVM_EXACT_VALID_BEFORE',
+      message: 'the authorization expires too soon to be settled',
+    }
+  }
+  if (BigInt(authorization.validAfter) > BigInt(nowSeconds))
+    return { code: 'EVM_EXACT_VALID_AFTER' }
+  if (BigInt(authorization.value) !== BigInt(requirements.amount)) {
+    return {
+      code: 'EVM_EXACT_VALUE_MISMATCH',
+      message: `signed ${authorization.value}, required ${requirements.amount}`,
+    }
+  }
+  return {
+    authorization,
+    signature: signature as Hex,
+    asset: allowed.address,
+    domain: { name, version },
+  }
+}
+
+async function checkSignature(
+  runtime: NetworkRuntime,
+  signature: ClassifiedSignature,
+  digest: Hex,
+  payer: Address,
+  payerHasCode: boolean,
+): Promise<Rejection | undefined> {
+  if (signature.deploy) {
+    // Counterfactual wallet: only allow-listed factories, and the simulation must pass.
+    if (!runtime.eip6492AllowedFactories.has(signature.deploy.factory.toLowerCase())) {
+      return {
+        code: 'EVM_EIP6492_FACTORY_NOT_ALLOWED',
+        message: `factory ${signature.deploy.factory} is not allowed`,
+      }
+    }
+    return undefined
+  }
+  if (payerHasCode) return checkContractSignature(runtime.client, digest, signature.inner, payer)
+  return checkEcdsaSignature(digest, signature.inner, payer)
+}
+
+function startSimulation(
+  runtime: NetworkRuntime,
+  asset: Address,
+  authorization: Authorization,
+  signature: ClassifiedSignature,
+  simulate: boolean,
+): Promise<SimulationResult> {
+  if (!simulate) return Promise.resolve({ ok: true })
+  const simulation = simulateTransfer(runtime, asset, authorization, signature)
+  // Awaited later; a rejection before then must not count as unhandled.
+  simulation.catch(() => undefined)
+  return simulation
+}
+
+function hasCode(code: Hex | undefined): boolean {
+  return code !== undefined && code !== '0x'
+}
+
+async function isAssetDeployed(runtime: NetworkRuntime, asset: Address): Promise<boolean> {
+  const key = asset.toLowerCase()
+  if (runtime.deployedAssets.has(key)) return true
+  const code = await runtime.client.getCode({ address: asset })
+  const deployed = hasCode(code)
+  if (deployed) runtime.deployedAssets.add(key)
+  return deployed
+}
+
+function rejected(rejection: Rejection, payer: string | undefined): VerifyOutcome {
+  return { response: reject(rejection.code, { message: rejection.message, payer }) }
+}
+
+function payerOf(payload: PaymentPayload): string | undefined {
+  const from = (payload.payload.authorization as { from?: unknown } | undefined)?.from
+  return typeof from === 'string' && isAddress(from, { strict: false })
+    ? getAddress(from)
+    : undefined
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod'
+
+/** The `payload` of an exact EVM payment with EIP-3009, parsed strictly. */
+
+const uint256 = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,77})$/, 'must be a uint256 as a decimal string')
+  .refine((value) => BigInt(value) < 2n ** 256n, 'exceeds uint256')
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 20-byte hex address')
+
+export const exactEvmPayloadSchema = z.object({
+  signature: z
+    .string()
+    .regex(/^0x([0-9a-fA-F]{2})+$/, 'must be hex bytes')
+    .max(2 + 2 * 16_384, 'signature exceeds 16 KiB'),
+  authorization: z.object({
+    from: address,
+    to: address,
+    value: uint256,
+    validAfter: uint256,
+    validBefore: uint256,
+    nonce: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be 32 bytes of hex'),
+  }),
+})
+
+export type ExactEvmPayload = z.output<typeof exactEvmPayloadSchema>
+export type Authorization = ExactEvmPayload['authorization']

@@ -1,0 +1,90 @@
+import {
+  evmChainId,
+  type Price,
+  type SchemeServer,
+  TollgateError,
+  toAtomicUnits,
+} from '@tollgate/core'
+import { getAddress, isAddress } from 'viem'
+import { defaultEvmAssets, type EvmAsset, findAsset } from './assets.ts'
+
+export interface ExactEvmServerOptions {
+  /** Asset per network used for dollar prices; merged over the default USDC table. */
+  assets?: Readonly<Record<string, EvmAsset>>
+}
+
+/**
+ * The seller's side of `exact` on EVM: a dollar price becomes atomic units of the network's
+ * default stablecoin, with its EIP-712 domain in `extra` so buyers can sign.
+ */
+export function exactEvmServer(options: ExactEvmServerOptions = {}): SchemeServer {
+  const assets: Record<string, EvmAsset> = { ...defaultEvmAssets, ...options.assets }
+  return {
+    scheme: 'exact',
+    networks: ['eip155:*'],
+    buildRequirements({ network, price, payTo, maxTimeoutSeconds }) {
+      if (evmChainId(network) === undefined) {
+        throw new TollgateError(
+          'NETWORK_UNSUPPORTED',
+          `${network} is not an EVM network (eip155:<chainId>)`,
+        )
+      }
+      if (!isAddress(payTo, { strict: false })) {
+        throw new TollgateError('REQUIREMENTS_MALFORMED', `payTo ${payTo} is not an EVM address`)
+      }
+      const { amount, asset, extra } = resolvePrice(price, network, assets)
+      return {
+        scheme: 'exact',
+        network,
+        amount,
+        asset,
+        payTo: getAddress(payTo),
+        maxTimeoutSeconds,
+        extra,
+      }
+    },
+    assetDecimals(network, address) {
+      const asset = assets[network]
+      if (asset && asset.address.toLowerCase() === address.toLowerCase()) return asset.decimals
+      return findAsset(Object.values(assets), address)?.decimals
+    },
+  }
+}
+
+function resolvePrice(price: Price, network: string, assets: Record<string, EvmAsset>) {
+  if (typeof price === 'object') {
+    if (!isAddress(price.asset, { strict: false })) {
+      throw new TollgateError(
+        'REQUIREMENTS_MALFORMED',
+        `asset ${price.asset} is not an EVM address`,
+      )
+    }
+    const known = findAsset(Object.values(assets), price.asset)
+    const extra = { ...(known ? { name: known.name, version: known.version } : {}), ...price.extra }
+    if (typeof extra.name !== 'string' || typeof extra.version !== 'string') {
+      throw new TollgateError(
+        'EVM_EXACT_EIP712_DOMAIN_MISSING',
+        `asset ${price.asset} is unknown: give extra.name and extra.version (its EIP-712 domain)`,
+      )
+    }
+    if (!/^(0|[1-9][0-9]{0,77})$/.test(price.amount)) {
+      throw new TollgateError(
+        'REQUIREMENTS_MALFORMED',
+        `amount ${price.amount} is not atomic units`,
+      )
+    }
+    return { amount: price.amount, asset: getAddress(price.asset), extra }
+  }
+  const asset = assets[network]
+  if (!asset) {
+    throw new TollgateError(
+      'ASSET_NOT_ALLOWED',
+      `no default asset for ${network}: configure one or give the price as {amount, asset, extra}`,
+    )
+  }
+  return {
+    amount: toAtomicUnits(price, asset.decimals).toString(),
+    asset: asset.address,
+    extra: { name: asset.name, version: asset.version },
+  }
+}
