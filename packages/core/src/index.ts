@@ -44,8 +44,10 @@ export {
   toLegacyNetwork,
 } from './networks/caip2.ts'
 export type {
+  AssetDescription,
   PaymentContext,
   Price,
+  ReadinessCheck,
   SchemeClient,
   SchemeFacilitator,
   SchemeServer,

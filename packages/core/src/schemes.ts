@@ -34,6 +34,15 @@ export interface SchemeClient {
     requirements: PaymentRequirements,
     context: PaymentContext,
   ): Promise<Record<string, unknown>>
+  /** What the client knows of an asset, so spending caps can be set in dollars. */
+  describeAsset(network: string, asset: string): AssetDescription | undefined
+}
+
+export interface AssetDescription {
+  symbol: string
+  decimals: number
+  /** A stablecoin worth one US dollar, so `$` caps apply to it one to one. */
+  usdPegged: boolean
 }
 
 /** Turns a seller's price into requirements. */
@@ -61,4 +70,14 @@ export interface SchemeFacilitator {
   signers(network: string): string[]
   verify(payload: PaymentPayload, requirements: PaymentRequirements): Promise<VerifyResponse>
   settle(payload: PaymentPayload, requirements: PaymentRequirements): Promise<SettleResponse>
+  /** Whether each network can settle now: RPC reachable, signers funded. */
+  readiness?(): Promise<ReadinessCheck[]>
+}
+
+export interface ReadinessCheck {
+  network: string
+  ok: boolean
+  message?: string | undefined
+  /** Facts an operator wants to see, e.g. signer balances in wei as strings. */
+  details?: Record<string, unknown> | undefined
 }

@@ -6,6 +6,7 @@ import {
   TollgateError,
 } from '@tollgate/core'
 import { type Address, bytesToHex, getAddress, type Hex, type TypedDataDefinition } from 'viem'
+import { defaultEvmAssets, type EvmAsset } from './assets.ts'
 import type { Authorization } from './payload.ts'
 import { authorizationTypedData } from './typedData.ts'
 
@@ -19,6 +20,8 @@ export interface ExactEvmClientOptions {
   signer: EvmSigner
   /** @default ['eip155:*'] */
   networks?: readonly string[]
+  /** Assets this client recognises, per network, beyond the default USDC table. */
+  assets?: Readonly<Record<string, EvmAsset>>
   /** Seconds since the epoch; injected for tests. */
   now?: () => number
 }
@@ -29,6 +32,7 @@ export interface ExactEvmClientOptions {
  */
 export function exactEvmClient(options: ExactEvmClientOptions): SchemeClient {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
+  const assets: Record<string, EvmAsset> = { ...defaultEvmAssets, ...options.assets }
   return {
     scheme: 'exact',
     networks: options.networks ?? ['eip155:*'],
@@ -63,5 +67,19 @@ export function exactEvmClient(options: ExactEvmClientOptions): SchemeClient {
       )
       return { signature, authorization }
     },
+    describeAsset(network, address) {
+      const asset = assets[network]
+      if (!asset || asset.address.toLowerCase() !== address.toLowerCase()) return undefined
+      return {
+        symbol: asset.symbol ?? asset.name,
+        decimals: asset.decimals,
+        usdPegged: isUsdStable(asset),
+      }
+    },
   }
+}
+
+/** USDC, USDT0 and friends: the symbols the default table and devnets use for dollar tokens. */
+function isUsdStable(asset: EvmAsset): boolean {
+  return /^(usdc|usdt0?|usd coin|pyusd|usdg)$/i.test(asset.symbol ?? asset.name)
 }

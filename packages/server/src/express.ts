@@ -1,1 +1,103 @@
-export {}
+/**
+ * @module @tollgate/server/express
+ * x402 payments for Express routes: `app.use(paymentMiddleware({ routes, facilitator, schemes }))`.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import {
+  type GateFinish,
+  type GateResponse,
+  PaymentGate,
+  type PaymentGateOptions,
+} from './index.ts'
+
+export type { PaymentGateOptions as PaymentMiddlewareOptions } from './index.ts'
+
+/** Express middleware that charges for the configured routes. */
+export function paymentMiddleware(options: PaymentGateOptions | PaymentGate): RequestHandler {
+  const gate = options instanceof PaymentGate ? options : new PaymentGate(options)
+  gate.initialize().catch(() => undefined)
+  return function paymentMiddleware(req: Request, res: Response, next: NextFunction) {
+    const url = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`
+    gate
+      .begin({
+        method: req.method,
+        path: req.path,
+        url,
+        header: (name) => req.get(name),
+      })
+      .then((decision) => {
+        if (decision.kind === 'pass') return next()
+        if (decision.kind === 'respond') return send(res, decision.response)
+        holdResponse(res, (status) => decision.finish(status))
+        next()
+      })
+      .catch(next)
+  }
+}
+
+function send(res: Response, response: GateResponse): void {
+  res.status(response.status).set(response.headers).send(response.body)
+}
+
+/**
+ * Buffers everything the handler writes; on `end` the gate decides whether the buffered
+ * response is released (with the receipt header) or replaced. Nothing reaches the socket first.
+ */
+function holdResponse(res: Response, finish: (status: number) => Promise<GateFinish>): void {
+  const original = {
+    writeHead: res.writeHead,
+    write: res.write,
+    end: res.end,
+    flushHeaders: res.flushHeaders,
+  }
+  const chunks: Buffer[] = []
+  const collect = (chunk: unknown, encoding?: unknown) => {
+    if (chunk === undefined || chunk === null || typeof chunk === 'function') return
+    const text = typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'
+    chunks.push(
+      Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string | Uint8Array as string, text),
+    )
+  }
+  res.flushHeaders = () => undefined
+  res.writeHead = function writeHead(status: number, ...rest: unknown[]) {
+    res.statusCode = status
+    const headers = rest.find((arg) => typeof arg === 'object' && arg !== null)
+    if (headers)
+      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value as string)
+    return res
+  } as Response['writeHead']
+  res.write = function write(chunk: unknown, encoding?: unknown, callback?: unknown) {
+    collect(chunk, encoding)
+    const done = [encoding, callback].find((arg) => typeof arg === 'function') as
+      | (() => void)
+      | undefined
+    done?.()
+    return true
+  } as Response['write']
+  res.end = function end(chunk?: unknown, encoding?: unknown, callback?: unknown) {
+    collect(chunk, encoding)
+    Object.assign(res, original)
+    const done = [chunk, encoding, callback].find((arg) => typeof arg === 'function') as
+      | (() => void)
+      | undefined
+    finish(res.statusCode)
+      .then((outcome) => {
+        if (outcome.kind === 'respond') {
+          for (const name of res.getHeaderNames()) res.removeHeader(name)
+          res
+            .status(outcome.response.status)
+            .set(outcome.response.headers)
+            .end(outcome.response.body, done)
+          return
+        }
+        res.set(outcome.headers)
+        if (!res.get('cache-control')) res.set('cache-control', 'private')
+        res.end(Buffer.concat(chunks), done)
+      })
+      .catch((error: unknown) => {
+        for (const name of res.getHeaderNames()) res.removeHeader(name)
+        res.status(503).json({ error: 'facilitator_unavailable', message: String(error) })
+      })
+    return res
+  } as Response['end']
+}

@@ -10,6 +10,7 @@ import {
 import { getAddress, type Hex } from 'viem'
 import { exactEvmPayloadSchema } from '../payload.ts'
 import type { ExactEvmFacilitatorOptions } from './options.ts'
+import { checkNetworkReadiness } from './readiness.ts'
 import { createNetworkRuntime, type NetworkRuntime } from './runtime.ts'
 import { confirmTransfer, type SettleTimings, submitAndConfirm } from './settle.ts'
 import { SettlementGuard } from './settlementGuard.ts'
@@ -107,5 +108,11 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): Scheme
       return verdict.response
     },
     settle,
+    readiness: () =>
+      Promise.all(
+        [...networks.values()].map(({ runtime }) =>
+          checkNetworkReadiness(runtime, options.minimumSignerBalanceWei ?? 10n ** 15n),
+        ),
+      ),
   }
 }

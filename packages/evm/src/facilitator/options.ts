@@ -42,6 +42,11 @@ export interface ExactEvmFacilitatorOptions {
   transferGasLimit?: bigint
   /** Refuse to submit when the fee per gas would exceed this (wei). */
   maxFeePerGasCap?: bigint | undefined
+  /**
+   * A signer below this balance (wei) makes `/readyz` report the network not ready.
+   * @default 10n ** 15n (0.001 ETH)
+   */
+  minimumSignerBalanceWei?: bigint
   /** Seconds since the epoch; injected for tests. */
   now?: () => number
 }

@@ -1,0 +1,148 @@
+import { toAtomicUnits } from '@tollgate/core'
+import {
+  ANVIL_ACCOUNTS,
+  type AnvilProcess,
+  DEVNET_ROLES,
+  deployDevnet,
+  fundDevnet,
+  startAnvil,
+} from '@tollgate/devnet'
+import { exactEvmServer } from '@tollgate/evm'
+import type { Logger } from '@tollgate/facilitator'
+import { buildEvmFacilitator } from './evmFacilitator.ts'
+import { createExampleApi } from './exampleApi.ts'
+import { type Listening, listen } from './listen.ts'
+import { type DevManifest, writeManifest } from './manifest.ts'
+
+export interface DevStackOptions {
+  /** @default 8545 */
+  rpcPort?: number
+  /** @default 4020 */
+  facilitatorPort?: number
+  /** @default 4021 */
+  apiPort?: number
+  /** @default 31337 */
+  chainId?: number
+  /** Where to write the manifest; undefined writes none. */
+  manifestPath?: string | undefined
+  /** Called with a line per step, for progress output. */
+  onProgress?: (step: string) => void
+  logger?: Logger
+}
+
+export interface DevStack {
+  manifest: DevManifest
+  stop(): Promise<void>
+}
+
+/** Test USDC minted to the payer: 1,000,000 dollars. */
+const payerFundingUsd = '1000000'
+const examplePrice = '$0.001'
+
+/**
+ * The local stack in one call: anvil with TestUSDC and Multicall3, a funded payer, the
+ * facilitator and the example paid API. On failure, whatever was started is stopped again.
+ */
+export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
+  const progress = options.onProgress ?? (() => undefined)
+  const chainId = options.chainId ?? 31337
+  const network = `eip155:${chainId}`
+  const started: Array<() => Promise<void>> = []
+  const stop = async () => {
+    for (const stopPart of started.reverse()) await stopPart().catch(() => undefined)
+    started.length = 0
+  }
+  try {
+    progress(`starting anvil (chain ${chainId}) on port ${options.rpcPort ?? 8545}`)
+    const anvil: AnvilProcess = await startAnvil({ port: options.rpcPort ?? 8545, chainId })
+    started.push(() => anvil.stop())
+
+    progress('deploying TestUSDC and Multicall3')
+    const deployer = ANVIL_ACCOUNTS[DEVNET_ROLES.deployer]
+    const payer = ANVIL_ACCOUNTS[DEVNET_ROLES.payer]
+    const merchant = ANVIL_ACCOUNTS[DEVNET_ROLES.merchant]
+    const facilitatorAccount = ANVIL_ACCOUNTS[DEVNET_ROLES.facilitator]
+    const contracts = await deployDevnet({
+      rpcUrl: anvil.rpcUrl,
+      chainId,
+      deployerPrivateKey: deployer.privateKey,
+    })
+    const token = contracts.token
+
+    progress(`funding the payer with ${Number(payerFundingUsd).toLocaleString('en-US')} test USDC`)
+    await fundDevnet({
+      rpcUrl: anvil.rpcUrl,
+      chainId,
+      deployerPrivateKey: deployer.privateKey,
+      token: token.address,
+      usdc: [{ address: payer.address, amount: toAtomicUnits(payerFundingUsd, token.decimals) }],
+      ethBalance: [{ address: facilitatorAccount.address, balance: 10n ** 22n }],
+    })
+
+    const asset = { ...token, symbol: token.symbol }
+    progress(`starting the facilitator on port ${options.facilitatorPort ?? 4020}`)
+    const { app: facilitatorApp } = buildEvmFacilitator({
+      networks: [
+        {
+          network,
+          rpcUrl: anvil.rpcUrl,
+          signerKeys: [facilitatorAccount.privateKey],
+          assets: [asset],
+        },
+      ],
+      ...(options.logger ? { logger: options.logger } : {}),
+    })
+    const facilitator: Listening = await listen(facilitatorApp, options.facilitatorPort ?? 4020)
+    started.push(() => facilitator.close())
+
+    progress(`starting the example API on port ${options.apiPort ?? 4021}`)
+    const api = await listen(
+      createExampleApi({
+        network,
+        payTo: merchant.address,
+        facilitatorUrl: facilitator.url,
+        schemes: [exactEvmServer({ assets: { [network]: asset } })],
+        price: examplePrice,
+      }),
+      options.apiPort ?? 4021,
+    )
+    started.push(() => api.close())
+
+    const manifest: DevManifest = {
+      network,
+      chainId,
+      rpcUrl: anvil.rpcUrl,
+      facilitatorUrl: facilitator.url,
+      exampleApiUrl: api.url,
+      asset: {
+        address: token.address,
+        name: token.name,
+        version: token.version,
+        decimals: token.decimals,
+        symbol: token.symbol,
+      },
+      accounts: {
+        payer: { address: payer.address, privateKey: payer.privateKey },
+        merchant: { address: merchant.address },
+        facilitator: { address: facilitatorAccount.address },
+      },
+      routes: [
+        {
+          method: 'GET',
+          path: '/weather',
+          price: examplePrice,
+          amount: toAtomicUnits(examplePrice, token.decimals).toString(),
+        },
+      ],
+      multicall3: contracts.multicall3,
+    }
+    if (options.manifestPath) {
+      await writeManifest(options.manifestPath, manifest)
+      progress(`wrote ${options.manifestPath}`)
+    }
+    return { manifest, stop }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}

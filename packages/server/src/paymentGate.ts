@@ -1,0 +1,285 @@
+import {
+  encodePaymentResponseHeader,
+  type FacilitatorClient,
+  findMatchingRequirements,
+  HttpFacilitatorClient,
+  isTollgateError,
+  networkMatches,
+  type PaymentPayload,
+  type PaymentRequired,
+  type PaymentRequirements,
+  paymentHeaders,
+  reasonOf,
+  type SchemeServer,
+  type SettleResponse,
+  type SupportedResponse,
+} from '@tollgate/core'
+import { paymentKey } from './paymentKey.ts'
+import { readPayment } from './readPayment.ts'
+import { ReplayGuard } from './replayGuard.ts'
+import {
+  exposedHeaders,
+  type GateResponse,
+  paymentRequiredResponse,
+  settlementFailedResponse,
+  unavailableResponse,
+} from './responses.ts'
+import { type CompiledRoute, compileRoutes, matchRoute, type RoutesConfig } from './routes.ts'
+
+export interface PaymentGateOptions {
+  routes: RoutesConfig
+  /** A facilitator client, or the URL of one. */
+  facilitator: FacilitatorClient | { url: string }
+  /** Scheme servers that turn prices into requirements, e.g. `exactEvmServer()`. */
+  schemes: readonly SchemeServer[]
+}
+
+/** The request facts the gate needs, whatever the framework. */
+export interface GateRequest {
+  method: string
+  /** The path as received, still percent-encoded. */
+  path: string
+  url: string
+  header(name: string): string | undefined
+}
+
+/** What the adapter does next. */
+export type GateDecision =
+  | { kind: 'pass' }
+  | { kind: 'respond'; response: GateResponse }
+  | { kind: 'verified'; finish(handlerStatus: number): Promise<GateFinish> }
+
+/** After the handler ran: release its buffered response with these headers, or replace it. */
+export type GateFinish =
+  | { kind: 'release'; headers: Record<string, string> }
+  | { kind: 'respond'; response: GateResponse }
+
+/**
+ * The framework-independent core of the resource-server middleware: it prices routes, answers
+ * 402, verifies before the handler runs and settles after, and releases the handler's buffered
+ * response only for a successful settlement. It fails closed whenever the facilitator cannot
+ * answer, at start-up as later.
+ */
+export class PaymentGate {
+  readonly #routes: CompiledRoute[]
+  readonly #facilitator: FacilitatorClient
+  readonly #schemes: readonly SchemeServer[]
+  readonly #replays = new ReplayGuard()
+  readonly #requirementsCache = new Map<CompiledRoute, PaymentRequirements[]>()
+  #supported: Promise<SupportedResponse> | undefined
+  #supportedFailedAtMs = 0
+
+  constructor(options: PaymentGateOptions) {
+    this.#routes = compileRoutes(options.routes)
+    this.#facilitator =
+      'verify' in options.facilitator
+        ? options.facilitator
+        : new HttpFacilitatorClient({ url: options.facilitator.url })
+    this.#schemes = options.schemes
+    // Every route must be priceable with the given schemes: a mistake fails at start-up.
+    for (const route of this.#routes) this.#requirementsFor(route)
+  }
+
+  /** Loads the facilitator's capabilities; the gate also calls it lazily and retries on failure. */
+  initialize(): Promise<SupportedResponse> {
+    if (!this.#supported) {
+      const loading = this.#facilitator.supported()
+      this.#supported = loading
+      loading.catch(() => {
+        this.#supported = undefined
+        this.#supportedFailedAtMs = Date.now()
+      })
+    }
+    return this.#supported
+  }
+
+  async begin(request: GateRequest): Promise<GateDecision> {
+    const route = matchRoute(this.#routes, request.method, request.path)
+    if (!route) return { kind: 'pass' }
+    const unsupported = await this.#checkFacilitator(route)
+    if (unsupported) return { kind: 'respond', response: unsupported }
+    const required = this.#paymentRequired(route, request.url)
+    const header =
+      request.header(paymentHeaders.signature) ?? request.header(paymentHeaders.v1Payment)
+    if (header === undefined)
+      return { kind: 'respond', response: paymentRequiredResponse(required) }
+
+    const read = readPayment(header, required.accepts)
+    if ('code' in read) return this.#refuse(required, reasonOf(read.code), read.message)
+    const payment = read.payload
+    const requirements = findMatchingRequirements(payment, required.accepts)
+    if (!requirements) {
+      return this.#refuse(
+        required,
+        reasonOf('REQUIREMENTS_NO_MATCH'),
+        'the payment does not match what this route accepts',
+      )
+    }
+    return this.#verify(required, payment, requirements)
+  }
+
+  async #verify(
+    required: PaymentRequired,
+    payment: PaymentPayload,
+    requirements: PaymentRequirements,
+  ): Promise<GateDecision> {
+    const key = paymentKey(requirements.scheme, requirements.network, payment.payload)
+    const state = this.#replays.state(key)
+    if (state === 'in-flight' || state === 'settled') {
+      return this.#refuse(
+        required,
+        reasonOf('PAYMENT_IN_USE'),
+        'this payment was already used for a request',
+      )
+    }
+    const ttlMs = (requirements.maxTimeoutSeconds + 600) * 1000
+    this.#replays.set(key, 'in-flight', ttlMs)
+    // A payment whose settlement is pending is not verified again: its nonce may be spent
+    // already. The facilitator's settle is idempotent and finishes it.
+    if (state !== 'pending') {
+      try {
+        const verdict = await this.#facilitator.verify(payment, requirements)
+        if (!verdict.isValid) {
+          this.#replays.forget(key)
+          return this.#refuse(
+            required,
+            verdict.invalidReason ?? reasonOf('VERIFY_UNEXPECTED'),
+            verdict.invalidMessage,
+          )
+        }
+      } catch (error) {
+        this.#replays.forget(key)
+        return { kind: 'respond', response: unavailable(error) }
+      }
+    }
+    return {
+      kind: 'verified',
+      finish: (status) => this.#settle(payment, requirements, key, ttlMs, status),
+    }
+  }
+
+  async #settle(
+    payment: PaymentPayload,
+    requirements: PaymentRequirements,
+    key: string,
+    ttlMs: number,
+    handlerStatus: number,
+  ): Promise<GateFinish> {
+    if (handlerStatus >= 400) {
+      // The handler failed: nothing is charged, and the buyer may use the payment again.
+      this.#replays.forget(key)
+      return { kind: 'release', headers: {} }
+    }
+    let receipt: SettleResponse
+    try {
+      receipt = await this.#settleWithOneRetry(payment, requirements)
+    } catch (error) {
+      // The outcome is unknown: the payment may come back to finish, but is never re-verified.
+      this.#replays.set(key, 'pending', ttlMs)
+      return { kind: 'respond', response: unavailable(error) }
+    }
+    if (receipt.success) {
+      this.#replays.set(key, 'settled', ttlMs)
+      const header = encodePaymentResponseHeader(receipt, payment.x402Version)
+      return {
+        kind: 'release',
+        headers: { [header.name]: header.value, 'access-control-expose-headers': exposedHeaders },
+      }
+    }
+    if (receipt.errorReason === reasonOf('SETTLEMENT_PENDING'))
+      this.#replays.set(key, 'pending', ttlMs)
+    else this.#replays.forget(key)
+    return { kind: 'respond', response: settlementFailedResponse(receipt, payment.x402Version) }
+  }
+
+  /** A pending settlement is asked once more (the facilitator waits on the same transaction). */
+  async #settleWithOneRetry(
+    payment: PaymentPayload,
+    requirements: PaymentRequirements,
+  ): Promise<SettleResponse> {
+    const first = await this.#facilitator.settle(payment, requirements)
+    if (first.success || first.errorReason !== reasonOf('SETTLEMENT_PENDING')) return first
+    return this.#facilitator.settle(payment, requirements)
+  }
+
+  #refuse(required: PaymentRequired, reason: string, message?: string): GateDecision {
+    return {
+      kind: 'respond',
+      response: paymentRequiredResponse({ ...required, error: reason }, message),
+    }
+  }
+
+  async #checkFacilitator(route: CompiledRoute): Promise<GateResponse | undefined> {
+    if (!this.#supported && Date.now() - this.#supportedFailedAtMs < 1_000) {
+      return unavailableResponse(
+        reasonOf('FACILITATOR_UNAVAILABLE'),
+        'the facilitator is unreachable; retry shortly',
+      )
+    }
+    let supported: SupportedResponse
+    try {
+      supported = await this.initialize()
+    } catch (error) {
+      return unavailable(error)
+    }
+    const missing = this.#requirementsFor(route).filter(
+      (requirements) =>
+        !supported.kinds.some(
+          (kind) =>
+            kind.x402Version === 2 &&
+            kind.scheme === requirements.scheme &&
+            kind.network === requirements.network,
+        ),
+    )
+    if (missing.length === 0) return undefined
+    const what = missing
+      .map((requirements) => `${requirements.scheme} on ${requirements.network}`)
+      .join(', ')
+    return unavailableResponse(
+      reasonOf('NETWORK_UNSUPPORTED'),
+      `the facilitator does not support ${what}`,
+    )
+  }
+
+  #paymentRequired(route: CompiledRoute, url: string): PaymentRequired {
+    return {
+      x402Version: 2,
+      error: 'Payment required',
+      resource: {
+        url,
+        ...(route.description ? { description: route.description } : {}),
+        ...(route.mimeType ? { mimeType: route.mimeType } : {}),
+      },
+      accepts: this.#requirementsFor(route),
+    }
+  }
+
+  #requirementsFor(route: CompiledRoute): PaymentRequirements[] {
+    const cached = this.#requirementsCache.get(route)
+    if (cached) return cached
+    const built = route.options.map((option) => {
+      const scheme = option.scheme ?? 'exact'
+      const server = this.#schemes.find(
+        (candidate) =>
+          candidate.scheme === scheme &&
+          candidate.networks.some((pattern) => networkMatches(pattern, option.network)),
+      )
+      if (!server)
+        throw new Error(`route ${route.key}: no scheme server for ${scheme} on ${option.network}`)
+      return server.buildRequirements({
+        network: option.network,
+        price: option.price,
+        payTo: option.payTo,
+        maxTimeoutSeconds: option.maxTimeoutSeconds ?? 300,
+      })
+    })
+    this.#requirementsCache.set(route, built)
+    return built
+  }
+}
+
+function unavailable(error: unknown): GateResponse {
+  const reason = isTollgateError(error) ? error.reason : reasonOf('FACILITATOR_UNAVAILABLE')
+  const message = error instanceof Error ? error.message : String(error)
+  return unavailableResponse(reason, message)
+}

@@ -1,0 +1,83 @@
+import {
+  encodePaymentRequiredHeader,
+  encodePaymentResponseHeader,
+  type PaymentRequired,
+  paymentHeaders,
+  paymentRequiredToV1,
+  type SettleResponse,
+  type X402Version,
+} from '@tollgate/core'
+
+/** A response the gate answers with instead of the handler's. */
+export interface GateResponse {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/** Browsers may read these only when a server exposes them. */
+export const exposedHeaders = [
+  paymentHeaders.required,
+  paymentHeaders.response,
+  paymentHeaders.v1Response,
+].join(', ')
+
+const json = { 'content-type': 'application/json; charset=utf-8' }
+
+/**
+ * 402 with the v2 `PAYMENT-REQUIRED` header and, for v1 clients, the v1 body. The body also
+ * carries the reason in `error`, so clients reading either form learn why.
+ */
+export function paymentRequiredResponse(required: PaymentRequired, message?: string): GateResponse {
+  const v1 = paymentRequiredToV1(required)
+  // Networks without a v1 name (local chains, Solana in CAIP-2 only) leave v1 clients nothing to
+  // pay with; the body then shows the v2 requirements instead, which people can read.
+  const requirements = v1.accepts.length > 0 ? v1 : { ...required, x402Version: 2 }
+  const body = { ...requirements, ...(message ? { message } : {}) }
+  return {
+    status: 402,
+    headers: {
+      ...json,
+      [paymentHeaders.required]: encodePaymentRequiredHeader(required),
+      'cache-control': 'no-store',
+      'access-control-expose-headers': exposedHeaders,
+    },
+    body: JSON.stringify(body),
+  }
+}
+
+/** 402 after a settlement that did not succeed: the receipt says why, the body repeats it. */
+export function settlementFailedResponse(
+  receipt: SettleResponse,
+  version: X402Version,
+): GateResponse {
+  const header = encodePaymentResponseHeader(receipt, version)
+  const pending = receipt.errorReason === 'settlement_pending'
+  return {
+    status: 402,
+    headers: {
+      ...json,
+      [header.name]: header.value,
+      'cache-control': 'no-store',
+      'access-control-expose-headers': exposedHeaders,
+      ...(pending ? { 'retry-after': '2' } : {}),
+    },
+    body: JSON.stringify({
+      error: receipt.errorReason,
+      ...(receipt.errorMessage ? { message: receipt.errorMessage } : {}),
+      ...(receipt.transaction ? { transaction: receipt.transaction } : {}),
+      ...(pending
+        ? { retry: 'present the same payment again to finish settling; do not pay again' }
+        : {}),
+    }),
+  }
+}
+
+/** 503 when the facilitator cannot be asked: the server fails closed. */
+export function unavailableResponse(reason: string, message: string): GateResponse {
+  return {
+    status: 503,
+    headers: { ...json, 'cache-control': 'no-store', 'retry-after': '5' },
+    body: JSON.stringify({ error: reason, message }),
+  }
+}
