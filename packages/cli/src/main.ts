@@ -1,1 +1,24 @@
-export {}
+import { Command } from 'commander'
+import { registerDemo } from './commands/demo.ts'
+import { registerDev } from './commands/dev.ts'
+import { registerFacilitator } from './commands/facilitator.ts'
+import { registerPay } from './commands/pay.ts'
+import { reportFailure } from './ui.ts'
+
+const program = new Command()
+  .name('tollgate')
+  .description('HTTP 402 payments for APIs and AI agents, on the x402 protocol')
+  .version('0.1.0')
+  .showHelpAfterError()
+
+registerDev(program)
+registerDemo(program)
+registerPay(program)
+registerFacilitator(program)
+
+try {
+  await program.parseAsync(process.argv)
+} catch (error) {
+  reportFailure(error)
+  process.exitCode = 1
+}

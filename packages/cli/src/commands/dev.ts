@@ -1,0 +1,56 @@
+import type { Command } from 'commander'
+import { startDevStack } from '../devStack.ts'
+import { bold, cyan, dim, green, note, step } from '../ui.ts'
+import { parsePort, waitForShutdown } from './shared.ts'
+
+export function registerDev(program: Command): void {
+  program
+    .command('dev')
+    .description('run the local stack: anvil devnet, facilitator and a paid example API')
+    .option('--rpc-port <port>', 'anvil JSON-RPC port', parsePort, 8545)
+    .option('--facilitator-port <port>', 'facilitator port', parsePort, 4020)
+    .option('--api-port <port>', 'example API port', parsePort, 4021)
+    .option(
+      '--chain-id <id>',
+      'chain id of the devnet (84532 makes it look like Base Sepolia)',
+      parsePort,
+      31337,
+    )
+    .option('--manifest <path>', 'where to write the manifest', '.tollgate/dev.json')
+    .action(
+      async (options: {
+        rpcPort: number
+        facilitatorPort: number
+        apiPort: number
+        chainId: number
+        manifest: string
+      }) => {
+        note(bold('Tollgate dev stack'))
+        const stack = await startDevStack({
+          rpcPort: options.rpcPort,
+          facilitatorPort: options.facilitatorPort,
+          apiPort: options.apiPort,
+          chainId: options.chainId,
+          manifestPath: options.manifest,
+          onProgress: step,
+        })
+        const m = stack.manifest
+        note(`
+${green('Ready.')}
+  RPC          ${cyan(m.rpcUrl)}  ${dim(`(${m.network})`)}
+  Facilitator  ${cyan(m.facilitatorUrl)}  ${dim('/verify /settle /supported /healthz /readyz')}
+  Example API  ${cyan(m.exampleApiUrl)}  ${dim('GET /weather costs $0.001 · GET /health is free')}
+  Test USDC    ${m.asset.address}
+  Payer        ${m.accounts.payer.address}  ${dim('1,000,000 USDC; its devnet key is in the manifest')}
+  Merchant     ${m.accounts.merchant.address}
+  Manifest     ${options.manifest}
+
+Try it:  npx tollgate pay ${m.exampleApiUrl}/weather
+Press Ctrl-C to stop.`)
+        await waitForShutdown()
+        step('stopping')
+        await stack.stop()
+        step('stopped')
+      },
+    )
+}

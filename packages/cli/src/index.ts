@@ -1,0 +1,12 @@
+// biome-ignore-all lint/performance/noBarrelFile: the package entrypoint
+/**
+ * @module tollgate
+ * The `tollgate` command and the pieces it is built from, for tests and embedding.
+ */
+export { type DevStack, type DevStackOptions, startDevStack } from './devStack.ts'
+export { buildEvmFacilitator, type EvmNetworkSetup, rpcClient } from './evmFacilitator.ts'
+export { createExampleApi, type ExampleApiOptions } from './exampleApi.ts'
+export { loadFacilitatorConfig, resolveNetworks } from './facilitatorConfig.ts'
+export { decryptKeystore, encryptKeystore } from './keystore.ts'
+export { type Listening, listen } from './listen.ts'
+export { type DevManifest, readManifest } from './manifest.ts'
