@@ -1,0 +1,166 @@
+/**
+ * The facilitator's /settle on a real devnet: one authorization moves money at most once,
+ * however often and however concurrently it is settled; a slow chain gives
+ * `settlement_pending` with the hash, never a failure, and a retry waits on that transaction.
+ */
+import type { PaymentRequirements } from '@tollgate/core'
+import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
+import { buildEvmFacilitator, type DevStack, listen, rpcClient } from 'tollgate'
+import type { Address, Hex } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  facilitatorBody,
+  postFacilitator,
+  signPayment,
+  startTestStack,
+  tokenBalance,
+  transferCount,
+  weatherRequirements,
+} from './support/stack.ts'
+
+let stack: DevStack
+let requirements: PaymentRequirements
+
+beforeAll(async () => {
+  stack = await startTestStack()
+  requirements = weatherRequirements(stack.manifest)
+})
+afterAll(() => stack?.stop())
+
+const payer = () => stack.manifest.accounts.payer.address
+const merchant = () => stack.manifest.accounts.merchant.address
+
+describe('settle', () => {
+  it('moves exactly the price from payer to payee and names the transaction', async () => {
+    const before = await Promise.all([tokenBalance(stack.manifest, payer()), tokenBalance(stack.manifest, merchant())])
+    const payload = await signPayment(stack.manifest, requirements)
+    const answer = await postFacilitator(stack.manifest, '/settle', facilitatorBody(payload, requirements))
+    expect(answer.status).toBe(200)
+    expect(answer.body).toMatchObject({ success: true, network: 'eip155:31337', payer: payer(), amount: '1000' })
+    expect(answer.body.transaction).toMatch(/^0x[0-9a-f]{64}$/)
+    const after = await Promise.all([tokenBalance(stack.manifest, payer()), tokenBalance(stack.manifest, merchant())])
+    expect(before[0] - after[0]).toBe(1000n)
+    expect(after[1] - before[1]).toBe(1000n)
+    const receipt = await rpcClient(stack.manifest.rpcUrl).getTransactionReceipt({ hash: answer.body.transaction as Hex })
+    expect(receipt.status).toBe('success')
+  })
+
+  it('settles one payload sent 20 times at once exactly once, giving every caller the same outcome', async () => {
+    const transfersBefore = await transferCount(stack.manifest, payer(), merchant())
+    const payload = await signPayment(stack.manifest, requirements)
+    const body = facilitatorBody(payload, requirements)
+    const answers = await Promise.all(Array.from({ length: 20 }, () => postFacilitator(stack.manifest, '/settle', body)))
+    const transactions = new Set(answers.map((answer) => answer.body.transaction))
+    expect(answers.every((answer) => answer.status === 200 && answer.body.success === true)).toBe(true)
+    expect(transactions.size).toBe(1)
+    expect(await transferCount(stack.manifest, payer(), merchant())).toBe(transfersBefore + 1)
+    // Later repeats get the recorded outcome, not a second transfer.
+    const again = await postFacilitator(stack.manifest, '/settle', body)
+    expect(again.body).toMatchObject({ success: true, transaction: answers[0]!.body.transaction })
+    expect(await transferCount(stack.manifest, payer(), merchant())).toBe(transfersBefore + 1)
+  })
+
+  it('settles 25 different payments at once from one hot wallet with consecutive nonces', async () => {
+    const client = rpcClient(stack.manifest.rpcUrl)
+    const facilitator = stack.manifest.accounts.facilitator.address as Address
+    const nonceBefore = await client.getTransactionCount({ address: facilitator })
+    const payloads = await Promise.all(Array.from({ length: 25 }, () => signPayment(stack.manifest, requirements)))
+    const answers = await Promise.all(
+      payloads.map((payload) => postFacilitator(stack.manifest, '/settle', facilitatorBody(payload, requirements))),
+    )
+    expect(answers.map((answer) => answer.body.success)).toEqual(Array(25).fill(true))
+    const nonces = await Promise.all(
+      answers.map(async (answer) => (await client.getTransaction({ hash: answer.body.transaction as Hex })).nonce),
+    )
+    expect(nonces.sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, index) => nonceBefore + index))
+  })
+
+  it('refuses an invalid payment with its reason and no transaction', async () => {
+    const payload = await signPayment(stack.manifest, requirements, { authorization: { value: '1' } })
+    const answer = await postFacilitator(stack.manifest, '/settle', facilitatorBody(payload, requirements))
+    expect(answer).toEqual({
+      status: 200,
+      body: {
+        success: false,
+        errorReason: 'invalid_exact_evm_payload_authorization_value_mismatch',
+        errorMessage: 'signed 1, required 1000',
+        payer: payer(),
+        transaction: '',
+        network: 'eip155:31337',
+      },
+    })
+  })
+
+  it('answers a malformed settle request with 400 and a reason', async () => {
+    const answer = await postFacilitator(stack.manifest, '/settle', '{"paymentPayload":')
+    expect(answer.status).toBe(400)
+    expect(answer.body).toMatchObject({ success: false, errorReason: 'invalid_payload', transaction: '' })
+  })
+})
+
+describe('a chain that does not mine in time', () => {
+  it('answers settlement_pending with the hash, waits on that same transaction, and settles once', async () => {
+    const client = rpcClient(stack.manifest.rpcUrl)
+    const signer = ANVIL_ACCOUNTS[5]
+    const { app } = buildEvmFacilitator({
+      networks: [
+        {
+          network: stack.manifest.network,
+          rpcUrl: stack.manifest.rpcUrl,
+          signerKeys: [signer.privateKey],
+          assets: [{ ...stack.manifest.asset, address: stack.manifest.asset.address as Address }],
+        },
+      ],
+      receiptTimeoutMs: 300,
+    })
+    const slow = await listen(app, 0)
+    const slowManifest = { ...stack.manifest, facilitatorUrl: slow.url }
+    const transfersBefore = await transferCount(stack.manifest, payer(), merchant())
+    const payload = await signPayment(stack.manifest, requirements)
+    const body = facilitatorBody(payload, requirements)
+    await client.request({ method: 'evm_setAutomine' as never, params: [false] as never })
+    try {
+      const first = await postFacilitator(slowManifest, '/settle', body)
+      expect(first.body).toMatchObject({ success: false, errorReason: 'settlement_pending' })
+      expect(first.body.transaction).toMatch(/^0x[0-9a-f]{64}$/)
+      const second = await postFacilitator(slowManifest, '/settle', body)
+      expect(second.body).toMatchObject({ errorReason: 'settlement_pending', transaction: first.body.transaction })
+      // Only one transaction from this signer ever reached the node.
+      expect(await client.getTransactionCount({ address: signer.address, blockTag: 'pending' })).toBe(1)
+      await client.request({ method: 'evm_setAutomine' as never, params: [true] as never })
+      await client.request({ method: 'evm_mine' as never, params: [] as never })
+      const third = await postFacilitator(slowManifest, '/settle', body)
+      expect(third.body).toMatchObject({ success: true, transaction: first.body.transaction })
+    } finally {
+      await client.request({ method: 'evm_setAutomine' as never, params: [true] as never })
+      await slow.close()
+    }
+    expect(await transferCount(stack.manifest, payer(), merchant())).toBe(transfersBefore + 1)
+  })
+})
+
+describe('an unreachable RPC', () => {
+  it('answers 503 with unexpected_verify_error, never a verdict on the payment', async () => {
+    const { app } = buildEvmFacilitator({
+      networks: [
+        {
+          network: stack.manifest.network,
+          rpcUrl: 'http://127.0.0.1:9',
+          signerKeys: [ANVIL_ACCOUNTS[6].privateKey],
+          assets: [{ ...stack.manifest.asset, address: stack.manifest.asset.address as Address }],
+        },
+      ],
+    })
+    const dead = await listen(app, 0)
+    try {
+      const payload = await signPayment(stack.manifest, requirements)
+      const answer = await postFacilitator({ ...stack.manifest, facilitatorUrl: dead.url }, '/verify', facilitatorBody(payload, requirements))
+      expect(answer.status).toBe(503)
+      expect(answer.body).toMatchObject({ isValid: false, invalidReason: 'unexpected_verify_error' })
+      const ready = await fetch(`${dead.url}/readyz`)
+      expect(ready.status).toBe(503)
+    } finally {
+      await dead.close()
+    }
+  })
+})
