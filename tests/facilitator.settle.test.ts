@@ -32,16 +32,33 @@ const merchant = () => stack.manifest.accounts.merchant.address
 
 describe('settle', () => {
   it('moves exactly the price from payer to payee and names the transaction', async () => {
-    const before = await Promise.all([tokenBalance(stack.manifest, payer()), tokenBalance(stack.manifest, merchant())])
+    const before = await Promise.all([
+      tokenBalance(stack.manifest, payer()),
+      tokenBalance(stack.manifest, merchant()),
+    ])
     const payload = await signPayment(stack.manifest, requirements)
-    const answer = await postFacilitator(stack.manifest, '/settle', facilitatorBody(payload, requirements))
+    const answer = await postFacilitator(
+      stack.manifest,
+      '/settle',
+      facilitatorBody(payload, requirements),
+    )
     expect(answer.status).toBe(200)
-    expect(answer.body).toMatchObject({ success: true, network: 'eip155:31337', payer: payer(), amount: '1000' })
+    expect(answer.body).toMatchObject({
+      success: true,
+      network: 'eip155:31337',
+      payer: payer(),
+      amount: '1000',
+    })
     expect(answer.body.transaction).toMatch(/^0x[0-9a-f]{64}$/)
-    const after = await Promise.all([tokenBalance(stack.manifest, payer()), tokenBalance(stack.manifest, merchant())])
+    const after = await Promise.all([
+      tokenBalance(stack.manifest, payer()),
+      tokenBalance(stack.manifest, merchant()),
+    ])
     expect(before[0] - after[0]).toBe(1000n)
     expect(after[1] - before[1]).toBe(1000n)
-    const receipt = await rpcClient(stack.manifest.rpcUrl).getTransactionReceipt({ hash: answer.body.transaction as Hex })
+    const receipt = await rpcClient(stack.manifest.rpcUrl).getTransactionReceipt({
+      hash: answer.body.transaction as Hex,
+    })
     expect(receipt.status).toBe('success')
   })
 
@@ -49,9 +66,13 @@ describe('settle', () => {
     const transfersBefore = await transferCount(stack.manifest, payer(), merchant())
     const payload = await signPayment(stack.manifest, requirements)
     const body = facilitatorBody(payload, requirements)
-    const answers = await Promise.all(Array.from({ length: 20 }, () => postFacilitator(stack.manifest, '/settle', body)))
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => postFacilitator(stack.manifest, '/settle', body)),
+    )
     const transactions = new Set(answers.map((answer) => answer.body.transaction))
-    expect(answers.every((answer) => answer.status === 200 && answer.body.success === true)).toBe(true)
+    expect(answers.every((answer) => answer.status === 200 && answer.body.success === true)).toBe(
+      true,
+    )
     expect(transactions.size).toBe(1)
     expect(await transferCount(stack.manifest, payer(), merchant())).toBe(transfersBefore + 1)
     // Later repeats get the recorded outcome, not a second transfer.
@@ -64,20 +85,35 @@ describe('settle', () => {
     const client = rpcClient(stack.manifest.rpcUrl)
     const facilitator = stack.manifest.accounts.facilitator.address as Address
     const nonceBefore = await client.getTransactionCount({ address: facilitator })
-    const payloads = await Promise.all(Array.from({ length: 25 }, () => signPayment(stack.manifest, requirements)))
+    const payloads = await Promise.all(
+      Array.from({ length: 25 }, () => signPayment(stack.manifest, requirements)),
+    )
     const answers = await Promise.all(
-      payloads.map((payload) => postFacilitator(stack.manifest, '/settle', facilitatorBody(payload, requirements))),
+      payloads.map((payload) =>
+        postFacilitator(stack.manifest, '/settle', facilitatorBody(payload, requirements)),
+      ),
     )
     expect(answers.map((answer) => answer.body.success)).toEqual(Array(25).fill(true))
     const nonces = await Promise.all(
-      answers.map(async (answer) => (await client.getTransaction({ hash: answer.body.transaction as Hex })).nonce),
+      answers.map(
+        async (answer) =>
+          (await client.getTransaction({ hash: answer.body.transaction as Hex })).nonce,
+      ),
     )
-    expect(nonces.sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, index) => nonceBefore + index))
+    expect(nonces.sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 25 }, (_, index) => nonceBefore + index),
+    )
   })
 
   it('refuses an invalid payment with its reason and no transaction', async () => {
-    const payload = await signPayment(stack.manifest, requirements, { authorization: { value: '1' } })
-    const answer = await postFacilitator(stack.manifest, '/settle', facilitatorBody(payload, requirements))
+    const payload = await signPayment(stack.manifest, requirements, {
+      authorization: { value: '1' },
+    })
+    const answer = await postFacilitator(
+      stack.manifest,
+      '/settle',
+      facilitatorBody(payload, requirements),
+    )
     expect(answer).toEqual({
       status: 200,
       body: {
@@ -94,7 +130,11 @@ describe('settle', () => {
   it('answers a malformed settle request with 400 and a reason', async () => {
     const answer = await postFacilitator(stack.manifest, '/settle', '{"paymentPayload":')
     expect(answer.status).toBe(400)
-    expect(answer.body).toMatchObject({ success: false, errorReason: 'invalid_payload', transaction: '' })
+    expect(answer.body).toMatchObject({
+      success: false,
+      errorReason: 'invalid_payload',
+      transaction: '',
+    })
   })
 })
 
@@ -124,9 +164,14 @@ describe('a chain that does not mine in time', () => {
       expect(first.body).toMatchObject({ success: false, errorReason: 'settlement_pending' })
       expect(first.body.transaction).toMatch(/^0x[0-9a-f]{64}$/)
       const second = await postFacilitator(slowManifest, '/settle', body)
-      expect(second.body).toMatchObject({ errorReason: 'settlement_pending', transaction: first.body.transaction })
+      expect(second.body).toMatchObject({
+        errorReason: 'settlement_pending',
+        transaction: first.body.transaction,
+      })
       // Only one transaction from this signer ever reached the node.
-      expect(await client.getTransactionCount({ address: signer.address, blockTag: 'pending' })).toBe(1)
+      expect(
+        await client.getTransactionCount({ address: signer.address, blockTag: 'pending' }),
+      ).toBe(1)
       await client.request({ method: 'evm_setAutomine' as never, params: [true] as never })
       await client.request({ method: 'evm_mine' as never, params: [] as never })
       const third = await postFacilitator(slowManifest, '/settle', body)
@@ -154,9 +199,16 @@ describe('an unreachable RPC', () => {
     const dead = await listen(app, 0)
     try {
       const payload = await signPayment(stack.manifest, requirements)
-      const answer = await postFacilitator({ ...stack.manifest, facilitatorUrl: dead.url }, '/verify', facilitatorBody(payload, requirements))
+      const answer = await postFacilitator(
+        { ...stack.manifest, facilitatorUrl: dead.url },
+        '/verify',
+        facilitatorBody(payload, requirements),
+      )
       expect(answer.status).toBe(503)
-      expect(answer.body).toMatchObject({ isValid: false, invalidReason: 'unexpected_verify_error' })
+      expect(answer.body).toMatchObject({
+        isValid: false,
+        invalidReason: 'unexpected_verify_error',
+      })
       const ready = await fetch(`${dead.url}/readyz`)
       expect(ready.status).toBe(503)
     } finally {

@@ -33,7 +33,11 @@ async function verify(overrides: PaymentOverrides = {}, change: Partial<PaymentR
   return postFacilitator(stack.manifest, '/verify', facilitatorBody(payload, changed))
 }
 
-function expectRejected(answer: { status: number; body: Record<string, unknown> }, reason: string, status = 200) {
+function expectRejected(
+  answer: { status: number; body: Record<string, unknown> },
+  reason: string,
+  status = 200,
+) {
   expect(answer.body).toMatchObject({ isValid: false, invalidReason: reason })
   expect(answer.status).toBe(status)
 }
@@ -41,14 +45,20 @@ function expectRejected(answer: { status: number; body: Record<string, unknown> 
 describe('a valid payment', () => {
   it('verifies, naming the payer', async () => {
     const answer = await verify()
-    expect(answer).toEqual({ status: 200, body: { isValid: true, payer: stack.manifest.accounts.payer.address } })
+    expect(answer).toEqual({
+      status: 200,
+      body: { isValid: true, payer: stack.manifest.accounts.payer.address },
+    })
   })
 })
 
 describe('malformed requests answer 400 invalid_payload (or 413 when too large)', () => {
   it.each([
     ['not JSON', '{"x402Version":2,'],
-    ['duplicate keys', '{"x402Version":2,"x402Version":2,"paymentPayload":{},"paymentRequirements":{}}'],
+    [
+      'duplicate keys',
+      '{"x402Version":2,"x402Version":2,"paymentPayload":{},"paymentRequirements":{}}',
+    ],
     ['missing paymentPayload', JSON.stringify({ x402Version: 2, paymentRequirements: {} })],
     ['an array', '[]'],
     ['null', 'null'],
@@ -69,14 +79,26 @@ describe('malformed requests answer 400 invalid_payload (or 413 when too large)'
 
   it('an unknown protocol version', async () => {
     const payload = await signPayment(stack.manifest, requirements)
-    const body = { x402Version: 99, paymentPayload: { ...payload, x402Version: 99 }, paymentRequirements: requirements }
-    expectRejected(await postFacilitator(stack.manifest, '/verify', body), 'invalid_x402_version', 400)
+    const body = {
+      x402Version: 99,
+      paymentPayload: { ...payload, x402Version: 99 },
+      paymentRequirements: requirements,
+    }
+    expectRejected(
+      await postFacilitator(stack.manifest, '/verify', body),
+      'invalid_x402_version',
+      400,
+    )
   })
 
   it.each(['1e3', '+1', '0x3e8', '-1', '1.5'])('a requirement amount of %j', async (amount) => {
     const payload = await signPayment(stack.manifest, requirements)
     const body = facilitatorBody(payload, { ...requirements, amount })
-    expectRejected(await postFacilitator(stack.manifest, '/verify', body), 'invalid_payment_requirements', 400)
+    expectRejected(
+      await postFacilitator(stack.manifest, '/verify', body),
+      'invalid_payment_requirements',
+      400,
+    )
   })
 })
 
@@ -91,12 +113,21 @@ describe('unsupported scheme or network', () => {
 
   it('a payment accepted on another network than required', async () => {
     const payload = await signPayment(stack.manifest, requirements)
-    const body = facilitatorBody({ ...payload, accepted: { ...requirements, network: 'eip155:8453' } }, requirements)
-    expectRejected(await postFacilitator(stack.manifest, '/verify', body), 'invalid_exact_evm_network_mismatch')
+    const body = facilitatorBody(
+      { ...payload, accepted: { ...requirements, network: 'eip155:8453' } },
+      requirements,
+    )
+    expectRejected(
+      await postFacilitator(stack.manifest, '/verify', body),
+      'invalid_exact_evm_network_mismatch',
+    )
   })
 
   it('an asset this facilitator does not accept', async () => {
-    expectRejected(await verify({}, { asset: '0x036CbD53842c5426634e7929541eC2318f3dCF7e' }), 'asset_not_allowed')
+    expectRejected(
+      await verify({}, { asset: '0x036CbD53842c5426634e7929541eC2318f3dCF7e' }),
+      'asset_not_allowed',
+    )
   })
 
   it('requirements without the EIP-712 domain', async () => {
@@ -119,22 +150,34 @@ describe('authorization mismatches', () => {
     ['lower', '999'],
     ['higher', '1001'],
   ])('an amount %s than required', async (_, value) => {
-    expectRejected(await verify({ authorization: { value } }), 'invalid_exact_evm_payload_authorization_value_mismatch')
+    expectRejected(
+      await verify({ authorization: { value } }),
+      'invalid_exact_evm_payload_authorization_value_mismatch',
+    )
   })
 
   it('validBefore in the past', async () => {
     const validBefore = String(Math.floor(Date.now() / 1000) - 10)
-    expectRejected(await verify({ authorization: { validBefore } }), 'invalid_exact_evm_payload_authorization_valid_before')
+    expectRejected(
+      await verify({ authorization: { validBefore } }),
+      'invalid_exact_evm_payload_authorization_valid_before',
+    )
   })
 
   it('validBefore within the 6 s settlement buffer', async () => {
     const validBefore = String(Math.floor(Date.now() / 1000) + 3)
-    expectRejected(await verify({ authorization: { validBefore } }), 'invalid_exact_evm_payload_authorization_valid_before')
+    expectRejected(
+      await verify({ authorization: { validBefore } }),
+      'invalid_exact_evm_payload_authorization_valid_before',
+    )
   })
 
   it('validAfter in the future', async () => {
     const validAfter = String(Math.floor(Date.now() / 1000) + 120)
-    expectRejected(await verify({ authorization: { validAfter } }), 'invalid_exact_evm_payload_authorization_valid_after')
+    expectRejected(
+      await verify({ authorization: { validAfter } }),
+      'invalid_exact_evm_payload_authorization_valid_after',
+    )
   })
 })
 
@@ -143,7 +186,10 @@ describe('signatures', () => {
 
   it('signed by someone else', async () => {
     const other = privateKeyToAccount(`0x${'22'.repeat(32)}`)
-    const forged = await verify({ signer: other, authorization: { from: stack.manifest.accounts.payer.address } })
+    const forged = await verify({
+      signer: other,
+      authorization: { from: stack.manifest.accounts.payer.address },
+    })
     expectRejected(forged, reason)
   })
 
@@ -156,7 +202,10 @@ describe('signatures', () => {
   })
 
   it('truncated', async () => {
-    expectRejected(await verify({ signature: (signature) => signature.slice(0, 130) as Hex }), reason)
+    expectRejected(
+      await verify({ signature: (signature) => signature.slice(0, 130) as Hex }),
+      reason,
+    )
   })
 
   it('the malleable high-s twin of a valid signature', async () => {
@@ -187,7 +236,11 @@ describe('what only the chain knows', () => {
 
   it('an already used nonce', async () => {
     const payload = await signPayment(stack.manifest, requirements)
-    const settled = await postFacilitator(stack.manifest, '/settle', facilitatorBody(payload, requirements))
+    const settled = await postFacilitator(
+      stack.manifest,
+      '/settle',
+      facilitatorBody(payload, requirements),
+    )
     expect(settled.body.success).toBe(true)
     expectRejected(
       await postFacilitator(stack.manifest, '/verify', facilitatorBody(payload, requirements)),
@@ -199,10 +252,15 @@ describe('what only the chain knows', () => {
 describe('afterwards', () => {
   it('still verifies a good payment and reports itself healthy and ready', async () => {
     expect((await verify()).body.isValid).toBe(true)
-    expect(await (await fetch(`${stack.manifest.facilitatorUrl}/healthz`)).json()).toEqual({ status: 'ok' })
+    expect(await (await fetch(`${stack.manifest.facilitatorUrl}/healthz`)).json()).toEqual({
+      status: 'ok',
+    })
     const ready = await fetch(`${stack.manifest.facilitatorUrl}/readyz`)
     expect(ready.status).toBe(200)
-    expect(await ready.json()).toMatchObject({ status: 'ready', checks: [{ network: 'eip155:31337', ok: true }] })
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      checks: [{ network: 'eip155:31337', ok: true }],
+    })
   })
 
   it('lists what it supports', async () => {

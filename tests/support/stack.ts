@@ -99,7 +99,11 @@ export async function tokenBalance(manifest: DevManifest, owner: string): Promis
 }
 
 /** Counts `Transfer` events of the test token from `from` to `to` (on-chain debits). */
-export async function transferCount(manifest: DevManifest, from: string, to: string): Promise<number> {
+export async function transferCount(
+  manifest: DevManifest,
+  from: string,
+  to: string,
+): Promise<number> {
   const logs = await rpcClient(manifest.rpcUrl).getContractEvents({
     address: manifest.asset.address as Address,
     abi: erc20Abi,
