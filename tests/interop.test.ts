@@ -12,9 +12,15 @@ import { x402Client as axiosX402Client, wrapAxiosWithPayment } from '@x402/axios
 import { HTTPFacilitatorClient } from '@x402/core/server'
 import { ExactEvmScheme as OfficialEvmClient } from '@x402/evm/exact/client'
 import { ExactEvmScheme as OfficialEvmServer } from '@x402/evm/exact/server'
-import { paymentMiddleware as officialExpress, x402ResourceServer as ExpressResourceServer } from '@x402/express'
+import {
+  x402ResourceServer as ExpressResourceServer,
+  paymentMiddleware as officialExpress,
+} from '@x402/express'
 import { decodePaymentResponseHeader, wrapFetchWithPayment, x402Client } from '@x402/fetch'
-import { paymentMiddleware as officialHono, x402ResourceServer as HonoResourceServer } from '@x402/hono'
+import {
+  x402ResourceServer as HonoResourceServer,
+  paymentMiddleware as officialHono,
+} from '@x402/hono'
 import axios from 'axios'
 import express from 'express'
 import { Hono } from 'hono'
@@ -38,13 +44,19 @@ const officialFetch = () =>
   wrapFetchWithPayment(
     fetch,
     // The devnet token is not in the official default-asset table, so its spend controls are off.
-    new x402Client().register('eip155:*', new OfficialEvmClient(payerAccount(stack.manifest))).setSpendControls(false),
+    new x402Client()
+      .register('eip155:*', new OfficialEvmClient(payerAccount(stack.manifest)))
+      .setSpendControls(false),
   )
 
 async function expectPaidOnce(response: Response, payerBefore: bigint) {
   expect(response.status).toBe(200)
   const receipt = decodePaymentResponseHeader(response.headers.get('PAYMENT-RESPONSE')!)
-  expect(receipt).toMatchObject({ success: true, network: stack.manifest.network, payer: stack.manifest.accounts.payer.address })
+  expect(receipt).toMatchObject({
+    success: true,
+    network: stack.manifest.network,
+    payer: stack.manifest.accounts.payer.address,
+  })
   const payerAfter = await tokenBalance(stack.manifest, stack.manifest.accounts.payer.address)
   expect(payerBefore - payerAfter).toBe(BigInt(stack.manifest.routes[0]!.amount))
   return receipt
@@ -77,9 +89,21 @@ describe('official clients pay Tollgate servers through the Tollgate facilitator
     const app = express()
     app.use(
       tollgateExpress({
-        routes: { 'GET /report': { price: '$0.001', network: manifest.network, payTo: manifest.accounts.merchant.address } },
+        routes: {
+          'GET /report': {
+            price: '$0.001',
+            network: manifest.network,
+            payTo: manifest.accounts.merchant.address,
+          },
+        },
         facilitator: { url: manifest.facilitatorUrl },
-        schemes: [exactEvmServer({ assets: { [manifest.network]: { ...manifest.asset, address: manifest.asset.address as Address } } })],
+        schemes: [
+          exactEvmServer({
+            assets: {
+              [manifest.network]: { ...manifest.asset, address: manifest.asset.address as Address },
+            },
+          }),
+        ],
       }),
     )
     app.get('/report', (_req, res) => {
@@ -94,7 +118,10 @@ describe('official clients pay Tollgate servers through the Tollgate facilitator
 
   it('@x402/axios pays the Hono example API', async () => {
     const before = await tokenBalance(stack.manifest, stack.manifest.accounts.payer.address)
-    const client = new axiosX402Client().register('eip155:*', new OfficialEvmClient(payerAccount(stack.manifest)))
+    const client = new axiosX402Client().register(
+      'eip155:*',
+      new OfficialEvmClient(payerAccount(stack.manifest)),
+    )
     const api = wrapAxiosWithPayment(axios.create(), client)
     const response = await api.get(`${stack.manifest.exampleApiUrl}/weather`)
     expect(response.status).toBe(200)
@@ -116,24 +143,33 @@ describe('official middleware uses the Tollgate facilitator and sells to the Tol
       schemes: [
         exactEvmClient({
           signer: payerAccount(stack.manifest),
-          assets: { [stack.manifest.network]: { ...stack.manifest.asset, address: stack.manifest.asset.address as Address } },
+          assets: {
+            [stack.manifest.network]: {
+              ...stack.manifest.asset,
+              address: stack.manifest.asset.address as Address,
+            },
+          },
         }),
       ],
     })
 
   it('@x402/express with HTTPFacilitatorClient', async () => {
     const { manifest } = stack
-    const resourceServer = new ExpressResourceServer(new HTTPFacilitatorClient({ url: manifest.facilitatorUrl })).register(
-      'eip155:31337',
-      new OfficialEvmServer(),
-    )
+    const resourceServer = new ExpressResourceServer(
+      new HTTPFacilitatorClient({ url: manifest.facilitatorUrl }),
+    ).register('eip155:31337', new OfficialEvmServer())
     await resourceServer.initialize()
     const app = express()
     app.use(
       officialExpress(
         {
           'GET /premium': {
-            accepts: { scheme: 'exact', network: 'eip155:31337', payTo: manifest.accounts.merchant.address, price: price() },
+            accepts: {
+              scheme: 'exact',
+              network: 'eip155:31337',
+              payTo: manifest.accounts.merchant.address,
+              price: price(),
+            },
             description: 'premium data',
           },
         },
@@ -156,17 +192,21 @@ describe('official middleware uses the Tollgate facilitator and sells to the Tol
 
   it('@x402/hono with HTTPFacilitatorClient', async () => {
     const { manifest } = stack
-    const resourceServer = new HonoResourceServer(new HTTPFacilitatorClient({ url: manifest.facilitatorUrl })).register(
-      'eip155:31337',
-      new OfficialEvmServer(),
-    )
+    const resourceServer = new HonoResourceServer(
+      new HTTPFacilitatorClient({ url: manifest.facilitatorUrl }),
+    ).register('eip155:31337', new OfficialEvmServer())
     await resourceServer.initialize()
     const app = new Hono()
     app.use(
       officialHono(
         {
           'GET /premium': {
-            accepts: { scheme: 'exact', network: 'eip155:31337', payTo: manifest.accounts.merchant.address, price: price() },
+            accepts: {
+              scheme: 'exact',
+              network: 'eip155:31337',
+              payTo: manifest.accounts.merchant.address,
+              price: price(),
+            },
           },
         },
         resourceServer,

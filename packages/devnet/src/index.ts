@@ -1,1 +1,20 @@
-export {}
+/**
+ * @tollgate/devnet: a local EVM devnet installed from npm alone. Starts anvil (from
+ * `@foundry-rs/anvil`), deploys TestUSDC and Multicall3, funds accounts, and describes the result
+ * as a viem chain.
+ * @module
+ */
+
+export type { DevnetRole } from './anvilAccounts.ts'
+export { ANVIL_ACCOUNTS, ANVIL_MNEMONIC, anvilAccount, DEVNET_ROLES } from './anvilAccounts.ts'
+export type { StartAnvilOptions } from './anvilArguments.ts'
+export type { DeployDevnetOptions, DevnetContracts, DevnetToken } from './deployDevnet.ts'
+export { deployDevnet } from './deployDevnet.ts'
+export { devnetChain } from './devnetChain.ts'
+export type { DevnetErrorCode } from './errors.ts'
+export { DevnetError, isDevnetError } from './errors.ts'
+export type { FundDevnetOptions, FundDevnetResult } from './fundDevnet.ts'
+export { fundDevnet } from './fundDevnet.ts'
+export { resolveAnvilBinary } from './resolveAnvilBinary.ts'
+export type { AnvilProcess } from './startAnvil.ts'
+export { startAnvil } from './startAnvil.ts'
