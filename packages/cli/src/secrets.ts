@@ -43,7 +43,7 @@ export async function keyFromKeystore(path: string, password: string): Promise<H
     )
   }
   try {
-    return decryptKeystore(json, password)
+    return await decryptKeystore(json, password)
   } catch (error) {
     throw new UserError(`${path}: ${(error as Error).message}`)
   }
