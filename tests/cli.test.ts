@@ -174,6 +174,7 @@ describe('tollgate facilitator --config', () => {
           {
             network: stack.manifest.network,
             rpcUrl: '$DEVNET_RPC_URL',
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: the config syntax for an env reference
             signers: ['${FACILITATOR_KEY}'],
             assets: [stack.manifest.asset],
           },

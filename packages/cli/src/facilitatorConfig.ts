@@ -78,7 +78,10 @@ export async function resolveNetworks(
           const source = `${network.network} signer ${index + 1}`
           if (typeof signer === 'string')
             return asPrivateKey(resolveEnvReference(signer, env), source)
-          return keyFromKeystore(signer.keystore, resolveEnvReference(signer.password, env))
+          return keyFromKeystore(
+            resolveEnvReference(signer.keystore, env),
+            resolveEnvReference(signer.password, env),
+          )
         }),
       )
       return {

@@ -1,8 +1,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import type { Address, Hex } from 'viem'
 import { z } from 'zod'
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/)
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/)
+  .transform((value) => value as Address)
 
 /** What `tollgate dev` writes so other programs (and agents) can find the local stack. */
 export const devManifestSchema = z.looseObject({
@@ -19,7 +23,13 @@ export const devManifestSchema = z.looseObject({
     symbol: z.string(),
   }),
   accounts: z.object({
-    payer: z.object({ address, privateKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/) }),
+    payer: z.object({
+      address,
+      privateKey: z
+        .string()
+        .regex(/^0x[0-9a-fA-F]{64}$/)
+        .transform((value) => value as Hex),
+    }),
     merchant: z.object({ address }),
     facilitator: z.object({ address }),
   }),
@@ -30,6 +40,7 @@ export const devManifestSchema = z.looseObject({
 })
 
 export type DevManifest = z.output<typeof devManifestSchema>
+
 
 export async function writeManifest(path: string, manifest: DevManifest): Promise<void> {
   await mkdir(dirname(path), { recursive: true })
