@@ -4,9 +4,10 @@
  * `settlement_pending` with the hash, never a failure, and a retry waits on that transaction.
  */
 import type { PaymentRequirements } from '@tollgate/core'
-import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
+import { ANVIL_ACCOUNTS, devnetChain } from '@tollgate/devnet'
 import { buildEvmFacilitator, type DevStack, listen, rpcClient } from 'tollgate'
-import type { Address, Hex } from 'viem'
+import { type Address, createWalletClient, erc20Abi, type Hex, http } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   facilitatorBody,
@@ -135,6 +136,48 @@ describe('settle', () => {
       errorReason: 'invalid_payload',
       transaction: '',
     })
+  })
+})
+
+describe('a payer who moves the money between verify and settle', () => {
+  it('gets a failed settlement that names the reverted transaction, and no transfer', async () => {
+    const { manifest } = stack
+    const client = rpcClient(manifest.rpcUrl)
+    const funder = privateKeyToAccount(manifest.accounts.payer.privateKey)
+    const drained = privateKeyToAccount(ANVIL_ACCOUNTS[8].privateKey)
+    const wallet = (account: typeof funder) =>
+      createWalletClient({
+        account,
+        chain: devnetChain(manifest.chainId, manifest.rpcUrl, manifest.multicall3!),
+        transport: http(manifest.rpcUrl),
+      })
+    const token = { address: manifest.asset.address, abi: erc20Abi } as const
+    await client.waitForTransactionReceipt({
+      hash: await wallet(funder).writeContract({
+        ...token,
+        functionName: 'transfer',
+        args: [drained.address, 1000n],
+      }),
+    })
+    const payload = await signPayment(manifest, requirements, { signer: drained })
+    const body = facilitatorBody(payload, requirements)
+    expect((await postFacilitator(manifest, '/verify', body)).body.isValid).toBe(true)
+    await client.waitForTransactionReceipt({
+      hash: await wallet(drained).writeContract({
+        ...token,
+        functionName: 'transfer',
+        args: [funder.address, 1000n],
+      }),
+    })
+    const settled = await postFacilitator(manifest, '/settle', body)
+    expect(settled.body).toMatchObject({
+      success: false,
+      errorReason: 'invalid_exact_evm_transaction_failed',
+      payer: drained.address,
+    })
+    const receipt = await client.getTransactionReceipt({ hash: settled.body.transaction as Hex })
+    expect(receipt.status).toBe('reverted')
+    expect(await transferCount(manifest, drained.address, merchant())).toBe(0)
   })
 })
 

@@ -18,7 +18,13 @@ describe('the example facilitator configs', () => {
         rpcUrl: 'https://sepolia.base.org',
         signerKeys: [key],
         assets: [
-          { address: '0x036CbD53842c5426634e7929541eC2318f3dCF7e', name: 'USDC', version: '2', decimals: 6, symbol: 'USDC' },
+          {
+            address: '0x036CbD53842c5426634e7929541eC2318f3dCF7e',
+            name: 'USDC',
+            version: '2',
+            decimals: 6,
+            symbol: 'USDC',
+          },
         ],
       },
     ])
@@ -26,15 +32,18 @@ describe('the example facilitator configs', () => {
 
   it('Base mainnet wants an encrypted keystore and says which variable is missing', async () => {
     const config = await loadFacilitatorConfig(resolve(configDir, 'facilitator.base.json'))
-    await expect(resolveNetworks(config, { BASE_RPC_URL: 'https://mainnet.base.org' })).rejects.toThrow(
-      'environment variable FACILITATOR_KEYSTORE is not set',
-    )
+    await expect(
+      resolveNetworks(config, { BASE_RPC_URL: 'https://mainnet.base.org' }),
+    ).rejects.toThrow('environment variable FACILITATOR_KEYSTORE is not set')
   })
 
   it('rejects a malformed key without echoing it', async () => {
     const config = await loadFacilitatorConfig(resolve(configDir, 'facilitator.base-sepolia.json'))
     const secretish = 'deadbeef-not-a-key'
-    const attempt = resolveNetworks(config, { BASE_SEPOLIA_RPC_URL: 'https://x', FACILITATOR_PRIVATE_KEY: secretish })
+    const attempt = resolveNetworks(config, {
+      BASE_SEPOLIA_RPC_URL: 'https://x',
+      FACILITATOR_PRIVATE_KEY: secretish,
+    })
     await expect(attempt).rejects.toThrow('eip155:84532 signer 1 is not a 32-byte hex private key')
     await expect(attempt).rejects.not.toThrow(secretish)
   })

@@ -41,7 +41,6 @@ export const devManifestSchema = z.looseObject({
 
 export type DevManifest = z.output<typeof devManifestSchema>
 
-
 export async function writeManifest(path: string, manifest: DevManifest): Promise<void> {
   await mkdir(dirname(path), { recursive: true })
   await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 })

@@ -11,6 +11,7 @@ import { getAddress, type Hex } from 'viem'
 import { exactEvmPayloadSchema } from '../payload.ts'
 import type { ExactEvmFacilitatorOptions } from './options.ts'
 import { checkNetworkReadiness } from './readiness.ts'
+import { RecentVerifications } from './recentVerifications.ts'
 import { createNetworkRuntime, type NetworkRuntime } from './runtime.ts'
 import { confirmTransfer, type SettleTimings, submitAndConfirm } from './settle.ts'
 import { SettlementGuard } from './settlementGuard.ts'
@@ -43,6 +44,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): Scheme
     networks.set(network.network, { runtime, sender })
   }
   const guard = new SettlementGuard()
+  const recent = new RecentVerifications(options.settleReuseVerificationMs ?? 10_000)
 
   async function settle(
     payload: PaymentPayload,
@@ -77,6 +79,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): Scheme
       const verdict = await verifyExactEvm(runtime, payload, requirements, {
         nowSeconds: now(),
         simulate: true,
+        verifiedBefore: recent.take(requirements, signature),
       })
       if (!verdict.verified) return settleFailureFromVerify(verdict.response, runtime.network)
       return submitAndConfirm(runtime, sender, verdict.verified, timings)
@@ -105,6 +108,9 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): Scheme
         nowSeconds: now(),
         simulate: true,
       })
+      if (verdict.verified) {
+        recent.remember(requirements, String(payload.payload.signature), verdict.verified)
+      }
       return verdict.response
     },
     settle,

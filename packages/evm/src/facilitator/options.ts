@@ -40,6 +40,13 @@ export interface ExactEvmFacilitatorOptions {
    * @default 150000n
    */
   transferGasLimit?: bigint
+  /**
+   * Settle skips the RPC checks (signature routing, simulation) for a payment this facilitator
+   * fully verified within this many milliseconds; the checks without RPC always run again.
+   * 0 re-verifies everything at settle.
+   * @default 10000
+   */
+  settleReuseVerificationMs?: number
   /** Refuse to submit when the fee per gas would exceed this (wei). */
   maxFeePerGasCap?: bigint | undefined
   /**

@@ -78,17 +78,21 @@ export async function confirmTransfer(
   return { success: true, ...base, amount: verified.authorization.value }
 }
 
-/** A receipt, or undefined when none arrived within the bound. RPC errors count as "not yet". */
+/**
+ * A receipt, or undefined when none arrived within the bound. RPC errors count as "not yet".
+ * Polls fast at first (a local or fast chain includes the transaction within milliseconds),
+ * then backs off to `receiptPollMs`.
+ */
 async function waitForReceipt(
   runtime: NetworkRuntime,
   hash: Hex,
   timings: SettleTimings,
 ): Promise<TransactionReceipt | undefined> {
   const deadline = Date.now() + timings.receiptTimeoutMs
-  for (;;) {
+  for (let delayMs = 2; ; delayMs = Math.min(delayMs * 2, timings.receiptPollMs)) {
     const receipt = await runtime.client.getTransactionReceipt({ hash }).catch(() => undefined)
     if (receipt) return receipt
-    const waitMs = Math.min(timings.receiptPollMs, deadline - Date.now())
+    const waitMs = Math.min(delayMs, deadline - Date.now())
     if (waitMs <= 0) return undefined
     await new Promise((resolve) => setTimeout(resolve, waitMs))
   }

@@ -46,10 +46,21 @@ export async function verifyExactEvm(
   runtime: NetworkRuntime,
   payload: PaymentPayload,
   requirements: PaymentRequirements,
-  options: { nowSeconds: number; simulate: boolean },
+  options: {
+    nowSeconds: number
+    simulate: boolean
+    /** The same payment, fully verified moments ago: only the checks without RPC run again. */
+    verifiedBefore?: VerifiedPayment | undefined
+  },
 ): Promise<VerifyOutcome> {
   const local = checkWithoutRpc(runtime, payload, requirements, options.nowSeconds)
   if ('code' in local) return rejected(local, payerOf(payload))
+  if (options.verifiedBefore) {
+    return {
+      response: { isValid: true, payer: options.verifiedBefore.payer },
+      verified: options.verifiedBefore,
+    }
+  }
   const { authorization, signature, asset, domain } = local
   const payer = getAddress(authorization.from)
   const digest = authorizationDigest(

@@ -1,0 +1,49 @@
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { ServiceEnv } from '../services/env.ts'
+
+const root = resolve(import.meta.dirname, '../..')
+const tsxLoader = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href
+const clockTicksPerSecond = 100
+
+export interface Service {
+  url: string
+  pid: number
+  /** User plus system CPU time the process has used, in milliseconds. */
+  cpuMs(): number
+  stop(): void
+}
+
+/** Starts a bench service in its own process, so each side has its own CPU and event loop. */
+export function startService(file: string, env: ServiceEnv): Promise<Service> {
+  const child = spawn(process.execPath, ['--import', tsxLoader, resolve(import.meta.dirname, '../services', file)], {
+    env: { ...process.env, BENCH_SERVICE: JSON.stringify(env) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  process.once('exit', () => child.kill())
+  return new Promise((done, fail) => {
+    let buffered = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString()
+      const line = buffered.split('\n').find((candidate) => candidate.startsWith('{"url"'))
+      if (!line) return
+      const pid = child.pid!
+      done({
+        url: (JSON.parse(line) as { url: string }).url,
+        pid,
+        cpuMs: () => processCpuMs(pid),
+        stop: () => child.kill(),
+      })
+    })
+    child.once('exit', (code) => fail(new Error(`${file} exited with code ${code} before listening`)))
+  })
+}
+
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond
+}

@@ -1,0 +1,22 @@
+import type { Address, Hex } from 'viem'
+
+/** What the orchestrator hands each service process, through the environment. */
+export interface ServiceEnv {
+  rpcUrl: string
+  network: `${string}:${string}`
+  key: Hex
+  asset: { address: Address; name: string; version: string; decimals: number; symbol: string }
+  payTo: Address
+  facilitatorUrl: string
+}
+
+export function readServiceEnv(): ServiceEnv {
+  const raw = process.env.BENCH_SERVICE
+  if (!raw) throw new Error('BENCH_SERVICE is not set: services are started by bench/run.ts')
+  return JSON.parse(raw) as ServiceEnv
+}
+
+/** Tells the parent where the service listens, on one stdout line. */
+export function announce(url: string): void {
+  process.stdout.write(`${JSON.stringify({ url })}\n`)
+}

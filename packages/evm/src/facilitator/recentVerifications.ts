@@ -1,0 +1,52 @@
+import type { PaymentRequirements } from '@tollgate/core'
+import type { VerifiedPayment } from './verify.ts'
+
+/**
+ * Payments fully verified (signature and simulation) in the last moments. A resource server
+ * verifies, runs its handler, then settles the same payment; settle then repeats only the checks
+ * that need no RPC. A payer who moves funds in that window makes the transfer revert, which the
+ * receipt reports (the reference never simulates at settle, so the window only narrows that risk).
+ */
+export class RecentVerifications {
+  readonly #entries = new Map<string, { verified: VerifiedPayment; atMs: number }>()
+
+  constructor(
+    readonly reuseMs: number,
+    readonly entriesMax = 10_000,
+  ) {}
+
+  remember(requirements: PaymentRequirements, signature: string, verified: VerifiedPayment): void {
+    if (this.reuseMs <= 0) return
+    const key = fingerprint(requirements, signature)
+    this.#entries.delete(key)
+    this.#entries.set(key, { verified, atMs: Date.now() })
+    for (const oldest of this.#entries.keys()) {
+      if (this.#entries.size <= this.entriesMax) break
+      this.#entries.delete(oldest)
+    }
+  }
+
+  /** The verification of this exact payment and requirement, if fresh; each is used once. */
+  take(requirements: PaymentRequirements, signature: string): VerifiedPayment | undefined {
+    const key = fingerprint(requirements, signature)
+    const entry = this.#entries.get(key)
+    this.#entries.delete(key)
+    if (!entry || Date.now() - entry.atMs > this.reuseMs) return undefined
+    return entry.verified
+  }
+}
+
+function fingerprint(requirements: PaymentRequirements, signature: string): string {
+  const { network, asset, payTo, amount, scheme } = requirements
+  const { name, version } = requirements.extra ?? {}
+  return JSON.stringify([
+    scheme,
+    network,
+    asset,
+    payTo,
+    amount,
+    name,
+    version,
+    signature,
+  ]).toLowerCase()
+}
