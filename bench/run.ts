@@ -5,8 +5,19 @@
  */
 import os from 'node:os'
 import { readReceipt, wrapFetch } from '@tollgate/client'
-import { facilitatorRequestBody, type PaymentPayload, type PaymentRequirements } from '@tollgate/core'
-import { ANVIL_ACCOUNTS, type AnvilProcess, DEVNET_ROLES, deployDevnet, fundDevnet, startAnvil } from '@tollgate/devnet'
+import {
+  facilitatorRequestBody,
+  type PaymentPayload,
+  type PaymentRequirements,
+} from '@tollgate/core'
+import {
+  ANVIL_ACCOUNTS,
+  type AnvilProcess,
+  DEVNET_ROLES,
+  deployDevnet,
+  fundDevnet,
+  startAnvil,
+} from '@tollgate/devnet'
 import { exactEvmClient } from '@tollgate/evm'
 import { ExactEvmScheme as OfficialEvmClient } from '@x402/evm/exact/client'
 import { wrapFetchWithPayment, x402Client } from '@x402/fetch'
@@ -22,14 +33,17 @@ const scale = Number(process.env.BENCH_SCALE ?? 1)
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`)
 let anvil: AnvilProcess
 
-
 async function main() {
   const chainId = anvil.chainId
   const network = `eip155:${chainId}` as const
   const deployer = ANVIL_ACCOUNTS[DEVNET_ROLES.deployer]
   const payer = privateKeyToAccount(ANVIL_ACCOUNTS[DEVNET_ROLES.payer].privateKey)
   const merchant = ANVIL_ACCOUNTS[DEVNET_ROLES.merchant].address
-  const { token } = await deployDevnet({ rpcUrl: anvil.rpcUrl, chainId, deployerPrivateKey: deployer.privateKey })
+  const { token } = await deployDevnet({
+    rpcUrl: anvil.rpcUrl,
+    chainId,
+    deployerPrivateKey: deployer.privateKey,
+  })
   await fundDevnet({
     rpcUrl: anvil.rpcUrl,
     chainId,
@@ -39,8 +53,14 @@ async function main() {
   })
   const base = { rpcUrl: anvil.rpcUrl, network, asset: token, payTo: merchant, facilitatorUrl: '' }
   const facilitators = {
-    tollgate: await startService('tollgateFacilitator.ts', { ...base, key: ANVIL_ACCOUNTS[1].privateKey }),
-    reference: await startService('referenceFacilitator.ts', { ...base, key: ANVIL_ACCOUNTS[4].privateKey }),
+    tollgate: await startService('tollgateFacilitator.ts', {
+      ...base,
+      key: ANVIL_ACCOUNTS[1].privateKey,
+    }),
+    reference: await startService('referenceFacilitator.ts', {
+      ...base,
+      key: ANVIL_ACCOUNTS[4].privateKey,
+    }),
   }
   const requirements: PaymentRequirements = {
     scheme: 'exact',
@@ -62,9 +82,16 @@ async function main() {
     return JSON.stringify(facilitatorRequestBody(payload, requirements))
   }
 
-  const verify = await benchVerify(facilitators, await Promise.all(Array.from({ length: 64 }, sign)))
+  const verify = await benchVerify(
+    facilitators,
+    await Promise.all(Array.from({ length: 64 }, sign)),
+  )
   const settle = await benchSettle(facilitators, sign)
-  const endToEnd = await benchEndToEnd(facilitators, { ...base, key: ANVIL_ACCOUNTS[1].privateKey }, payer.address)
+  const endToEnd = await benchEndToEnd(
+    facilitators,
+    { ...base, key: ANVIL_ACCOUNTS[1].privateKey },
+    payer.address,
+  )
   for (const service of Object.values(facilitators)) service.stop()
 
   const result = {
@@ -83,7 +110,10 @@ async function main() {
       verifyPerSecondC16: ratio(verify.c16.tollgate.perSecond, verify.c16.reference.perSecond),
       verifyP50C1: ratio(verify.c1.tollgate.p50Ms, verify.c1.reference.p50Ms),
       verifyP99C16: ratio(verify.c16.tollgate.p99Ms, verify.c16.reference.p99Ms),
-      verifyCpuPerRequest: ratio(verify.c1.tollgate.cpuMsPerRequest, verify.c1.reference.cpuMsPerRequest),
+      verifyCpuPerRequest: ratio(
+        verify.c1.tollgate.cpuMsPerRequest,
+        verify.c1.reference.cpuMsPerRequest,
+      ),
       settlePerSecondC1: ratio(settle.c1.tollgate.perSecond, settle.c1.reference.perSecond),
       settlePerSecondC16: ratio(settle.c16.tollgate.perSecond, settle.c16.reference.perSecond),
       gasPerPayment: ratio(settle.c16.tollgate.gasPerPayment, settle.c16.reference.gasPerPayment),
@@ -97,8 +127,16 @@ type Facilitators = { tollgate: Service; reference: Service }
 type Side = 'tollgate' | 'reference'
 const sides: Side[] = ['tollgate', 'reference']
 
-async function post(url: string, body: string, expect: (json: Record<string, unknown>) => boolean): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+async function post(
+  url: string,
+  body: string,
+  expect: (json: Record<string, unknown>) => boolean,
+): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  })
   const json = (await response.json()) as Record<string, unknown>
   if (!expect(json)) throw new Error(`${url} answered ${JSON.stringify(json).slice(0, 300)}`)
 }
@@ -109,20 +147,33 @@ async function benchVerify(facilitators: Facilitators, bodies: string[]) {
     ['c1', 1, 300 * scale],
     ['c16', 16, 1200 * scale],
   ] as const) {
-    const runs: Record<Side, Array<RunFigures & { cpuMsPerRequest: number }>> = { tollgate: [], reference: [] }
+    const runs: Record<Side, Array<RunFigures & { cpuMsPerRequest: number }>> = {
+      tollgate: [],
+      reference: [],
+    }
     for (let pass = 0; pass < rounds; pass++) {
       // Alternating the order cancels a drift of the machine over the run.
       for (const side of pass % 2 === 0 ? sides : [...sides].reverse()) {
         const service = facilitators[side]
-        const verify = (index: number) => post(`${service.url}/verify`, bodies[index % bodies.length]!, (json) => json.isValid === true)
+        const verify = (index: number) =>
+          post(
+            `${service.url}/verify`,
+            bodies[index % bodies.length]!,
+            (json) => json.isValid === true,
+          )
         await runLoad(30, concurrency, verify)
         const cpuBefore = service.cpuMs()
         const figures = await runLoad(total, concurrency, verify)
-        runs[side].push({ ...figures, cpuMsPerRequest: round2((service.cpuMs() - cpuBefore) / total) })
+        runs[side].push({
+          ...figures,
+          cpuMsPerRequest: round2((service.cpuMs() - cpuBefore) / total),
+        })
       }
     }
     result[key] = { tollgate: medianRun(runs.tollgate), reference: medianRun(runs.reference) }
-    log(`verify c${concurrency}: tollgate ${result[key].tollgate.perSecond}/s, reference ${result[key].reference.perSecond}/s`)
+    log(
+      `verify c${concurrency}: tollgate ${result[key].tollgate.perSecond}/s, reference ${result[key].reference.perSecond}/s`,
+    )
   }
   return result
 }
@@ -134,7 +185,10 @@ async function benchSettle(facilitators: Facilitators, sign: () => Promise<strin
     ['c1', 1, 60 * scale],
     ['c16', 16, 240 * scale],
   ] as const) {
-    const runs: Record<Side, Array<RunFigures & { gasPerPayment: number }>> = { tollgate: [], reference: [] }
+    const runs: Record<Side, Array<RunFigures & { gasPerPayment: number }>> = {
+      tollgate: [],
+      reference: [],
+    }
     for (let pass = 0; pass < rounds; pass++) {
       for (const side of pass % 2 === 0 ? sides : [...sides].reverse()) {
         const bodies = await Promise.all(Array.from({ length: total }, sign))
@@ -145,28 +199,47 @@ async function benchSettle(facilitators: Facilitators, sign: () => Promise<strin
             return json.success === true
           }),
         )
-        const receipts = await Promise.all(hashes.map((hash) => client.getTransactionReceipt({ hash })))
-        const gas = receipts.reduce((sum, receipt) => sum + Number(receipt.gasUsed), 0) / receipts.length
+        const receipts = await Promise.all(
+          hashes.map((hash) => client.getTransactionReceipt({ hash })),
+        )
+        const gas =
+          receipts.reduce((sum, receipt) => sum + Number(receipt.gasUsed), 0) / receipts.length
         runs[side].push({ ...figures, gasPerPayment: Math.round(gas) })
       }
     }
     result[key] = { tollgate: medianRun(runs.tollgate), reference: medianRun(runs.reference) }
-    log(`settle c${concurrency}: tollgate ${result[key].tollgate.perSecond}/s, reference ${result[key].reference.perSecond}/s`)
+    log(
+      `settle c${concurrency}: tollgate ${result[key].tollgate.perSecond}/s, reference ${result[key].reference.perSecond}/s`,
+    )
   }
   return result
 }
 
 async function benchEndToEnd(facilitators: Facilitators, env: ServiceEnv, payer: string) {
   const apis = {
-    tollgate: await startService('tollgateApi.ts', { ...env, facilitatorUrl: facilitators.tollgate.url }),
-    reference: await startService('referenceApi.ts', { ...env, facilitatorUrl: facilitators.reference.url }),
+    tollgate: await startService('tollgateApi.ts', {
+      ...env,
+      facilitatorUrl: facilitators.tollgate.url,
+    }),
+    reference: await startService('referenceApi.ts', {
+      ...env,
+      facilitatorUrl: facilitators.reference.url,
+    }),
   }
   const account = privateKeyToAccount(ANVIL_ACCOUNTS[DEVNET_ROLES.payer].privateKey)
   const clients: Record<Side, typeof fetch> = {
-    tollgate: wrapFetch(fetch, { schemes: [exactEvmClient({ signer: account, assets: { [env.network]: env.asset } })] }),
-    reference: wrapFetchWithPayment(fetch, new x402Client().register('eip155:*', new OfficialEvmClient(account)).setSpendControls(false)),
+    tollgate: wrapFetch(fetch, {
+      schemes: [exactEvmClient({ signer: account, assets: { [env.network]: env.asset } })],
+    }),
+    reference: wrapFetchWithPayment(
+      fetch,
+      new x402Client().register('eip155:*', new OfficialEvmClient(account)).setSpendControls(false),
+    ),
   }
-  const result = {} as Record<Side, { paid: RunFigures; unpaid: RunFigures; paidOverUnpaid: number }>
+  const result = {} as Record<
+    Side,
+    { paid: RunFigures; unpaid: RunFigures; paidOverUnpaid: number }
+  >
   const paidRuns: Record<Side, RunFigures[]> = { tollgate: [], reference: [] }
   const unpaidRuns: Record<Side, RunFigures[]> = { tollgate: [], reference: [] }
   for (let pass = 0; pass < rounds; pass++) {
@@ -186,7 +259,8 @@ async function benchEndToEnd(facilitators: Facilitators, env: ServiceEnv, payer:
         await runLoad(200 * scale, 1, async () => {
           const response = await fetch(`${url}/free`)
           await response.arrayBuffer()
-          if (response.status !== 200) throw new Error(`${side} free route answered ${response.status}`)
+          if (response.status !== 200)
+            throw new Error(`${side} free route answered ${response.status}`)
         }),
       )
     }
@@ -196,7 +270,9 @@ async function benchEndToEnd(facilitators: Facilitators, env: ServiceEnv, payer:
     const unpaid = medianRun(unpaidRuns[side])
     result[side] = { paid, unpaid, paidOverUnpaid: ratio(paid.p50Ms, unpaid.p50Ms) }
   }
-  log(`paid request p50: tollgate ${result.tollgate.paid.p50Ms} ms, reference ${result.reference.paid.p50Ms} ms`)
+  log(
+    `paid request p50: tollgate ${result.tollgate.paid.p50Ms} ms, reference ${result.reference.paid.p50Ms} ms`,
+  )
   for (const api of Object.values(apis)) api.stop()
   return result
 }

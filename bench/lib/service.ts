@@ -18,10 +18,14 @@ export interface Service {
 
 /** Starts a bench service in its own process, so each side has its own CPU and event loop. */
 export function startService(file: string, env: ServiceEnv): Promise<Service> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, resolve(import.meta.dirname, '../services', file)], {
-    env: { ...process.env, BENCH_SERVICE: JSON.stringify(env) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--import', tsxLoader, resolve(import.meta.dirname, '../services', file)],
+    {
+      env: { ...process.env, BENCH_SERVICE: JSON.stringify(env) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   process.once('exit', () => child.kill())
   return new Promise((done, fail) => {
     let buffered = ''
@@ -37,7 +41,9 @@ export function startService(file: string, env: ServiceEnv): Promise<Service> {
         stop: () => child.kill(),
       })
     })
-    child.once('exit', (code) => fail(new Error(`${file} exited with code ${code} before listening`)))
+    child.once('exit', (code) =>
+      fail(new Error(`${file} exited with code ${code} before listening`)),
+    )
   })
 }
 

@@ -7,16 +7,21 @@ import { listen } from 'tollgate'
 import { announce, readServiceEnv } from './env.ts'
 
 const env = readServiceEnv()
-const resourceServer = new x402ResourceServer(new HTTPFacilitatorClient({ url: env.facilitatorUrl })).register(
-  env.network,
-  new ExactEvmScheme(),
-)
+const resourceServer = new x402ResourceServer(
+  new HTTPFacilitatorClient({ url: env.facilitatorUrl }),
+).register(env.network, new ExactEvmScheme())
 await resourceServer.initialize()
-const price = { amount: '1000', asset: env.asset.address, extra: { name: env.asset.name, version: env.asset.version } }
+const price = {
+  amount: '1000',
+  asset: env.asset.address,
+  extra: { name: env.asset.name, version: env.asset.version },
+}
 const app = new Hono()
 app.use(
   paymentMiddleware(
-    { 'GET /paid': { accepts: { scheme: 'exact', network: env.network, payTo: env.payTo, price } } },
+    {
+      'GET /paid': { accepts: { scheme: 'exact', network: env.network, payTo: env.payTo, price } },
+    },
     resourceServer,
     undefined,
     undefined,

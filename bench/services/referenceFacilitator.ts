@@ -13,14 +13,18 @@ import { announce, readServiceEnv } from './env.ts'
 
 const env = readServiceEnv()
 const account = privateKeyToAccount(env.key, { nonceManager })
-const client = createWalletClient({ account, chain: anvil, transport: http(env.rpcUrl), pollingInterval: 25 }).extend(
-  publicActions,
-)
+const client = createWalletClient({
+  account,
+  chain: anvil,
+  transport: http(env.rpcUrl),
+  pollingInterval: 25,
+}).extend(publicActions)
 const signer = toFacilitatorEvmSigner({
   address: account.address,
   getCode: (args) => client.getCode(args),
   readContract: (args) => client.readContract({ ...args, args: args.args ?? [] }),
-  verifyTypedData: (args) => client.verifyTypedData(args as Parameters<typeof client.verifyTypedData>[0]),
+  verifyTypedData: (args) =>
+    client.verifyTypedData(args as Parameters<typeof client.verifyTypedData>[0]),
   writeContract: (args) => client.writeContract({ ...args, args: args.args ?? [] }),
   sendTransaction: (args) => client.sendTransaction(args),
   waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),

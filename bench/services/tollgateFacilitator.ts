@@ -4,6 +4,8 @@ import { announce, readServiceEnv } from './env.ts'
 
 const env = readServiceEnv()
 const { app } = buildEvmFacilitator({
-  networks: [{ network: env.network, rpcUrl: env.rpcUrl, signerKeys: [env.key], assets: [env.asset] }],
+  networks: [
+    { network: env.network, rpcUrl: env.rpcUrl, signerKeys: [env.key], assets: [env.asset] },
+  ],
 })
 announce((await listen(app, 0)).url)

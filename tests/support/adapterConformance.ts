@@ -7,6 +7,7 @@ import {
 import { exactEvmServer } from '@tollgate/evm'
 import { PaymentGate, type RoutesConfig } from '@tollgate/server'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
+import { runAdapterStartup } from './adapterStartup.ts'
 import { ScriptedFacilitator } from './scriptedFacilitator.ts'
 
 /** What every adapter's test app serves; handlers count how often they ran. */
@@ -352,51 +353,5 @@ export function runAdapterConformance(adapter: string, mount: Mount): void {
     })
   })
 
-  describe(`${adapter} adapter start-up`, () => {
-    it('fails closed while the facilitator is unreachable, and recovers when it answers', async () => {
-      const facilitator = new ScriptedFacilitator()
-      facilitator.supportedAnswer = new Error('ECONNREFUSED')
-      const gate = new PaymentGate({
-        routes: conformanceRoutes,
-        facilitator,
-        schemes: [exactEvmServer()],
-      })
-      const app = await mount(gate, {})
-      try {
-        const down = await fetch(`${app.url}/weather`)
-        expect(down.status).toBe(503)
-        expect(await down.json()).toMatchObject({ error: 'facilitator_unavailable' })
-        expect((await fetch(`${app.url}/free`)).status).toBe(200)
-        facilitator.supportedAnswer = {
-          kinds: [{ x402Version: 2, scheme: 'exact', network: 'eip155:31337' }],
-          extensions: [],
-          signers: {},
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1_100))
-        expect((await fetch(`${app.url}/weather`)).status).toBe(402)
-      } finally {
-        await app.close()
-      }
-    })
-
-    it('fails closed when the facilitator does not support a route network', async () => {
-      const facilitator = new ScriptedFacilitator(['eip155:8453'])
-      const gate = new PaymentGate({
-        routes: conformanceRoutes,
-        facilitator,
-        schemes: [exactEvmServer()],
-      })
-      const app = await mount(gate, {})
-      try {
-        const response = await fetch(`${app.url}/weather`)
-        expect(response.status).toBe(503)
-        expect(await response.json()).toMatchObject({
-          error: 'invalid_network',
-          message: 'the facilitator does not support exact on eip155:31337',
-        })
-      } finally {
-        await app.close()
-      }
-    })
-  })
+  runAdapterStartup(adapter, mount)
 }
