@@ -6,7 +6,7 @@
 import type { PaymentRequirements } from '@tollgate/core'
 import { ANVIL_ACCOUNTS, devnetChain } from '@tollgate/devnet'
 import { buildEvmFacilitator, type DevStack, listen, rpcClient } from 'tollgate'
-import { type Address, createWalletClient, erc20Abi, type Hex, http } from 'viem'
+import { createWalletClient, erc20Abi, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -84,7 +84,7 @@ describe('settle', () => {
 
   it('settles 25 different payments at once from one hot wallet with consecutive nonces', async () => {
     const client = rpcClient(stack.manifest.rpcUrl)
-    const facilitator = stack.manifest.accounts.facilitator.address as Address
+    const facilitator = stack.manifest.accounts.facilitator.address
     const nonceBefore = await client.getTransactionCount({ address: facilitator })
     const payloads = await Promise.all(
       Array.from({ length: 25 }, () => signPayment(stack.manifest, requirements)),
@@ -191,7 +191,7 @@ describe('a chain that does not mine in time', () => {
           network: stack.manifest.network,
           rpcUrl: stack.manifest.rpcUrl,
           signerKeys: [signer.privateKey],
-          assets: [{ ...stack.manifest.asset, address: stack.manifest.asset.address as Address }],
+          assets: [stack.manifest.asset],
         },
       ],
       receiptTimeoutMs: 300,
@@ -235,7 +235,7 @@ describe('an unreachable RPC', () => {
           network: stack.manifest.network,
           rpcUrl: 'http://127.0.0.1:9',
           signerKeys: [ANVIL_ACCOUNTS[6].privateKey],
-          assets: [{ ...stack.manifest.asset, address: stack.manifest.asset.address as Address }],
+          assets: [stack.manifest.asset],
         },
       ],
     })

@@ -2,7 +2,7 @@ import { readReceipt, wrapFetch } from '@tollgate/client'
 import { formatAtomicUnits } from '@tollgate/core'
 import { exactEvmClient } from '@tollgate/evm'
 import type { Command } from 'commander'
-import { type Address, erc20Abi, type Hex } from 'viem'
+import { type Address, erc20Abi } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { startDevStack } from '../devStack.ts'
 import { rpcClient } from '../evmFacilitator.ts'
@@ -34,8 +34,8 @@ export function registerDemo(program: Command): void {
 }
 
 async function runAgent(manifest: DevManifest, requests: number): Promise<void> {
-  const asset = { ...manifest.asset, address: manifest.asset.address as Address }
-  const payer = privateKeyToAccount(manifest.accounts.payer.privateKey as Hex)
+  const asset = manifest.asset
+  const payer = privateKeyToAccount(manifest.accounts.payer.privateKey)
   const pay = wrapFetch(fetch, {
     schemes: [exactEvmClient({ signer: payer, assets: { [manifest.network]: asset } })],
     maxPaymentUsd: '$0.01',
@@ -75,7 +75,7 @@ async function balances(manifest: DevManifest): Promise<{ payer: bigint; merchan
   const client = rpcClient(manifest.rpcUrl)
   const read = (owner: string) =>
     client.readContract({
-      address: manifest.asset.address as Address,
+      address: manifest.asset.address,
       abi: erc20Abi,
       functionName: 'balanceOf',
       args: [owner as Address],

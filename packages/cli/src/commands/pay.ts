@@ -5,7 +5,7 @@ import { readReceipt, wrapFetch } from '@tollgate/client'
 import { formatAtomicUnits, type PaymentPayload } from '@tollgate/core'
 import { type EvmAsset, exactEvmClient } from '@tollgate/evm'
 import type { Command } from 'commander'
-import type { Address, Hex } from 'viem'
+import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { readManifest } from '../manifest.ts'
 import { asPrivateKey, keyFromKeystore } from '../secrets.ts'
@@ -102,7 +102,7 @@ async function loadKey(options: PayOptions): Promise<Hex> {
 async function knownAssets(manifestPath: string): Promise<Record<string, EvmAsset>> {
   if (!existsSync(manifestPath)) return {}
   const manifest = await readManifest(manifestPath)
-  return { [manifest.network]: { ...manifest.asset, address: manifest.asset.address as Address } }
+  return { [manifest.network]: manifest.asset }
 }
 
 function parseHeaders(lines: string[]): Headers {

@@ -18,9 +18,6 @@ import { SettlementGuard } from './settlementGuard.ts'
 import { TransactionSender } from './transactionSender.ts'
 import { verifyExactEvm } from './verify.ts'
 
-/** Seconds a settled authorization is remembered after it expires (clock skew margin). */
-const rememberAfterExpirySeconds = 120
-
 /**
  * The facilitator's side of `exact` on EVM with EIP-3009: verification in the reference order
  * and settlement that is never reported failed once a transaction exists.
@@ -65,8 +62,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): Scheme
     const key = [runtime.network, requirements.asset, authorization.from, authorization.nonce]
       .join('|')
       .toLowerCase()
-    const keepUntilMs = (Number(authorization.validBefore) + rememberAfterExpirySeconds) * 1000
-    const outcome = await guard.run(key, signature.toLowerCase(), keepUntilMs, async (previous) => {
+    const outcome = await guard.run(key, signature.toLowerCase(), async (previous) => {
       if (previous?.errorReason === 'settlement_pending' && previous.transaction) {
         // Already broadcast: wait on that transaction again, never send a second one.
         const known = {

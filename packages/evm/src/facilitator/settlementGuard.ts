@@ -3,7 +3,6 @@ import type { SettleResponse } from '@tollgate/core'
 interface Settled {
   signature: string
   outcome: SettleResponse
-  expiresAtMs: number
 }
 
 /**
@@ -24,7 +23,6 @@ export class SettlementGuard {
   async run(
     key: string,
     signature: string,
-    keepUntilMs: number,
     settle: (previous: SettleResponse | undefined) => Promise<SettleResponse>,
   ): Promise<SettleResponse | 'conflict'> {
     const running = this.#inFlight.get(key)
@@ -38,7 +36,7 @@ export class SettlementGuard {
     try {
       const outcome = await promise
       if (outcome.success || outcome.transaction !== '') {
-        this.#remember(key, { signature, outcome, expiresAtMs: keepUntilMs })
+        this.#remember(key, { signature, outcome })
       } else {
         this.#settled.delete(key)
       }
@@ -51,13 +49,11 @@ export class SettlementGuard {
   #remember(key: string, entry: Settled): void {
     this.#settled.delete(key)
     this.#settled.set(key, entry)
-    if (this.#settled.size <= this.#entriesMax) return
-    const now = Date.now()
-    for (const [oldKey, old] of this.#settled) {
+    // Oldest first (a Map keeps insertion order): an authorization past its expiry can never
+    // be settled again anyway, so the oldest entries are the ones safest to forget.
+    for (const oldest of this.#settled.keys()) {
       if (this.#settled.size <= this.#entriesMax) break
-      // Oldest first (Map keeps insertion order); expired ones could never be replayed anyway.
-      if (old.expiresAtMs < now || this.#settled.size > this.#entriesMax)
-        this.#settled.delete(oldKey)
+      this.#settled.delete(oldest)
     }
   }
 }
