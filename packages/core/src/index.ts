@@ -51,6 +51,7 @@ export type {
   SchemeClient,
   SchemeFacilitator,
   SchemeServer,
+  SchemeStats,
 } from './schemes.ts'
 export { findMatchingRequirements, requirementsMatch } from './wire/match.ts'
 export {

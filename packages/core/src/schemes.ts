@@ -72,6 +72,24 @@ export interface SchemeFacilitator {
   settle(payload: PaymentPayload, requirements: PaymentRequirements): Promise<SettleResponse>
   /** Whether each network can settle now: RPC reachable, signers funded. */
   readiness?(): Promise<ReadinessCheck[]>
+  /** Operating figures for metrics, read when they are scraped. */
+  stats?(): Promise<SchemeStats>
+}
+
+/** What a scheme facilitator reports for operators (Prometheus gauges). */
+export interface SchemeStats {
+  /** Payments accepted for settlement and not yet in a submitted transaction. */
+  queueDepth: number
+  /** Transactions broadcast and not yet confirmed. */
+  pendingTransactions: number
+  signers: Array<{
+    network: string
+    address: string
+    balanceWei: string
+    nextNonce: number | undefined
+  }>
+  /** Payments per submitted transaction so far, to observe as a histogram. */
+  batchSizes: number[]
 }
 
 export interface ReadinessCheck {

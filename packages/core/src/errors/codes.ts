@@ -170,6 +170,19 @@ export const errorCodes = {
   },
   PAYMENT_IN_USE: { reason: 'payment_already_in_use', kind: 'rejected', origin: 'tollgate' },
   POLICY_REFUSED: { reason: 'payment_refused_by_policy', kind: 'rejected', origin: 'tollgate' },
+  UNAUTHORIZED: { reason: 'unauthorized', kind: 'rejected', origin: 'tollgate' },
+  RATE_LIMITED: { reason: 'rate_limited', kind: 'unavailable', origin: 'tollgate' },
+  ADDRESS_BLOCKED: { reason: 'address_blocked', kind: 'rejected', origin: 'tollgate' },
+  PAYMENT_IDENTIFIER_CONFLICT: {
+    reason: 'payment_identifier_conflict',
+    kind: 'rejected',
+    origin: 'tollgate',
+  },
+  PAYMENT_IDENTIFIER_REQUIRED: {
+    reason: 'payment_identifier_required',
+    kind: 'malformed',
+    origin: 'tollgate',
+  },
 } as const satisfies Record<string, CodeEntry>
 
 export type ErrorCode = keyof typeof errorCodes
