@@ -33,6 +33,18 @@ export {
   paymentHeaderLengthMax,
   paymentHeaders,
 } from './http/headers.ts'
+export {
+  type ClaimResult,
+  type LedgerPayment,
+  type LedgerTransaction,
+  type NewPayment,
+  type PaymentChange,
+  type PaymentState,
+  type SettlementLedger,
+  type SignedTransaction,
+  type TransactionState,
+  terminalPaymentStates,
+} from './ledger.ts'
 export { formatAtomicUnits, toAtomicUnits } from './money/money.ts'
 export {
   type Caip2,

@@ -1,0 +1,154 @@
+import type { PaymentPayload, PaymentRequirements } from './wire/types.ts'
+
+/**
+ * The settlement ledger port: what a facilitator must remember so a payment is settled at most
+ * once, across retries, restarts and processes. `@tollgate/ledger` implements it in SQL.
+ *
+ * A payment moves received → verified → queued → submitted → confirmed | failed, with pending
+ * when a submitted transaction was not confirmed in time (it is still live and watched).
+ */
+export type PaymentState =
+  | 'received'
+  | 'verified'
+  | 'queued'
+  | 'submitted'
+  | 'pending'
+  | 'confirmed'
+  | 'failed'
+
+export const terminalPaymentStates: readonly PaymentState[] = ['confirmed', 'failed']
+
+export interface NewPayment {
+  /** One authorization, one key: e.g. `network|asset|payer|nonce` for EIP-3009. */
+  key: string
+  /** Hash of the exact signed payload, to tell a retry from a different payload. */
+  payloadHash: string
+  network: string
+  scheme: string
+  payer: string
+  payTo: string
+  asset: string
+  amount: string
+  paymentIdentifier?: string | undefined
+  payment: { paymentPayload: PaymentPayload; paymentRequirements: PaymentRequirements }
+}
+
+export interface LedgerPayment extends NewPayment {
+  id: number
+  state: PaymentState
+  reason: string | undefined
+  message: string | undefined
+  /** The transaction that settled it, or the latest one submitted for it. */
+  transaction: string | undefined
+  attempts: number
+  owner: string | undefined
+  createdAt: Date
+  updatedAt: Date
+}
+
+export type ClaimResult =
+  /** This caller now processes the payment. */
+  | { status: 'claimed'; payment: LedgerPayment }
+  /** Someone has processed or is processing it: its record says where it stands. */
+  | { status: 'existing'; payment: LedgerPayment }
+
+export type TransactionState = 'signed' | 'broadcast' | 'mined' | 'reverted' | 'dropped'
+
+export interface LedgerTransaction {
+  hash: string
+  network: string
+  signer: string
+  nonce: number
+  /** The signed transaction, so it can be broadcast again, never re-signed for a new nonce. */
+  raw: string
+  kind: string
+  state: TransactionState
+  maxFeePerGas: string | undefined
+  paymentIds: number[]
+  createdAt: Date
+}
+
+export interface SignedTransaction {
+  hash: string
+  raw: string
+  maxFeePerGas?: string | undefined
+}
+
+export interface PaymentChange {
+  reason?: string | undefined
+  message?: string | undefined
+  transaction?: string | undefined
+}
+
+export interface SettlementLedger {
+  /**
+   * Creates the payment, or returns the one with the same key. A payment that failed before any
+   * transaction, or whose owner stopped renewing its lease before submitting, is claimed again.
+   */
+  claim(payment: NewPayment, owner: string, leaseMs: number): Promise<ClaimResult>
+  /** Moves payments to a state; with `from`, only those currently in one of those states. */
+  transition(
+    ids: number[],
+    to: PaymentState,
+    change?: PaymentChange,
+    from?: PaymentState[],
+  ): Promise<number>
+  findByKey(key: string): Promise<LedgerPayment | undefined>
+  findByIdentifier(identifier: string): Promise<LedgerPayment | undefined>
+  recent(options: {
+    limit: number
+    states?: PaymentState[]
+    network?: string
+  }): Promise<LedgerPayment[]>
+  /**
+   * In one database transaction: takes the signer's next nonce (never below `chainNonce`), signs
+   * with it, stores the signed transaction and marks the payments submitted. Nothing is broadcast
+   * before this returns, so a crash never loses a transaction that may be on chain.
+   */
+  submit(input: {
+    network: string
+    signer: string
+    kind: string
+    paymentIds: number[]
+    chainNonce: number
+    sign: (nonce: number) => Promise<SignedTransaction>
+  }): Promise<LedgerTransaction>
+  /** Stores a replacement (same nonce, higher fee) for a stuck transaction. */
+  replace(previous: LedgerTransaction, signed: SignedTransaction): Promise<LedgerTransaction>
+  markTransaction(
+    hash: string,
+    change: {
+      state: TransactionState
+      gasUsed?: bigint | undefined
+      blockNumber?: bigint | undefined
+    },
+  ): Promise<void>
+  /** Transactions signed or broadcast and not yet final, oldest first. */
+  openTransactions(network: string): Promise<LedgerTransaction[]>
+  /** Every transaction stored for the payments of `hash` (replacements share a nonce). */
+  transactionsForNonce(network: string, signer: string, nonce: number): Promise<LedgerTransaction[]>
+  paymentsOf(hash: string): Promise<LedgerPayment[]>
+  /** Claims non-final payments whose owner's lease ran out (a crashed process), for recovery. */
+  takeOverExpired(owner: string, leaseMs: number, limit: number): Promise<LedgerPayment[]>
+  renewLeases(owner: string, leaseMs: number): Promise<void>
+  recordVerifications(
+    rows: Array<{
+      network: string
+      scheme: string
+      payer?: string | undefined
+      payTo: string
+      amount: string
+      reason?: string | undefined
+    }>,
+  ): Promise<void>
+  /**
+   * Binds the ledger to a chain by id and genesis block hash: `different` means the ledger was
+   * written for another chain (a devnet restarted from scratch) and must not be trusted for it.
+   */
+  bindChain(
+    network: string,
+    chainId: number,
+    genesisHash: string,
+  ): Promise<'bound' | 'same' | 'different'>
+  close(): Promise<void>
+}

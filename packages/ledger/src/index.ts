@@ -1,0 +1,10 @@
+// biome-ignore-all lint/performance/noBarrelFile: the package entrypoint
+/**
+ * @module @tollgate/ledger
+ * The facilitator's settlement ledger in SQL: embedded PGlite by default, PostgreSQL when a
+ * `DATABASE_URL` is given, with the same migrations.
+ */
+export { migrate } from './migrations.ts'
+export { type OpenLedgerOptions, openLedger } from './openLedger.ts'
+export { openPglite, openPostgres, type Sql } from './sql.ts'
+export { SqlLedger } from './sqlLedger.ts'

@@ -1,0 +1,119 @@
+import type { Sql } from './sql.ts'
+
+/**
+ * Schema changes, applied in order, each once. Append only: a released migration is never
+ * edited, because databases that already ran it would not see the change.
+ */
+const migrations: Array<{ id: number; name: string; sql: string }> = [
+  {
+    id: 1,
+    name: 'payments, transactions, nonces',
+    sql: `
+      create table tollgate_chains (
+        network text primary key,
+        chain_id bigint not null,
+        genesis_hash text not null,
+        created_at timestamptz not null default now()
+      );
+      create table tollgate_payments (
+        id bigserial primary key,
+        key text not null unique,
+        payload_hash text not null,
+        network text not null,
+        scheme text not null,
+        payer text not null,
+        pay_to text not null,
+        asset text not null,
+        amount numeric(78, 0) not null,
+        state text not null check (state in
+          ('received', 'verified', 'queued', 'submitted', 'pending', 'confirmed', 'failed')),
+        reason text,
+        message text,
+        tx_hash text,
+        payment_identifier text,
+        payment jsonb not null,
+        owner text,
+        lease_until timestamptz,
+        attempts integer not null default 1,
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null default now()
+      );
+      create index tollgate_payments_open on tollgate_payments (lease_until)
+        where state not in ('confirmed', 'failed');
+      create index tollgate_payments_created on tollgate_payments (created_at desc);
+      create index tollgate_payments_tx on tollgate_payments (tx_hash);
+      create unique index tollgate_payments_identifier on tollgate_payments (payment_identifier)
+        where payment_identifier is not null;
+      create table tollgate_payment_events (
+        id bigserial primary key,
+        payment_id bigint not null references tollgate_payments (id),
+        state text not null,
+        reason text,
+        tx_hash text,
+        at timestamptz not null default now()
+      );
+      create index tollgate_payment_events_payment on tollgate_payment_events (payment_id);
+      create table tollgate_transactions (
+        hash text primary key,
+        network text not null,
+        signer text not null,
+        nonce bigint not null,
+        raw text not null,
+        kind text not null,
+        state text not null check (state in ('signed', 'broadcast', 'mined', 'reverted', 'dropped')),
+        max_fee_per_gas numeric(78, 0),
+        gas_used numeric(78, 0),
+        block_number bigint,
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null default now()
+      );
+      create index tollgate_transactions_nonce on tollgate_transactions (network, signer, nonce);
+      create index tollgate_transactions_open on tollgate_transactions (network)
+        where state in ('signed', 'broadcast');
+      create table tollgate_transaction_payments (
+        tx_hash text not null references tollgate_transactions (hash),
+        payment_id bigint not null references tollgate_payments (id),
+        primary key (tx_hash, payment_id)
+      );
+      create index tollgate_transaction_payments_payment on tollgate_transaction_payments (payment_id);
+      create table tollgate_signer_nonces (
+        network text not null,
+        signer text not null,
+        next_nonce bigint not null,
+        primary key (network, signer)
+      );
+      create table tollgate_verifications (
+        id bigserial primary key,
+        network text not null,
+        scheme text not null,
+        payer text,
+        pay_to text not null,
+        amount numeric(78, 0) not null,
+        reason text,
+        at timestamptz not null default now()
+      );
+    `,
+  },
+]
+
+/** Brings the schema up to date; concurrent processes serialise on an advisory lock. */
+export async function migrate(sql: Sql): Promise<void> {
+  await sql.transaction(async (tx) => {
+    await tx.query('select pg_advisory_xact_lock(402402)')
+    await tx.query(`create table if not exists tollgate_migrations (
+      id integer primary key, name text not null, applied_at timestamptz not null default now())`)
+    const applied = new Set(
+      (await tx.query<{ id: number }>('select id from tollgate_migrations')).map((row) =>
+        Number(row.id),
+      ),
+    )
+    for (const migration of migrations) {
+      if (applied.has(migration.id)) continue
+      await tx.exec(migration.sql)
+      await tx.query('insert into tollgate_migrations (id, name) values ($1, $2)', [
+        migration.id,
+        migration.name,
+      ])
+    }
+  })
+}

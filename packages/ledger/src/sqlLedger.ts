@@ -1,0 +1,331 @@
+import type {
+  ClaimResult,
+  LedgerPayment,
+  LedgerTransaction,
+  NewPayment,
+  PaymentChange,
+  PaymentState,
+  SettlementLedger,
+  SignedTransaction,
+  TransactionState,
+} from '@tollgate/core'
+import { type PaymentRow, type TransactionRow, toPayment, toTransaction } from './rows.ts'
+import type { Sql } from './sql.ts'
+
+const open = `state not in ('confirmed', 'failed')`
+const lease = (parameter: number) => `now() + ($${parameter}::bigint * interval '1 millisecond')`
+/** Every state change leaves a row in the payment's history. */
+const logChanged = `logged as (
+  insert into tollgate_payment_events (payment_id, state, reason, tx_hash)
+  select id, state, reason, tx_hash from changed returning 1)`
+
+const transactionColumns = `t.hash, t.network, t.signer, t.nonce, t.raw, t.kind, t.state, t.max_fee_per_gas::text,
+  t.created_at, (select array_agg(payment_id) from tollgate_transaction_payments tp where tp.tx_hash = t.hash)
+  as payment_ids`
+
+/** The settlement ledger in SQL (PGlite or PostgreSQL). */
+export class SqlLedger implements SettlementLedger {
+  constructor(readonly sql: Sql) {}
+
+  async claim(payment: NewPayment, owner: string, leaseMs: number): Promise<ClaimResult> {
+    const inserted = await this.sql.query<PaymentRow>(
+      `with changed as (
+         insert into tollgate_payments (key, payload_hash, network, scheme, payer, pay_to, asset, amount,
+           state, payment_identifier, payment, owner, lease_until)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, 'received', $9, $10, $11, ${lease(12)})
+         on conflict (key) do nothing returning *), ${logChanged}
+       select * from changed`,
+      [
+        payment.key,
+        payment.payloadHash,
+        payment.network,
+        payment.scheme,
+        payment.payer,
+        payment.payTo,
+        payment.asset,
+        payment.amount,
+        payment.paymentIdentifier ?? null,
+        JSON.stringify(payment.payment),
+        owner,
+        leaseMs,
+      ],
+    )
+    if (inserted[0]) return { status: 'claimed', payment: toPayment(inserted[0]) }
+    // The same payload again: it may be taken over when it failed before any transaction existed,
+    // or when its owner stopped renewing the lease before submitting (a crashed process).
+    const retaken = await this.sql.query<PaymentRow>(
+      `with changed as (
+         update tollgate_payments set state = 'received', owner = $3, lease_until = ${lease(4)},
+           attempts = attempts + 1, reason = null, message = null, updated_at = now()
+         where key = $1 and payload_hash = $2 and tx_hash is null
+           and (state = 'failed' or (state in ('received', 'verified', 'queued') and lease_until < now()))
+         returning *), ${logChanged}
+       select * from changed`,
+      [payment.key, payment.payloadHash, owner, leaseMs],
+    )
+    if (retaken[0]) return { status: 'claimed', payment: toPayment(retaken[0]) }
+    const existing = await this.findByKey(payment.key)
+    if (!existing) throw new Error(`payment ${payment.key} vanished while being claimed`)
+    return { status: 'existing', payment: existing }
+  }
+
+  async transition(
+    ids: number[],
+    to: PaymentState,
+    change: PaymentChange = {},
+    from?: PaymentState[],
+  ): Promise<number> {
+    if (ids.length === 0) return 0
+    const rows = await this.sql.query<{ n: number }>(
+      `with changed as (
+         update tollgate_payments set state = $2, reason = $3, message = $4,
+           tx_hash = coalesce($5, tx_hash), updated_at = now()
+         where id = any($1::bigint[]) and ($6::text[] is null or state = any($6::text[]))
+         returning id, state, reason, tx_hash), ${logChanged}
+       select count(*)::int as n from changed`,
+      [
+        ids,
+        to,
+        change.reason ?? null,
+        change.message ?? null,
+        change.transaction ?? null,
+        from ?? null,
+      ],
+    )
+    return Number(rows[0]?.n ?? 0)
+  }
+
+  async findByKey(key: string): Promise<LedgerPayment | undefined> {
+    const rows = await this.sql.query<PaymentRow>(
+      'select * from tollgate_payments where key = $1',
+      [key],
+    )
+    return rows[0] ? toPayment(rows[0]) : undefined
+  }
+
+  async findByIdentifier(identifier: string): Promise<LedgerPayment | undefined> {
+    const rows = await this.sql.query<PaymentRow>(
+      'select * from tollgate_payments where payment_identifier = $1',
+      [identifier],
+    )
+    return rows[0] ? toPayment(rows[0]) : undefined
+  }
+
+  async recent(options: {
+    limit: number
+    states?: PaymentState[]
+    network?: string
+  }): Promise<LedgerPayment[]> {
+    const rows = await this.sql.query<PaymentRow>(
+      `select * from tollgate_payments
+       where ($2::text[] is null or state = any($2::text[])) and ($3::text is null or network = $3)
+       order by id desc limit $1`,
+      [options.limit, options.states ?? null, options.network ?? null],
+    )
+    return rows.map(toPayment)
+  }
+
+  async submit(input: {
+    network: string
+    signer: string
+    kind: string
+    paymentIds: number[]
+    chainNonce: number
+    sign: (nonce: number) => Promise<SignedTransaction>
+  }): Promise<LedgerTransaction> {
+    return this.sql.transaction(async (tx) => {
+      await tx.query(
+        `insert into tollgate_signer_nonces (network, signer, next_nonce) values ($1, $2, $3)
+         on conflict do nothing`,
+        [input.network, input.signer, input.chainNonce],
+      )
+      // The row lock taken here is held until commit: another process signing for the same
+      // signer waits, so no nonce is ever handed out twice.
+      const [reserved] = await tx.query<{ nonce: number | string }>(
+        `update tollgate_signer_nonces set next_nonce = greatest(next_nonce, $3) + 1
+         where network = $1 and signer = $2 returning next_nonce - 1 as nonce`,
+        [input.network, input.signer, input.chainNonce],
+      )
+      const nonce = Number(reserved!.nonce)
+      const signed = await input.sign(nonce)
+      await this.#insertTransaction(tx, { ...input, nonce }, signed)
+      return {
+        hash: signed.hash,
+        network: input.network,
+        signer: input.signer,
+        nonce,
+        raw: signed.raw,
+        kind: input.kind,
+        state: 'signed',
+        maxFeePerGas: signed.maxFeePerGas,
+        paymentIds: input.paymentIds,
+        createdAt: new Date(),
+      }
+    })
+  }
+
+  async replace(
+    previous: LedgerTransaction,
+    signed: SignedTransaction,
+  ): Promise<LedgerTransaction> {
+    await this.sql.transaction((tx) => this.#insertTransaction(tx, previous, signed))
+    return {
+      ...previous,
+      hash: signed.hash,
+      raw: signed.raw,
+      maxFeePerGas: signed.maxFeePerGas,
+      state: 'signed',
+      createdAt: new Date(),
+    }
+  }
+
+  async #insertTransaction(
+    tx: Sql,
+    input: { network: string; signer: string; nonce: number; kind: string; paymentIds: number[] },
+    signed: SignedTransaction,
+  ): Promise<void> {
+    await tx.query(
+      `insert into tollgate_transactions (hash, network, signer, nonce, raw, kind, state, max_fee_per_gas)
+       values ($1, $2, $3, $4, $5, $6, 'signed', $7)`,
+      [
+        signed.hash,
+        input.network,
+        input.signer,
+        input.nonce,
+        signed.raw,
+        input.kind,
+        signed.maxFeePerGas ?? null,
+      ],
+    )
+    await tx.query(
+      `insert into tollgate_transaction_payments (tx_hash, payment_id) select $1, unnest($2::bigint[])`,
+      [signed.hash, input.paymentIds],
+    )
+    await tx.query(
+      `with changed as (
+         update tollgate_payments set state = 'submitted', tx_hash = $1, updated_at = now()
+         where id = any($2::bigint[]) and ${open} returning id, state, reason, tx_hash), ${logChanged}
+       select 1`,
+      [signed.hash, input.paymentIds],
+    )
+  }
+
+  async markTransaction(
+    hash: string,
+    change: {
+      state: TransactionState
+      gasUsed?: bigint | undefined
+      blockNumber?: bigint | undefined
+    },
+  ): Promise<void> {
+    await this.sql.query(
+      `update tollgate_transactions set state = $2, gas_used = coalesce($3, gas_used),
+         block_number = coalesce($4, block_number), updated_at = now() where hash = $1`,
+      [
+        hash,
+        change.state,
+        change.gasUsed?.toString() ?? null,
+        change.blockNumber?.toString() ?? null,
+      ],
+    )
+  }
+
+  async openTransactions(network: string): Promise<LedgerTransaction[]> {
+    const rows = await this.sql.query<TransactionRow>(
+      `select ${transactionColumns} from tollgate_transactions t
+       where network = $1 and state in ('signed', 'broadcast') order by nonce, created_at`,
+      [network],
+    )
+    return rows.map(toTransaction)
+  }
+
+  async transactionsForNonce(
+    network: string,
+    signer: string,
+    nonce: number,
+  ): Promise<LedgerTransaction[]> {
+    const rows = await this.sql.query<TransactionRow>(
+      `select ${transactionColumns} from tollgate_transactions t
+       where network = $1 and signer = $2 and nonce = $3 order by created_at`,
+      [network, signer, nonce],
+    )
+    return rows.map(toTransaction)
+  }
+
+  async paymentsOf(hash: string): Promise<LedgerPayment[]> {
+    const rows = await this.sql.query<PaymentRow>(
+      `select p.* from tollgate_payments p join tollgate_transaction_payments tp on tp.payment_id = p.id
+       where tp.tx_hash = $1 order by p.id`,
+      [hash],
+    )
+    return rows.map(toPayment)
+  }
+
+  async takeOverExpired(owner: string, leaseMs: number, limit: number): Promise<LedgerPayment[]> {
+    const rows = await this.sql.query<PaymentRow>(
+      `with expired as (
+         select id from tollgate_payments where ${open} and lease_until < now()
+         order by id limit $3 for update skip locked)
+       update tollgate_payments p set owner = $1, lease_until = ${lease(2)}, updated_at = now()
+       from expired where p.id = expired.id returning p.*`,
+      [owner, leaseMs, limit],
+    )
+    return rows.map(toPayment)
+  }
+
+  async renewLeases(owner: string, leaseMs: number): Promise<void> {
+    await this.sql.query(
+      `update tollgate_payments set lease_until = ${lease(2)} where owner = $1 and ${open}`,
+      [owner, leaseMs],
+    )
+  }
+
+  async recordVerifications(
+    rows: Array<{
+      network: string
+      scheme: string
+      payer?: string | undefined
+      payTo: string
+      amount: string
+      reason?: string | undefined
+    }>,
+  ): Promise<void> {
+    if (rows.length === 0) return
+    await this.sql.query(
+      `insert into tollgate_verifications (network, scheme, payer, pay_to, amount, reason)
+       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::text[])`,
+      [
+        rows.map((row) => row.network),
+        rows.map((row) => row.scheme),
+        rows.map((row) => row.payer ?? null),
+        rows.map((row) => row.payTo),
+        rows.map((row) => row.amount),
+        rows.map((row) => row.reason ?? null),
+      ],
+    )
+  }
+
+  async bindChain(
+    network: string,
+    chainId: number,
+    genesisHash: string,
+  ): Promise<'bound' | 'same' | 'different'> {
+    const inserted = await this.sql.query(
+      `insert into tollgate_chains (network, chain_id, genesis_hash) values ($1, $2, $3)
+       on conflict do nothing returning network`,
+      [network, chainId, genesisHash.toLowerCase()],
+    )
+    if (inserted.length > 0) return 'bound'
+    const [row] = await this.sql.query<{ chain_id: number | string; genesis_hash: string }>(
+      'select chain_id, genesis_hash from tollgate_chains where network = $1',
+      [network],
+    )
+    return Number(row?.chain_id) === chainId && row?.genesis_hash === genesisHash.toLowerCase()
+      ? 'same'
+      : 'different'
+  }
+
+  close(): Promise<void> {
+    return this.sql.close()
+  }
+}
