@@ -170,6 +170,7 @@ describe('tollgate facilitator --config', () => {
       configPath,
       JSON.stringify({
         port: 0,
+        ledgerDir: join(workdir, 'facilitator-ledger'),
         networks: [
           {
             network: stack.manifest.network,

@@ -48,7 +48,7 @@ function leafPaths(value: unknown, prefix: string[] = []): string[][] {
 
 describe('facilitator under arbitrary input', () => {
   it('answers every mutated request with a known reason and a 200, 400 or 503', async () => {
-    const { facilitator } = buildEvmFacilitator({
+    const { facilitator, close } = await buildEvmFacilitator({
       networks: [
         {
           network: stack.manifest.network,
@@ -72,6 +72,7 @@ describe('facilitator under arbitrary input', () => {
       ),
       { numRuns: 300 },
     )
+    await close()
   })
 })
 

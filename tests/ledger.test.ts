@@ -179,8 +179,8 @@ for (const [engine, available, open] of engines) {
       expect(
         await ledger.transition([id], 'confirmed', { transaction: '0xdone' }, ['submitted']),
       ).toBe(0)
-      expect(await ledger.transition([id], 'queued', {}, ['received'])).toBe(1)
-      expect((await ledger.findByKey('guarded'))?.state).toBe('queued')
+      expect(await ledger.transition([id], 'verified', {}, ['received'])).toBe(1)
+      expect((await ledger.findByKey('guarded'))?.state).toBe('verified')
     })
 
     it('binds itself to one chain', async () => {

@@ -29,6 +29,7 @@ const allowedInternal: Record<string, string[]> = {
   client: ['@tollgate/core'],
   contracts: [],
   devnet: ['@tollgate/contracts'],
+  ledger: ['@tollgate/core'],
   cli: [
     '@tollgate/core',
     '@tollgate/evm',
@@ -36,6 +37,7 @@ const allowedInternal: Record<string, string[]> = {
     '@tollgate/server',
     '@tollgate/client',
     '@tollgate/devnet',
+    '@tollgate/ledger',
   ],
 }
 

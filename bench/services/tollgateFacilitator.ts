@@ -3,7 +3,7 @@ import { buildEvmFacilitator, listen } from 'tollgate'
 import { announce, readServiceEnv } from './env.ts'
 
 const env = readServiceEnv()
-const { app } = buildEvmFacilitator({
+const { app } = await buildEvmFacilitator({
   networks: [
     { network: env.network, rpcUrl: env.rpcUrl, signerKeys: [env.key], assets: [env.asset] },
   ],

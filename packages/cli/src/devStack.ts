@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { toAtomicUnits } from '@tollgate/core'
 import {
   ANVIL_ACCOUNTS,
@@ -9,7 +10,7 @@ import {
 } from '@tollgate/devnet'
 import { exactEvmServer } from '@tollgate/evm'
 import type { Logger } from '@tollgate/facilitator'
-import { buildEvmFacilitator } from './evmFacilitator.ts'
+import { buildEvmFacilitator, rpcClient } from './evmFacilitator.ts'
 import { createExampleApi } from './exampleApi.ts'
 import { type Listening, listen } from './listen.ts'
 import { type DevManifest, writeManifest } from './manifest.ts'
@@ -25,6 +26,10 @@ export interface DevStackOptions {
   chainId?: number
   /** Where to write the manifest; undefined writes none. */
   manifestPath?: string | undefined
+  /** Folder for the facilitator's ledger (one sub-folder per devnet); undefined keeps it in memory. */
+  ledgerDir?: string | undefined
+  /** Batched settlement through Multicall3. @default { maxSize: 100, maxWaitMs: 0 } */
+  batch?: { maxSize: number; maxWaitMs: number } | false
   /** Called with a line per step, for progress output. */
   onProgress?: (step: string) => void
   logger?: Logger
@@ -81,17 +86,26 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
 
     const asset = { ...token, symbol: token.symbol }
     progress(`starting the facilitator on port ${options.facilitatorPort ?? 4020}`)
-    const { app: facilitatorApp } = buildEvmFacilitator({
+    const genesis = await rpcClient(anvil.rpcUrl).getBlock({ blockNumber: 0n })
+    const built = await buildEvmFacilitator({
       networks: [
         {
           network,
           rpcUrl: anvil.rpcUrl,
           signerKeys: [facilitatorAccount.privateKey],
           assets: [asset],
+          multicall3: contracts.multicall3,
         },
       ],
+      // A devnet is new each time, so is its ledger: one folder per chain (genesis block).
+      ledger: options.ledgerDir
+        ? { dataDir: join(options.ledgerDir, `${chainId}-${genesis.hash.slice(2, 14)}`) }
+        : {},
+      batch: options.batch ?? { maxSize: 100, maxWaitMs: 0 },
       ...(options.logger ? { logger: options.logger } : {}),
     })
+    started.push(() => built.close())
+    const facilitatorApp = built.app
     const facilitator: Listening = await listen(facilitatorApp, options.facilitatorPort ?? 4020)
     started.push(() => facilitator.close())
 

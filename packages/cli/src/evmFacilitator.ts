@@ -1,7 +1,16 @@
-import { type EvmAsset, exactEvmFacilitator } from '@tollgate/evm'
+import type { SettlementLedger } from '@tollgate/core'
+import { type EvmAsset, type ExactEvmFacilitator, exactEvmFacilitator } from '@tollgate/evm'
 import { createFacilitatorApp, Facilitator, type Logger } from '@tollgate/facilitator'
+import { type OpenLedgerOptions, openLedger } from '@tollgate/ledger'
 import type { Hono } from 'hono'
-import { type Chain, createPublicClient, type Hex, http, type PublicClient } from 'viem'
+import {
+  type Address,
+  type Chain,
+  createPublicClient,
+  type Hex,
+  http,
+  type PublicClient,
+} from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 
 export interface EvmNetworkSetup {
@@ -9,8 +18,13 @@ export interface EvmNetworkSetup {
   rpcUrl: string
   signerKeys: readonly Hex[]
   assets: readonly EvmAsset[]
+  /** Multicall3 on this chain; without it payments settle one transaction each. */
+  multicall3?: Address | undefined
   chain?: Chain | undefined
 }
+
+/** Multicall3's address on nearly every EVM chain (deployed from the same keyless transaction). */
+export const canonicalMulticall3: Address = '0xcA11bde05977b3631167028862bE2a173976CA11'
 
 /**
  * A public client for a facilitator. Concurrent reads go out as parallel requests on kept-alive
@@ -23,24 +37,64 @@ export function rpcClient(rpcUrl: string, chain?: Chain): PublicClient {
   })
 }
 
-/** Wires the EVM exact scheme into a facilitator and its HTTP app. */
-export function buildEvmFacilitator(options: {
+export interface BuiltFacilitator {
+  facilitator: Facilitator
+  app: Hono
+  scheme: ExactEvmFacilitator
+  ledger: SettlementLedger
+  /** Stops recovery, waits for batches in flight and closes a ledger it opened. */
+  close(): Promise<void>
+}
+
+/**
+ * Wires the EVM exact scheme, its ledger and the HTTP app, and starts recovery (which settles
+ * anything a previous run left unfinished before the first request).
+ */
+export async function buildEvmFacilitator(options: {
   networks: readonly EvmNetworkSetup[]
+  /** A ledger to use, or where to open one (default: an embedded one in memory). */
+  ledger?: SettlementLedger | OpenLedgerOptions
   logger?: Logger
   receiptTimeoutMs?: number
-}): { facilitator: Facilitator; app: Hono } {
+  batch?: { maxSize: number; maxWaitMs: number } | false
+  instanceId?: string
+}): Promise<BuiltFacilitator> {
+  const ownsLedger = !options.ledger || !('claim' in options.ledger)
+  const ledger =
+    options.ledger && 'claim' in options.ledger
+      ? options.ledger
+      : await openLedger(options.ledger ?? {})
   const scheme = exactEvmFacilitator({
+    ledger,
     networks: options.networks.map((setup) => ({
       network: setup.network,
       client: rpcClient(setup.rpcUrl, setup.chain),
       signers: setup.signerKeys.map((key) => privateKeyToAccount(key)),
       assets: setup.assets,
+      multicall3: setup.multicall3,
     })),
     ...(options.receiptTimeoutMs ? { receiptTimeoutMs: options.receiptTimeoutMs } : {}),
+    ...(options.batch !== undefined ? { batch: options.batch } : {}),
+    ...(options.instanceId ? { instanceId: options.instanceId } : {}),
   })
+  try {
+    await scheme.start()
+  } catch (error) {
+    if (ownsLedger) await ledger.close()
+    throw error
+  }
   const facilitator = new Facilitator({
     schemes: [scheme],
     ...(options.logger ? { logger: options.logger } : {}),
   })
-  return { facilitator, app: createFacilitatorApp(facilitator) }
+  return {
+    facilitator,
+    app: createFacilitatorApp(facilitator),
+    scheme,
+    ledger,
+    async close() {
+      await scheme.stop()
+      if (ownsLedger) await ledger.close()
+    },
+  }
 }

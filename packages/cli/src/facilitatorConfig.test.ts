@@ -26,6 +26,7 @@ describe('the example facilitator configs', () => {
             symbol: 'USDC',
           },
         ],
+        multicall3: '0xcA11bde05977b3631167028862bE2a173976CA11',
       },
     ])
   })

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { defaultEvmAssets, type EvmAsset } from '@tollgate/evm'
-import type { Hex } from 'viem'
+import type { Address, Hex } from 'viem'
 import { z } from 'zod'
-import type { EvmNetworkSetup } from './evmFacilitator.ts'
+import { canonicalMulticall3, type EvmNetworkSetup } from './evmFacilitator.ts'
 import { asPrivateKey, keyFromKeystore, resolveEnvReference } from './secrets.ts'
 import { UserError } from './ui.ts'
 
@@ -24,6 +24,20 @@ export const facilitatorConfigSchema = z.object({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65_535).default(4020),
   receiptTimeoutMs: z.number().int().positive().optional(),
+  /** PostgreSQL URL (or an $ENV reference) shared by every process; absent: embedded ledger. */
+  databaseUrl: z.string().optional(),
+  /** Folder of the embedded ledger when there is no database URL. */
+  ledgerDir: z.string().default('.tollgate/ledger'),
+  /** Payments per settlement transaction (Multicall3); false settles one by one. */
+  batch: z
+    .union([
+      z.literal(false),
+      z.object({
+        maxSize: z.number().int().min(1).max(500),
+        maxWaitMs: z.number().int().min(0).max(10_000),
+      }),
+    ])
+    .default({ maxSize: 100, maxWaitMs: 10 }),
   networks: z
     .array(
       z.object({
@@ -31,6 +45,10 @@ export const facilitatorConfigSchema = z.object({
         rpcUrl: z.string(),
         signers: z.array(signerSchema).min(1),
         assets: z.array(assetSchema).optional(),
+        multicall3: z
+          .string()
+          .regex(/^0x[0-9a-fA-F]{40}$/)
+          .optional(),
       }),
     )
     .min(1),
@@ -89,6 +107,7 @@ export async function resolveNetworks(
         rpcUrl: resolveEnvReference(network.rpcUrl, env),
         signerKeys,
         assets,
+        multicall3: (network.multicall3 ?? canonicalMulticall3) as Address,
       }
     }),
   )

@@ -4,13 +4,13 @@ import type { PaymentPayload, PaymentRequirements } from './wire/types.ts'
  * The settlement ledger port: what a facilitator must remember so a payment is settled at most
  * once, across retries, restarts and processes. `@tollgate/ledger` implements it in SQL.
  *
- * A payment moves received → verified → queued → submitted → confirmed | failed, with pending
- * when a submitted transaction was not confirmed in time (it is still live and watched).
+ * A payment moves received → verified (waiting for a transaction) → submitted → confirmed |
+ * failed, with pending when a submitted transaction was not confirmed in time (it is still live
+ * and watched).
  */
 export type PaymentState =
   | 'received'
   | 'verified'
-  | 'queued'
   | 'submitted'
   | 'pending'
   | 'confirmed'
@@ -81,6 +81,8 @@ export interface PaymentChange {
 }
 
 export interface SettlementLedger {
+  /** True when no other process can use this ledger (embedded database): recovery need not wait. */
+  readonly exclusive: boolean
   /**
    * Creates the payment, or returns the one with the same key. A payment that failed before any
    * transaction, or whose owner stopped renewing its lease before submitting, is claimed again.
@@ -115,6 +117,11 @@ export interface SettlementLedger {
   }): Promise<LedgerTransaction>
   /** Stores a replacement (same nonce, higher fee) for a stuck transaction. */
   replace(previous: LedgerTransaction, signed: SignedTransaction): Promise<LedgerTransaction>
+  /**
+   * Stores a transaction that only takes the nonce of one the node refused (a 0-value transfer
+   * to the signer itself), so later nonces are not stuck behind a gap. It settles no payment.
+   */
+  fillNonce(refused: LedgerTransaction, signed: SignedTransaction): Promise<LedgerTransaction>
   markTransaction(
     hash: string,
     change: {
@@ -123,13 +130,21 @@ export interface SettlementLedger {
       blockNumber?: bigint | undefined
     },
   ): Promise<void>
-  /** Transactions signed or broadcast and not yet final, oldest first. */
-  openTransactions(network: string): Promise<LedgerTransaction[]>
+  /** Transactions signed or broadcast and not yet final, oldest first; with `owner`, only theirs. */
+  openTransactions(network: string, owner?: string): Promise<LedgerTransaction[]>
   /** Every transaction stored for the payments of `hash` (replacements share a nonce). */
   transactionsForNonce(network: string, signer: string, nonce: number): Promise<LedgerTransaction[]>
   paymentsOf(hash: string): Promise<LedgerPayment[]>
-  /** Claims non-final payments whose owner's lease ran out (a crashed process), for recovery. */
-  takeOverExpired(owner: string, leaseMs: number, limit: number): Promise<LedgerPayment[]>
+  /**
+   * Claims non-final payments whose owner's lease ran out (a crashed process), for recovery.
+   * `everyone` claims all open payments, for a process that knows it is alone (embedded ledger).
+   */
+  takeOverExpired(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    everyone?: boolean,
+  ): Promise<LedgerPayment[]>
   renewLeases(owner: string, leaseMs: number): Promise<void>
   recordVerifications(
     rows: Array<{

@@ -88,7 +88,7 @@ export interface SchemeStats {
     balanceWei: string
     nextNonce: number | undefined
   }>
-  /** Payments per submitted transaction so far, to observe as a histogram. */
+  /** Payments per submitted transaction since the last read (a read takes them). */
   batchSizes: number[]
 }
 

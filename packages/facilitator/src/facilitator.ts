@@ -1,4 +1,5 @@
 import {
+  type ErrorCode,
   facilitatorRequestSchema,
   isTollgateError,
   type PaymentPayload,
@@ -8,6 +9,7 @@ import {
   type ReadinessCheck,
   reject,
   type SchemeFacilitator,
+  type SchemeStats,
   type SettleResponse,
   type SupportedKind,
   type SupportedResponse,
@@ -25,6 +27,28 @@ import { type Logger, silentLogger } from './logger.ts'
 export interface FacilitatorAnswer<T> {
   status: number
   body: T
+}
+
+/**
+ * A check run on a well-formed request before any scheme sees it (allow-lists, blocklists).
+ * It answers a refusal, which becomes a business rejection (status 200), or undefined to go on.
+ * A screen that throws is an operating failure (503), so a broken check never lets a payment by.
+ */
+export type PaymentScreen = (request: {
+  payload: PaymentPayload
+  requirements: PaymentRequirements
+}) => Promise<ScreenRefusal | undefined>
+
+export interface ScreenRefusal {
+  code: ErrorCode
+  message: string
+}
+
+/** The operating figures of one scheme, as read by `Facilitator.stats()`. */
+export interface SchemeStatsReading {
+  scheme: string
+  caipFamily: string
+  stats: SchemeStats
 }
 
 /**
@@ -63,6 +87,28 @@ export class Facilitator {
     return (await Promise.all(checks)).flat()
   }
 
+  /**
+   * Operating figures of the schemes that report them, for metrics. A scheme that fails or is
+   * slower than the bound is left out of this reading rather than holding a scrape up.
+   */
+  async stats(timeoutMs = 2_000): Promise<{ readings: SchemeStatsReading[]; failures: string[] }> {
+    const readings: SchemeStatsReading[] = []
+    const failures: string[] = []
+    await Promise.all(
+      this.#schemes.map(async (scheme) => {
+        if (!scheme.stats) return
+        try {
+          const stats = await withTimeout(scheme.stats(), timeoutMs)
+          readings.push({ scheme: scheme.scheme, caipFamily: scheme.caipFamily, stats })
+        } catch (error) {
+          failures.push(scheme.scheme)
+          this.#logger.warn({ scheme: scheme.scheme, err: describe(error) }, 'stats failed')
+        }
+      }),
+    )
+    return { readings, failures }
+  }
+
   supported(): SupportedResponse {
     const kinds: SupportedKind[] = []
     const signers: Record<string, string[]> = {}
@@ -87,7 +133,10 @@ export class Facilitator {
     return { kinds, extensions: [], signers }
   }
 
-  async verify(body: unknown): Promise<FacilitatorAnswer<VerifyResponse>> {
+  async verify(
+    body: unknown,
+    options: { screen?: PaymentScreen | undefined } = {},
+  ): Promise<FacilitatorAnswer<VerifyResponse>> {
     const request = this.#readRequest(body)
     if ('error' in request)
       return { status: 400, body: reject(request.error.code, { message: request.error.message }) }
@@ -96,6 +145,15 @@ export class Facilitator {
     if ('code' in scheme)
       return { status: 200, body: reject(scheme.code, { message: scheme.message }) }
     try {
+      const refusal = await options.screen?.({ payload, requirements })
+      if (refusal) {
+        const body = reject(refusal.code, { message: refusal.message })
+        this.#logger.info(
+          logFields('verify', requirements, undefined, body.invalidReason),
+          'refused',
+        )
+        return { status: 200, body }
+      }
       const response = await scheme.verify(payload, requirements)
       this.#logger.info(
         logFields('verify', requirements, response.payer, response.invalidReason),
@@ -111,7 +169,10 @@ export class Facilitator {
     }
   }
 
-  async settle(body: unknown): Promise<FacilitatorAnswer<SettleResponse>> {
+  async settle(
+    body: unknown,
+    options: { screen?: PaymentScreen | undefined } = {},
+  ): Promise<FacilitatorAnswer<SettleResponse>> {
     const request = this.#readRequest(body)
     const network = networkOf(body)
     if ('error' in request) {
@@ -127,6 +188,18 @@ export class Facilitator {
     }
     let response: SettleResponse
     try {
+      const refusal = await options.screen?.({ payload, requirements })
+      if (refusal) {
+        const failure = settleFailure(refusal.code, {
+          network: requirements.network,
+          message: refusal.message,
+        })
+        this.#logger.info(
+          logFields('settle', requirements, undefined, failure.errorReason),
+          'refused',
+        )
+        return { status: 200, body: version === 1 ? settleResponseToV1(failure) : failure }
+      }
       response = await scheme.settle(payload, requirements)
       this.#logger.info(
         {
@@ -228,6 +301,14 @@ function logFields(
     ...(payer ? { payer } : {}),
     ...(reason ? { reason } : {}),
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, rejectTimeout) => {
+    timer = setTimeout(() => rejectTimeout(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
 function describe(error: unknown): string {

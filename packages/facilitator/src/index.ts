@@ -1,9 +1,33 @@
 // biome-ignore-all lint/performance/noBarrelFile: the package entrypoint
 /**
  * @module @tollgate/facilitator
- * An x402 facilitator: protocol logic (`Facilitator`) and its HTTP face (`createFacilitatorApp`).
+ * An x402 facilitator: protocol logic (`Facilitator`) and its HTTP face (`createFacilitatorApp`),
+ * with optional operator features (API keys, rate limits, blocklists, Prometheus metrics).
  * Schemes are injected; nothing here reads the environment or does I/O on import.
  */
-export { createFacilitatorApp, type FacilitatorAppOptions } from './app.ts'
-export { Facilitator, type FacilitatorAnswer } from './facilitator.ts'
+export { createFacilitatorApp, type FacilitatorApp, type FacilitatorAppOptions } from './app.ts'
+export {
+  Facilitator,
+  type FacilitatorAnswer,
+  type PaymentScreen,
+  type SchemeStatsReading,
+  type ScreenRefusal,
+} from './facilitator.ts'
 export { type Logger, silentLogger } from './logger.ts'
+export {
+  type ApiKeyOptions,
+  type ApiKeyStore,
+  generateApiKey,
+  hashApiKey,
+  type MerchantAccess,
+  memoryApiKeyStore,
+} from './operator/apiKeys.ts'
+export {
+  type Blocklist,
+  type FileBlocklistOptions,
+  fileBlocklist,
+  memoryBlocklist,
+} from './operator/blocklist.ts'
+export type { TrustProxy } from './operator/clientIp.ts'
+export type { MetricsOptions } from './operator/metrics.ts'
+export type { RateLimit, RateLimitOptions } from './operator/rateLimits.ts'

@@ -26,7 +26,7 @@ const migrations: Array<{ id: number; name: string; sql: string }> = [
         asset text not null,
         amount numeric(78, 0) not null,
         state text not null check (state in
-          ('received', 'verified', 'queued', 'submitted', 'pending', 'confirmed', 'failed')),
+          ('received', 'verified', 'submitted', 'pending', 'confirmed', 'failed')),
         reason text,
         message text,
         tx_hash text,
@@ -95,6 +95,9 @@ const migrations: Array<{ id: number; name: string; sql: string }> = [
     `,
   },
 ]
+
+/** Identifies the schema the migrations produce, e.g. to name a cached template database. */
+export const schemaVersion = `${migrations.length}-${migrations.reduce((sum, migration) => sum + migration.sql.length, 0)}`
 
 /** Brings the schema up to date; concurrent processes serialise on an advisory lock. */
 export async function migrate(sql: Sql): Promise<void> {

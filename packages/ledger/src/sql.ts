@@ -13,12 +13,19 @@ export interface Sql {
   exec(text: string): Promise<void>
   /** Runs `work` in one transaction: all of it commits, or none. */
   transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T>
+  /** An embedded database as a tarball, to start new ones from (PGlite only). */
+  dump?(): Promise<Blob>
   close(): Promise<void>
 }
 
-/** Embedded PostgreSQL in this process; `dataDir` undefined keeps it in memory. */
-export async function openPglite(dataDir?: string): Promise<Sql> {
-  const db = dataDir ? new PGlite(dataDir) : new PGlite()
+/**
+ * Embedded PostgreSQL in this process; `dataDir` undefined keeps it in memory. A new database is
+ * created from `template` (a dump of an initialised one) when given, which is several times
+ * faster than initialising a cluster.
+ */
+export async function openPglite(dataDir?: string, template?: Blob): Promise<Sql> {
+  const options = template ? { loadDataDir: template } : {}
+  const db = dataDir ? new PGlite(dataDir, options) : new PGlite(options)
   await db.waitReady
   const wrap = (target: PGlite | Transaction): Sql => ({
     engine: 'pglite',
@@ -35,7 +42,7 @@ export async function openPglite(dataDir?: string): Promise<Sql> {
       if ('close' in target) await target.close()
     },
   })
-  return wrap(db)
+  return { ...wrap(db), dump: async () => db.dumpDataDir('none') }
 }
 
 /** A PostgreSQL server; `schema` (created if absent) isolates tables, e.g. per test run. */

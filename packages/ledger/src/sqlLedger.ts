@@ -25,7 +25,12 @@ const transactionColumns = `t.hash, t.network, t.signer, t.nonce, t.raw, t.kind,
 
 /** The settlement ledger in SQL (PGlite or PostgreSQL). */
 export class SqlLedger implements SettlementLedger {
-  constructor(readonly sql: Sql) {}
+  readonly exclusive: boolean
+
+  constructor(readonly sql: Sql) {
+    // PGlite is opened by one process at a time; PostgreSQL may be shared.
+    this.exclusive = sql.engine === 'pglite'
+  }
 
   async claim(payment: NewPayment, owner: string, leaseMs: number): Promise<ClaimResult> {
     const inserted = await this.sql.query<PaymentRow>(
@@ -58,7 +63,7 @@ export class SqlLedger implements SettlementLedger {
          update tollgate_payments set state = 'received', owner = $3, lease_until = ${lease(4)},
            attempts = attempts + 1, reason = null, message = null, updated_at = now()
          where key = $1 and payload_hash = $2 and tx_hash is null
-           and (state = 'failed' or (state in ('received', 'verified', 'queued') and lease_until < now()))
+           and (state = 'failed' or (state in ('received', 'verified') and lease_until < now()))
          returning *), ${logChanged}
        select * from changed`,
       [payment.key, payment.payloadHash, owner, leaseMs],
@@ -179,6 +184,34 @@ export class SqlLedger implements SettlementLedger {
     }
   }
 
+  async fillNonce(
+    refused: LedgerTransaction,
+    signed: SignedTransaction,
+  ): Promise<LedgerTransaction> {
+    await this.sql.query(
+      `insert into tollgate_transactions (hash, network, signer, nonce, raw, kind, state, max_fee_per_gas)
+       values ($1, $2, $3, $4, $5, 'filler', 'signed', $6)`,
+      [
+        signed.hash,
+        refused.network,
+        refused.signer,
+        refused.nonce,
+        signed.raw,
+        signed.maxFeePerGas ?? null,
+      ],
+    )
+    return {
+      ...refused,
+      hash: signed.hash,
+      raw: signed.raw,
+      kind: 'filler',
+      state: 'signed',
+      paymentIds: [],
+      maxFeePerGas: signed.maxFeePerGas,
+      createdAt: new Date(),
+    }
+  }
+
   async #insertTransaction(
     tx: Sql,
     input: { network: string; signer: string; nonce: number; kind: string; paymentIds: number[] },
@@ -230,11 +263,15 @@ export class SqlLedger implements SettlementLedger {
     )
   }
 
-  async openTransactions(network: string): Promise<LedgerTransaction[]> {
+  async openTransactions(network: string, owner?: string): Promise<LedgerTransaction[]> {
     const rows = await this.sql.query<TransactionRow>(
       `select ${transactionColumns} from tollgate_transactions t
-       where network = $1 and state in ('signed', 'broadcast') order by nonce, created_at`,
-      [network],
+       where network = $1 and state in ('signed', 'broadcast')
+         and ($2::text is null or t.kind = 'filler' or exists (
+           select 1 from tollgate_transaction_payments tp join tollgate_payments p on p.id = tp.payment_id
+           where tp.tx_hash = t.hash and p.owner = $2))
+       order by nonce, created_at`,
+      [network, owner ?? null],
     )
     return rows.map(toTransaction)
   }
@@ -261,14 +298,19 @@ export class SqlLedger implements SettlementLedger {
     return rows.map(toPayment)
   }
 
-  async takeOverExpired(owner: string, leaseMs: number, limit: number): Promise<LedgerPayment[]> {
+  async takeOverExpired(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    everyone = false,
+  ): Promise<LedgerPayment[]> {
     const rows = await this.sql.query<PaymentRow>(
       `with expired as (
-         select id from tollgate_payments where ${open} and lease_until < now()
+         select id from tollgate_payments where ${open} and ($4 or lease_until < now())
          order by id limit $3 for update skip locked)
        update tollgate_payments p set owner = $1, lease_until = ${lease(2)}, updated_at = now()
        from expired where p.id = expired.id returning p.*`,
-      [owner, leaseMs, limit],
+      [owner, leaseMs, limit, everyone],
     )
     return rows.map(toPayment)
   }

@@ -6,13 +6,14 @@ import type { NetworkRuntime } from './runtime.ts'
 
 /**
  * Why a simulated transfer reverts, read from the token: EIP-3009 support, nonce state, domain
- * name and version, balance. The reads go out together (one batched round trip).
+ * name and version, balance. The reads go out at the same time.
  */
 export async function diagnoseTransferFailure(
   runtime: NetworkRuntime,
   asset: Address,
   authorization: Authorization,
-  domain: { name: string; version: string },
+  /** The EIP-712 domain the payment was signed for; without it, name and version are not judged. */
+  domain?: { name: string; version: string },
 ): Promise<ErrorCode> {
   const from = authorization.from as Address
   const token = { address: asset, abi: eip3009Abi } as const
@@ -28,9 +29,9 @@ export async function diagnoseTransferFailure(
   ])
   if (used.status === 'rejected') return 'EVM_EXACT_EIP3009_UNSUPPORTED'
   if (used.value) return 'EVM_EXACT_NONCE_USED'
-  if (name.status === 'fulfilled' && name.value !== domain.name)
+  if (domain && name.status === 'fulfilled' && name.value !== domain.name)
     return 'EVM_EXACT_TOKEN_NAME_MISMATCH'
-  if (version.status === 'fulfilled' && version.value !== domain.version)
+  if (domain && version.status === 'fulfilled' && version.value !== domain.version)
     return 'EVM_EXACT_TOKEN_VERSION_MISMATCH'
   if (balance.status === 'fulfilled' && balance.value < BigInt(authorization.value)) {
     return 'EVM_EXACT_BALANCE_INSUFFICIENT'

@@ -1,91 +1,128 @@
 import {
-  type PaymentPayload,
-  type PaymentRequirements,
   reject,
   type SchemeFacilitator,
-  type SettleResponse,
+  type SchemeStats,
   settleFailure,
-  settleFailureFromVerify,
+  TollgateError,
 } from '@tollgate/core'
-import { getAddress, type Hex } from 'viem'
-import { exactEvmPayloadSchema } from '../payload.ts'
 import type { ExactEvmFacilitatorOptions } from './options.ts'
 import { checkNetworkReadiness } from './readiness.ts'
 import { RecentVerifications } from './recentVerifications.ts'
+import { recoveryPass } from './recovery.ts'
 import { createNetworkRuntime, type NetworkRuntime } from './runtime.ts'
-import { confirmTransfer, type SettleTimings, submitAndConfirm } from './settle.ts'
-import { SettlementGuard } from './settlementGuard.ts'
-import { TransactionSender } from './transactionSender.ts'
+import { SettlementEngine } from './settlementEngine.ts'
+import { SignerLanes } from './signerLanes.ts'
+import { VerificationLog } from './verificationLog.ts'
 import { verifyExactEvm } from './verify.ts'
 
+/** The EVM exact facilitator, with the lifecycle its background recovery needs. */
+export interface ExactEvmFacilitator extends SchemeFacilitator {
+  /** Binds the ledger to each chain, recovers unfinished payments, starts the recovery loop. */
+  start(): Promise<void>
+  /** Stops the loop and waits for batches in flight. */
+  stop(): Promise<void>
+}
+
 /**
- * The facilitator's side of `exact` on EVM with EIP-3009: verification in the reference order
- * and settlement that is never reported failed once a transaction exists.
+ * The facilitator's side of `exact` on EVM with EIP-3009: verification in the reference order,
+ * and settlement that is exactly once (the ledger), crash safe (stored before broadcast,
+ * recovered at start), batched through Multicall3, and never reported failed once a
+ * transaction exists.
  */
-export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): SchemeFacilitator {
+export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactEvmFacilitator {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
-  const timings: SettleTimings = {
-    receiptTimeoutMs: options.receiptTimeoutMs ?? 30_000,
-    receiptPollMs: options.receiptPollMs ?? 200,
-    transferGasLimit: options.transferGasLimit ?? 150_000n,
-  }
-  const networks = new Map<string, { runtime: NetworkRuntime; sender: TransactionSender }>()
+  const owner =
+    options.instanceId ?? `tollgate-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
+  const leaseMs = options.leaseMs ?? 15_000
+  const recent = new RecentVerifications(options.settleReuseVerificationMs ?? 10_000)
+  const verifications = new VerificationLog(options.ledger)
+  const networks = new Map<
+    string,
+    { runtime: NetworkRuntime; engine: SettlementEngine; lanes: SignerLanes }
+  >()
   for (const network of options.networks) {
     const runtime = createNetworkRuntime(network)
-    const sender = new TransactionSender({
+    const lanes = new SignerLanes({
       client: network.client,
       chainId: runtime.chainId,
+      network: runtime.network,
+      ledger: options.ledger,
       signers: network.signers,
       maxFeePerGasCap: options.maxFeePerGasCap,
     })
-    networks.set(network.network, { runtime, sender })
+    const batch =
+      options.batch === false || !runtime.multicall3
+        ? { maxSize: 1, maxWaitMs: 0 }
+        : (options.batch ?? { maxSize: 100, maxWaitMs: 0 })
+    const engine = new SettlementEngine({
+      runtime,
+      ledger: options.ledger,
+      lanes,
+      recent,
+      timings: {
+        receiptTimeoutMs: options.receiptTimeoutMs ?? 30_000,
+        receiptPollMs: options.receiptPollMs ?? 200,
+        transferGasLimit: options.transferGasLimit ?? 150_000n,
+      },
+      batch,
+      owner,
+      leaseMs,
+      now,
+    })
+    networks.set(network.network, { runtime, engine, lanes })
   }
-  const guard = new SettlementGuard()
-  const recent = new RecentVerifications(options.settleReuseVerificationMs ?? 10_000)
+  let timer: ReturnType<typeof setInterval> | undefined
+  let passing: Promise<void> | undefined
+  const balances = new Map<string, string>()
 
-  async function settle(
-    payload: PaymentPayload,
-    requirements: PaymentRequirements,
-  ): Promise<SettleResponse> {
-    const entry = networks.get(requirements.network)
-    if (!entry) return settleFailure('NETWORK_UNSUPPORTED', { network: requirements.network })
-    const { runtime, sender } = entry
-    const parsed = exactEvmPayloadSchema.safeParse(payload.payload)
-    if (!parsed.success) {
-      const verdict = await verifyExactEvm(runtime, payload, requirements, {
-        nowSeconds: now(),
-        simulate: false,
-      })
-      return settleFailureFromVerify(verdict.response, runtime.network)
+  /** Networks whose chain the ledger is bound to; no payment settles on any other. */
+  const bound = new Set<string>()
+  const bind = async (runtime: NetworkRuntime) => {
+    const genesis = await runtime.client.getBlock({ blockNumber: 0n })
+    const binding = await options.ledger.bindChain(runtime.network, runtime.chainId, genesis.hash)
+    if (binding === 'different') {
+      throw new TollgateError(
+        'NETWORK_UNSUPPORTED',
+        `the ledger was written for another ${runtime.network} chain (different genesis block): use a new ledger for this one`,
+      )
     }
-    const { authorization, signature } = parsed.data
-    const key = [runtime.network, requirements.asset, authorization.from, authorization.nonce]
-      .join('|')
-      .toLowerCase()
-    const outcome = await guard.run(key, signature.toLowerCase(), async (previous) => {
-      if (previous?.errorReason === 'settlement_pending' && previous.transaction) {
-        // Already broadcast: wait on that transaction again, never send a second one.
-        const known = {
-          payer: getAddress(authorization.from),
-          asset: getAddress(requirements.asset),
-          authorization,
+    bound.add(runtime.network)
+  }
+
+  const pass = (startingUp: boolean) => {
+    passing ??= (async () => {
+      for (const { runtime, engine, lanes } of networks.values()) {
+        if (!bound.has(runtime.network)) {
+          // An unreachable RPC at start-up delays binding; a ledger of another chain never binds.
+          const error = await bind(runtime).then(
+            () => undefined,
+            (failure: unknown) => failure,
+          )
+          if (error) continue
         }
-        return confirmTransfer(runtime, known, previous.transaction as Hex, timings)
+        const context = {
+          runtime,
+          ledger: options.ledger,
+          lanes,
+          engine,
+          owner,
+          leaseMs,
+          now,
+          stuckAfterMs: options.stuckAfterMs ?? 30_000,
+        }
+        await recoveryPass(context, startingUp).catch(() => undefined)
+        for (const signer of runtime.signers) {
+          const balance = await runtime.client
+            .getBalance({ address: signer.address })
+            .catch(() => undefined)
+          if (balance !== undefined)
+            balances.set(`${runtime.network}|${signer.address}`, balance.toString())
+        }
       }
-      const verdict = await verifyExactEvm(runtime, payload, requirements, {
-        nowSeconds: now(),
-        simulate: true,
-        verifiedBefore: recent.take(requirements, signature),
-      })
-      if (!verdict.verified) return settleFailureFromVerify(verdict.response, runtime.network)
-      return submitAndConfirm(runtime, sender, verdict.verified, timings)
+    })().finally(() => {
+      passing = undefined
     })
-    if (outcome !== 'conflict') return outcome
-    return settleFailure('SETTLEMENT_DUPLICATE', {
-      network: runtime.network,
-      payer: authorization.from,
-      message: 'this authorization is already being settled with a different signature',
-    })
+    return passing
   }
 
   return {
@@ -93,7 +130,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): Scheme
     caipFamily: 'eip155:*',
     networks: [...networks.keys()],
     extra: () => undefined,
-    signers: (network) => networks.get(network)?.sender.addresses ?? [],
+    signers: (network) => networks.get(network)?.lanes.addresses ?? [],
     async verify(payload, requirements) {
       const entry = networks.get(requirements.network)
       if (!entry)
@@ -104,17 +141,66 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): Scheme
         nowSeconds: now(),
         simulate: true,
       })
-      if (verdict.verified) {
+      if (verdict.verified)
         recent.remember(requirements, String(payload.payload.signature), verdict.verified)
-      }
+      verifications.add({
+        network: requirements.network,
+        scheme: 'exact',
+        payer: verdict.response.payer,
+        payTo: requirements.payTo,
+        amount: requirements.amount,
+        reason: verdict.response.invalidReason,
+      })
       return verdict.response
     },
-    settle,
+    async settle(payload, requirements) {
+      const entry = networks.get(requirements.network)
+      if (!entry) return settleFailure('NETWORK_UNSUPPORTED', { network: requirements.network })
+      if (!bound.has(requirements.network)) {
+        throw new TollgateError(
+          'SETTLE_UNEXPECTED',
+          `${requirements.network} has not been reachable since start-up`,
+        )
+      }
+      return entry.engine.settle(payload, requirements)
+    },
     readiness: () =>
       Promise.all(
         [...networks.values()].map(({ runtime }) =>
           checkNetworkReadiness(runtime, options.minimumSignerBalanceWei ?? 10n ** 15n),
         ),
       ),
+    async stats(): Promise<SchemeStats> {
+      const engines = [...networks.values()].map((entry) => entry.engine)
+      return {
+        queueDepth: engines.reduce((sum, engine) => sum + engine.queueDepth, 0),
+        pendingTransactions: engines.reduce((sum, engine) => sum + engine.confirming.size, 0),
+        signers: [...networks.values()].flatMap(({ runtime }) =>
+          runtime.signers.map((signer) => ({
+            network: runtime.network,
+            address: signer.address,
+            balanceWei: balances.get(`${runtime.network}|${signer.address}`) ?? '0',
+            nextNonce: undefined,
+          })),
+        ),
+        batchSizes: engines.flatMap((engine) => engine.batchSizes.splice(0)),
+      }
+    },
+    async start() {
+      for (const { runtime } of networks.values()) {
+        await bind(runtime).catch((error: unknown) => {
+          if (error instanceof TollgateError) throw error
+        })
+      }
+      await pass(true)
+      timer = setInterval(() => void pass(false), options.recoveryIntervalMs ?? 1_000)
+      timer.unref()
+    },
+    async stop() {
+      if (timer) clearInterval(timer)
+      await passing
+      for (const { engine } of networks.values()) await engine.drain()
+      await verifications.flush()
+    },
   }
 }

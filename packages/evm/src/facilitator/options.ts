@@ -1,3 +1,4 @@
+import type { SettlementLedger } from '@tollgate/core'
 import type { Address, LocalAccount, PublicClient } from 'viem'
 import type { EvmAsset } from '../assets.ts'
 
@@ -26,6 +27,23 @@ export interface EvmNetworkOptions {
 
 export interface ExactEvmFacilitatorOptions {
   networks: readonly EvmNetworkOptions[]
+  /** Where payments and transactions are recorded, so each settles at most once. */
+  ledger: SettlementLedger
+  /**
+   * Settle many payments per transaction through Multicall3 (networks without a Multicall3
+   * address settle one by one). A batch closes at `maxSize` payments or after `maxWaitMs`
+   * (0: at the end of the current event-loop turn). `false` sends one transaction per payment.
+   * @default { maxSize: 100, maxWaitMs: 0 }
+   */
+  batch?: { maxSize: number; maxWaitMs: number } | false
+  /** Identifies this process in the ledger (leases). @default a random id per start */
+  instanceId?: string
+  /** How long a process's claim on a payment lasts unless renewed. @default 15000 */
+  leaseMs?: number
+  /** How often unfinished payments and transactions are looked after. @default 1000 */
+  recoveryIntervalMs?: number
+  /** A transaction not mined after this long is replaced with a higher fee. @default 30000 */
+  stuckAfterMs?: number
   /**
    * How long settle waits for a receipt before answering `settlement_pending` with the hash.
    * Shorter than a resource server's timeout, so a slow chain is never reported as a failure.

@@ -1,0 +1,78 @@
+import { type Address, encodeFunctionData, type Hex, parseAbi } from 'viem'
+import type { NetworkRuntime } from './runtime.ts'
+import { transferCalldata } from './simulate.ts'
+import type { VerifiedPayment } from './verify.ts'
+
+export const aggregate3Abi = parseAbi([
+  'struct Call3 { address target; bool allowFailure; bytes callData; }',
+  'struct Result { bool success; bytes returnData; }',
+  'function aggregate3(Call3[] calls) payable returns (Result[] returnData)',
+])
+
+/** Gas given to each payment inside a batch; what is not used is not paid. */
+export const batchItemGas = 110_000n
+/** Gas for the transaction and Multicall3 around the items. */
+const batchBaseGas = 40_000n
+/** A payment whose signature a wallet contract checks (ERC-1271) costs more than ecrecover. */
+const contractSignatureItemGas = 250_000n
+/** Deploying a counterfactual wallet (ERC-6492) through its factory. */
+const deployGas = 1_000_000n
+
+/** Whether a payment can ride in a shared batch: an EOA signature and no wallet deployment. */
+export function batchable(payment: VerifiedPayment): boolean {
+  return payment.signature.inner.length === 132 && !payment.signature.deploy
+}
+
+/**
+ * One transaction for one or more verified payments. One EOA payment goes straight to the token;
+ * several go through Multicall3 `aggregate3` with failure allowed per item, so one bad
+ * authorization never reverts the others. The gas limit is explicit: with failures allowed, an
+ * estimate can leave a late item short of gas and it would fail silently.
+ */
+export function buildSettlementCall(
+  runtime: NetworkRuntime,
+  payments: readonly VerifiedPayment[],
+  transferGasLimit: bigint,
+): { to: Address; data: Hex; gas: bigint; kind: string } {
+  const [first] = payments
+  if (payments.length === 1 && first && !first.signature.deploy) {
+    return {
+      to: first.asset,
+      data: transferCalldata(first.authorization, first.signature.inner),
+      gas: transferGasLimit,
+      kind: 'transfer',
+    }
+  }
+  if (!runtime.multicall3)
+    throw new Error('batched settlement needs a Multicall3 address for this network')
+  const calls = payments.flatMap((payment) => [
+    ...(payment.signature.deploy
+      ? [
+          {
+            target: payment.signature.deploy.factory,
+            allowFailure: true,
+            callData: payment.signature.deploy.data,
+            gas: deployGas,
+          },
+        ]
+      : []),
+    {
+      target: payment.asset,
+      allowFailure: true,
+      callData: transferCalldata(payment.authorization, payment.signature.inner),
+      gas: batchable(payment) ? batchItemGas : contractSignatureItemGas,
+    },
+  ])
+  return {
+    to: runtime.multicall3,
+    data: encodeFunctionData({
+      abi: aggregate3Abi,
+      functionName: 'aggregate3',
+      args: [
+        calls.map(({ target, allowFailure, callData }) => ({ target, allowFailure, callData })),
+      ],
+    }),
+    gas: calls.reduce((sum, call) => sum + call.gas, batchBaseGas),
+    kind: payments.length === 1 ? 'deploy-and-transfer' : 'batch',
+  }
+}

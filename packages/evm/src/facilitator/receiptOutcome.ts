@@ -1,0 +1,44 @@
+import { type Log, parseEventLogs, type TransactionReceipt } from 'viem'
+import { eip3009Abi } from '../abi.ts'
+import type { Authorization } from '../payload.ts'
+
+export interface SettledItem {
+  id: number
+  asset: string
+  authorization: Authorization
+}
+
+/**
+ * Which payments of a transaction took effect, read from its receipt: an item settled when the
+ * token logged `AuthorizationUsed` for its payer and nonce and a matching
+ * `Transfer(from, to, value)`. Everything else in the transaction did not move money.
+ */
+export function settledByReceipt(
+  receipt: TransactionReceipt,
+  items: readonly SettledItem[],
+): Set<number> {
+  const settled = new Set<number>()
+  if (receipt.status !== 'success') return settled
+  const logs = receipt.logs as Log[]
+  const used = new Set(
+    parseEventLogs({ abi: eip3009Abi, eventName: 'AuthorizationUsed', logs }).map((log) =>
+      `${log.address}|${log.args.authorizer}|${log.args.nonce}`.toLowerCase(),
+    ),
+  )
+  // Transfers are counted, so two equal payments in one batch each need their own event.
+  const transfers = new Map<string, number>()
+  for (const log of parseEventLogs({ abi: eip3009Abi, eventName: 'Transfer', logs })) {
+    const key = `${log.address}|${log.args.from}|${log.args.to}|${log.args.value}`.toLowerCase()
+    transfers.set(key, (transfers.get(key) ?? 0) + 1)
+  }
+  for (const item of items) {
+    const { from, to, value, nonce } = item.authorization
+    if (!used.has(`${item.asset}|${from}|${nonce}`.toLowerCase())) continue
+    const transfer = `${item.asset}|${from}|${to}|${BigInt(value)}`.toLowerCase()
+    const left = transfers.get(transfer) ?? 0
+    if (left === 0) continue
+    transfers.set(transfer, left - 1)
+    settled.add(item.id)
+  }
+  return settled
+}

@@ -1,0 +1,161 @@
+import {
+  type LedgerPayment,
+  type LedgerTransaction,
+  parsePaymentRequirements,
+  reasonOf,
+  type SettlementLedger,
+} from '@tollgate/core'
+import type { Address, Hex } from 'viem'
+import { findAuthorizationUse } from './authorizationLookup.ts'
+import { type QueuedPayment, queuedFromLedger } from './queuedPayments.ts'
+import type { NetworkRuntime } from './runtime.ts'
+import type { SettlementEngine } from './settlementEngine.ts'
+import type { SignerLanes } from './signerLanes.ts'
+import { verifyExactEvm } from './verify.ts'
+
+export interface RecoveryContext {
+  runtime: NetworkRuntime
+  ledger: SettlementLedger
+  lanes: SignerLanes
+  engine: SettlementEngine
+  owner: string
+  leaseMs: number
+  /** A broadcast transaction not mined after this long is replaced with a higher fee. */
+  stuckAfterMs: number
+  now: () => number
+}
+
+/**
+ * One pass of the facilitator's watch over what it has not finished: it renews its leases, takes
+ * over payments of processes that stopped (or, at start-up with an embedded ledger, of the
+ * previous run), queues again what was never broadcast, and drives every open transaction to an
+ * end: its receipt, a rebroadcast of the same signed bytes, or a fee-bumped replacement.
+ */
+export async function recoveryPass(context: RecoveryContext, startingUp: boolean): Promise<void> {
+  const { ledger, owner, leaseMs } = context
+  await ledger.renewLeases(owner, leaseMs)
+  const taken = await ledger.takeOverExpired(owner, leaseMs, 500, startingUp && ledger.exclusive)
+  for (const payment of taken) {
+    if (payment.state === 'received' || payment.state === 'verified')
+      await requeue(context, payment)
+  }
+  const open = await ledger.openTransactions(context.runtime.network, owner)
+  const groups = new Map<string, LedgerTransaction[]>()
+  for (const transaction of open) {
+    const key = `${transaction.signer}|${transaction.nonce}`
+    groups.set(key, [...(groups.get(key) ?? []), transaction])
+  }
+  const chainNonces = new Map<string, number>()
+  for (const group of groups.values()) {
+    if (group.some((transaction) => context.engine.confirming.has(transaction.hash))) continue
+    await driveNonce(context, group, chainNonces)
+  }
+}
+
+/** All stored transactions for one signer nonce: at most one of them can be mined. */
+async function driveNonce(
+  context: RecoveryContext,
+  group: LedgerTransaction[],
+  chainNonces: Map<string, number>,
+) {
+  const { runtime, ledger, lanes } = context
+  for (const transaction of group) {
+    const receipt = await runtime.client
+      .getTransactionReceipt({ hash: transaction.hash as Hex })
+      .catch(() => undefined)
+    if (!receipt) continue
+    for (const other of group)
+      if (other !== transaction) await ledger.markTransaction(other.hash, { state: 'dropped' })
+    await context.engine.applyReceipt(
+      transaction,
+      receipt,
+      queuedFromLedger(await ledger.paymentsOf(transaction.hash)),
+    )
+    return
+  }
+  const newest = group[group.length - 1]!
+  const signer = newest.signer as Address
+  if (!chainNonces.has(signer)) {
+    chainNonces.set(
+      signer,
+      await runtime.client.getTransactionCount({ address: signer, blockTag: 'latest' }),
+    )
+  }
+  if (chainNonces.get(signer)! > newest.nonce) {
+    // The nonce was used by a transaction not in the ledger: none of these can land any more.
+    for (const transaction of group)
+      await ledger.markTransaction(transaction.hash, { state: 'dropped' })
+    for (const payment of await ledger.paymentsOf(newest.hash))
+      await settleElsewhereOrRequeue(context, payment)
+    return
+  }
+  if (newest.state === 'signed') {
+    await lanes.rebroadcast(newest)
+    return
+  }
+  if (context.now() * 1000 - newest.createdAt.getTime() > context.stuckAfterMs)
+    await lanes.replace(newest)
+}
+
+/** A payment whose transaction can no longer land: settled by someone else, or queued again. */
+async function settleElsewhereOrRequeue(
+  context: RecoveryContext,
+  payment: LedgerPayment,
+): Promise<void> {
+  if (payment.state === 'confirmed' || payment.state === 'failed') return
+  const [item] = queuedFromLedger([payment])
+  if (!item) return
+  if (await recordUse(context, payment, item)) return
+  await context.ledger.transition([payment.id], 'verified', {}, ['submitted', 'pending'])
+  await requeue(context, { ...payment, state: 'verified' })
+}
+
+/** Records who used an authorization, if anyone did; false when it is still unused. */
+async function recordUse(
+  context: RecoveryContext,
+  payment: LedgerPayment,
+  item: QueuedPayment,
+): Promise<boolean> {
+  const { asset, payer, authorization } = item.verified
+  const use = await findAuthorizationUse(
+    context.runtime,
+    asset,
+    payer,
+    authorization.nonce as Hex,
+    0n,
+  )
+  if (!use.used) return false
+  await context.ledger.transition(
+    [payment.id],
+    use.transaction ? 'confirmed' : 'failed',
+    use.transaction
+      ? { transaction: use.transaction }
+      : { reason: reasonOf('EVM_EXACT_NONCE_USED') },
+  )
+  return true
+}
+
+/** A payment that was never broadcast by anyone: verify it again and queue it. */
+async function requeue(context: RecoveryContext, payment: LedgerPayment): Promise<void> {
+  const { paymentPayload, paymentRequirements } = payment.payment
+  const requirements = parsePaymentRequirements(paymentRequirements, 2)
+  const verdict = await verifyExactEvm(context.runtime, paymentPayload, requirements, {
+    nowSeconds: context.now(),
+    simulate: true,
+  })
+  if (verdict.verified) {
+    await context.ledger.transition([payment.id], 'verified')
+    context.engine.enqueue({ id: payment.id, verified: verdict.verified })
+    return
+  }
+  if (verdict.response.invalidReason === reasonOf('EVM_EXACT_NONCE_USED')) {
+    // Used although never broadcast by us: someone else submitted it (or the payer cancelled it).
+    const [item] = queuedFromLedger([payment])
+    if (item) await recordUse(context, payment, item)
+    return
+  }
+  await context.ledger.transition([payment.id], 'failed', {
+    reason: verdict.response.invalidReason,
+    message: verdict.response.invalidMessage,
+  })
+}

@@ -1,0 +1,397 @@
+import {
+  type ErrorCode,
+  type LedgerPayment,
+  type LedgerTransaction,
+  type PaymentPayload,
+  type PaymentRequirements,
+  reasonOf,
+  type SettlementLedger,
+  type SettleResponse,
+  settleFailure,
+  settleFailureFromVerify,
+  terminalPaymentStates,
+} from '@tollgate/core'
+import { type Hex, keccak256, stringToHex, type TransactionReceipt } from 'viem'
+import { exactEvmPayloadSchema } from '../payload.ts'
+import { findAuthorizationUse } from './authorizationLookup.ts'
+import { batchable, buildSettlementCall } from './batchCall.ts'
+import { Batcher } from './batcher.ts'
+import { diagnoseTransferFailure } from './diagnose.ts'
+import { readPaymentIdentifier } from './paymentIdentifier.ts'
+import { outcomeOfRecord, type QueuedPayment, queuedFromLedger } from './queuedPayments.ts'
+import { settledByReceipt } from './receiptOutcome.ts'
+import type { RecentVerifications } from './recentVerifications.ts'
+import type { NetworkRuntime } from './runtime.ts'
+import { type SettleTimings, waitForReceipt } from './settle.ts'
+import type { SignerLanes } from './signerLanes.ts'
+import { type VerifiedPayment, verifyExactEvm } from './verify.ts'
+
+export interface EngineOptions {
+  runtime: NetworkRuntime
+  ledger: SettlementLedger
+  lanes: SignerLanes
+  recent: RecentVerifications
+  timings: SettleTimings
+  batch: { maxSize: number; maxWaitMs: number }
+  owner: string
+  leaseMs: number
+  now: () => number
+}
+
+/**
+ * Settles exact EIP-3009 payments on one network exactly once. The ledger decides who processes
+ * an authorization (one row per authorization, across processes and restarts); verified
+ * payments are batched into transactions that are stored signed before they are broadcast; each
+ * payment's outcome is read from the receipt's logs.
+ */
+export class SettlementEngine {
+  readonly #options: EngineOptions
+  readonly #batcher: Batcher<QueuedPayment>
+  /** One settlement per authorization inside this process; others with the same key join it. */
+  readonly #inFlight = new Map<string, { payloadHash: string; outcome: Promise<SettleResponse> }>()
+  /** Transactions this process is waiting on, so the monitor leaves them alone. */
+  readonly confirming = new Set<string>()
+  readonly batchSizes: number[] = []
+
+  constructor(options: EngineOptions) {
+    this.#options = options
+    this.#batcher = new Batcher({ ...options.batch, flush: (items) => this.#submit(items) })
+  }
+
+  get queueDepth(): number {
+    return this.#batcher.depth
+  }
+
+  async settle(
+    payload: PaymentPayload,
+    requirements: PaymentRequirements,
+  ): Promise<SettleResponse> {
+    const { runtime } = this.#options
+    const parsed = exactEvmPayloadSchema.safeParse(payload.payload)
+    if (!parsed.success) {
+      const verdict = await verifyExactEvm(runtime, payload, requirements, {
+        nowSeconds: this.#options.now(),
+        simulate: false,
+      })
+      return settleFailureFromVerify(verdict.response, runtime.network)
+    }
+    const { authorization, signature } = parsed.data
+    const identifier = readPaymentIdentifier(payload)
+    if (identifier.problem)
+      return this.#failure(identifier.problem.code, identifier.problem.message, authorization.from)
+    const key = [runtime.network, requirements.asset, authorization.from, authorization.nonce]
+      .join('|')
+      .toLowerCase()
+    const payloadHash = keccak256(
+      stringToHex(JSON.stringify([signature, authorization]).toLowerCase()),
+    )
+    if (identifier.id) {
+      const previous = await this.#options.ledger.findByIdentifier(identifier.id)
+      if (previous && previous.payloadHash !== payloadHash) {
+        return this.#failure(
+          'PAYMENT_IDENTIFIER_CONFLICT',
+          `payment id ${identifier.id} was used for another payment`,
+          authorization.from,
+        )
+      }
+    }
+    const running = this.#inFlight.get(key)
+    if (running)
+      return running.payloadHash === payloadHash
+        ? running.outcome
+        : this.#duplicate(authorization.from)
+    const outcome = this.#settleOnce({
+      payload,
+      requirements,
+      key,
+      payloadHash,
+      identifier: identifier.id,
+      signature,
+    })
+    this.#inFlight.set(key, { payloadHash, outcome })
+    try {
+      return await outcome
+    } finally {
+      this.#inFlight.delete(key)
+    }
+  }
+
+  async #settleOnce(input: {
+    payload: PaymentPayload
+    requirements: PaymentRequirements
+    key: string
+    payloadHash: string
+    identifier: string | undefined
+    signature: string
+  }): Promise<SettleResponse> {
+    const { runtime, ledger } = this.#options
+    const from = String((input.payload.payload.authorization as { from: string }).from)
+    const claim = await ledger.claim(
+      {
+        key: input.key,
+        payloadHash: input.payloadHash,
+        network: runtime.network,
+        scheme: 'exact',
+        payer: from.toLowerCase(),
+        payTo: input.requirements.payTo.toLowerCase(),
+        asset: input.requirements.asset.toLowerCase(),
+        amount: input.requirements.amount,
+        paymentIdentifier: input.identifier,
+        payment: { paymentPayload: input.payload, paymentRequirements: input.requirements },
+      },
+      this.#options.owner,
+      this.#options.leaseMs,
+    )
+    if (claim.status === 'existing') return this.#awaitExisting(claim.payment, input.payloadHash)
+    const verdict = await verifyExactEvm(runtime, input.payload, input.requirements, {
+      nowSeconds: this.#options.now(),
+      simulate: true,
+      verifiedBefore: this.#options.recent.take(input.requirements, input.signature),
+    })
+    if (!verdict.verified) {
+      await ledger.transition([claim.payment.id], 'failed', {
+        reason: verdict.response.invalidReason,
+        message: verdict.response.invalidMessage,
+      })
+      return settleFailureFromVerify(verdict.response, runtime.network)
+    }
+    await ledger.transition([claim.payment.id], 'verified')
+    return new Promise((deliver) =>
+      this.enqueue({ id: claim.payment.id, verified: verdict.verified, deliver }),
+    )
+  }
+
+  /** Hands a verified payment to the batcher (payments recovered after a crash come this way too). */
+  enqueue(item: QueuedPayment): void {
+    if (batchable(item.verified) || this.#options.runtime.multicall3 === undefined)
+      this.#batcher.add(item)
+    else void this.#submit([item])
+  }
+
+  /** Signs, stores and broadcasts one transaction for `items`, then waits for its outcome. */
+  async #submit(items: QueuedPayment[], attempt = 0): Promise<void> {
+    const { runtime, lanes, timings } = this.#options
+    const ids = items.map((item) => item.id)
+    let submitted: Awaited<ReturnType<SignerLanes['submit']>>
+    try {
+      const call = buildSettlementCall(
+        runtime,
+        items.map((item) => item.verified),
+        timings.transferGasLimit,
+      )
+      submitted = await lanes.submit({ ...call, paymentIds: ids })
+    } catch (error) {
+      // Nothing was stored or broadcast: the payments are free to be settled again later.
+      await this.#fail(items, 'SETTLE_UNEXPECTED', `could not submit: ${describe(error)}`)
+      return
+    }
+    this.batchSizes.push(items.length)
+    const { transaction, result } = submitted
+    if (result === 'refused' || result === 'stale-nonce') {
+      await this.#options.ledger.markTransaction(transaction.hash, { state: 'dropped' })
+      // A refused transaction leaves its nonce unused; a filler takes it so later ones can land.
+      if (result === 'refused') await lanes.fill(transaction).catch(() => undefined)
+      if (attempt < 2) {
+        await this.#options.ledger.transition(ids, 'verified', {}, ['submitted'])
+        return this.#submit(items, attempt + 1)
+      }
+      await this.#fail(items, 'SETTLE_UNEXPECTED', `the node refused the settlement (${result})`)
+      return
+    }
+    await this.#confirm(transaction, items, timings.receiptTimeoutMs)
+  }
+
+  /** Waits (bounded) for a transaction and records what it did to each payment. */
+  async #confirm(
+    transaction: LedgerTransaction,
+    items: QueuedPayment[],
+    timeoutMs: number,
+  ): Promise<void> {
+    this.confirming.add(transaction.hash)
+    try {
+      const receipt = await waitForReceipt(
+        this.#options.runtime,
+        transaction.hash as Hex,
+        timeoutMs,
+        this.#options.timings.receiptPollMs,
+      )
+      if (receipt) {
+        await this.applyReceipt(transaction, receipt, items)
+        return
+      }
+      const ids = items.map((item) => item.id)
+      await this.#options.ledger.transition(
+        ids,
+        'pending',
+        { reason: reasonOf('SETTLEMENT_PENDING'), transaction: transaction.hash },
+        ['submitted'],
+      )
+      for (const item of items) {
+        item.deliver?.(
+          settleFailure('SETTLEMENT_PENDING', {
+            network: this.#options.runtime.network,
+            payer: item.verified.payer,
+            transaction: transaction.hash,
+            message: `not confirmed within ${timeoutMs} ms; settle again to keep waiting on ${transaction.hash}`,
+          }),
+        )
+      }
+    } finally {
+      this.confirming.delete(transaction.hash)
+    }
+  }
+
+  /** Records a receipt: each payment is confirmed, confirmed by someone else's transaction, or failed. */
+  async applyReceipt(
+    transaction: LedgerTransaction,
+    receipt: TransactionReceipt,
+    items: QueuedPayment[],
+  ): Promise<void> {
+    const { ledger } = this.#options
+    await ledger.markTransaction(transaction.hash, {
+      state: receipt.status === 'success' ? 'mined' : 'reverted',
+      gasUsed: receipt.gasUsed,
+      blockNumber: receipt.blockNumber,
+    })
+    const settled = settledByReceipt(
+      receipt,
+      items.map((item) => ({
+        id: item.id,
+        asset: item.verified.asset,
+        authorization: item.verified.authorization,
+      })),
+    )
+    const confirmed = items.filter((item) => settled.has(item.id))
+    await ledger.transition(
+      confirmed.map((item) => item.id),
+      'confirmed',
+      { transaction: transaction.hash },
+      ['submitted', 'pending', 'verified'],
+    )
+    for (const item of confirmed) item.deliver?.(this.#success(item.verified, transaction.hash))
+    for (const item of items.filter((candidate) => !settled.has(candidate.id))) {
+      await this.#resolveUnsettled(item, transaction.hash, receipt.blockNumber)
+    }
+  }
+
+  /** A payment its own transaction did not settle: maybe someone else did, else it failed. */
+  async #resolveUnsettled(
+    item: QueuedPayment,
+    transaction: string,
+    blockNumber: bigint,
+  ): Promise<void> {
+    const { runtime, ledger } = this.#options
+    const { asset, payer, authorization } = item.verified
+    const fromBlock = blockNumber > 10_000n ? blockNumber - 10_000n : 0n
+    const use = await findAuthorizationUse(
+      runtime,
+      asset,
+      payer,
+      authorization.nonce as Hex,
+      fromBlock,
+    )
+    if (use.used && use.transaction) {
+      await ledger.transition([item.id], 'confirmed', { transaction: use.transaction }, [
+        'submitted',
+        'pending',
+        'verified',
+      ])
+      item.deliver?.(this.#success(item.verified, use.transaction))
+      return
+    }
+    const code: ErrorCode = use.used
+      ? 'EVM_EXACT_NONCE_USED'
+      : await diagnoseTransferFailure(runtime, asset, authorization).then((diagnosed) =>
+          diagnosed === 'EVM_EXACT_SIMULATION_FAILED' ? 'EVM_EXACT_TRANSACTION_FAILED' : diagnosed,
+        )
+    await ledger.transition([item.id], 'failed', { reason: reasonOf(code), transaction }, [
+      'submitted',
+      'pending',
+      'verified',
+    ])
+    item.deliver?.(settleFailure(code, { network: runtime.network, payer, transaction }))
+  }
+
+  /** Waits (bounded) for a stored transaction's receipt and applies it to all its payments. */
+  async #confirmStored(hash: string, timeoutMs: number): Promise<void> {
+    const { runtime, ledger, timings } = this.#options
+    const receipt = await waitForReceipt(
+      runtime,
+      hash as Hex,
+      Math.max(0, timeoutMs),
+      timings.receiptPollMs,
+    )
+    if (!receipt) return
+    const [transaction] = (await ledger.openTransactions(runtime.network)).filter(
+      (open) => open.hash === hash,
+    )
+    if (!transaction) return
+    await this.applyReceipt(transaction, receipt, queuedFromLedger(await ledger.paymentsOf(hash)))
+  }
+
+  /** The outcome of a payment someone else processes (another process, or an earlier run). */
+  async #awaitExisting(payment: LedgerPayment, payloadHash: string): Promise<SettleResponse> {
+    if (payment.payloadHash !== payloadHash) return this.#duplicate(payment.payer)
+    const deadline = Date.now() + this.#options.timings.receiptTimeoutMs
+    let current: LedgerPayment | undefined = payment
+    while (current && !terminalPaymentStates.includes(current.state) && Date.now() < deadline) {
+      if (current.transaction && !this.confirming.has(current.transaction)) {
+        // Broadcast already: its receipt decides, whoever is watching it.
+        await this.#confirmStored(current.transaction, deadline - Date.now())
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      current = await this.#options.ledger.findByKey(payment.key)
+    }
+    return current
+      ? this.outcomeOf(current)
+      : this.#failure('SETTLE_UNEXPECTED', 'the payment record vanished', payment.payer)
+  }
+
+  /** What a caller is told about a payment, from its record. */
+  outcomeOf(payment: LedgerPayment): SettleResponse {
+    return outcomeOfRecord(this.#options.runtime.network, payment)
+  }
+
+  async #fail(items: QueuedPayment[], code: ErrorCode, message: string): Promise<void> {
+    await this.#options.ledger.transition(
+      items.map((item) => item.id),
+      'failed',
+      { reason: reasonOf(code), message },
+      ['received', 'verified', 'submitted'],
+    )
+    for (const item of items) item.deliver?.(this.#failure(code, message, item.verified.payer))
+  }
+
+  #success(verified: VerifiedPayment, transaction: string): SettleResponse {
+    return {
+      success: true,
+      transaction,
+      network: this.#options.runtime.network,
+      payer: verified.payer,
+      amount: verified.authorization.value,
+    }
+  }
+
+  #failure(code: ErrorCode, message: string, payer: string): SettleResponse {
+    return settleFailure(code, { network: this.#options.runtime.network, payer, message })
+  }
+
+  #duplicate(payer: string): SettleResponse {
+    return this.#failure(
+      'SETTLEMENT_DUPLICATE',
+      'this authorization is being or was settled with a different signature',
+      payer,
+    )
+  }
+
+  async drain(): Promise<void> {
+    await this.#batcher.drain()
+  }
+}
+
+function describe(error: unknown): string {
+  const text =
+    (error as { shortMessage?: string })?.shortMessage ?? (error as Error)?.message ?? String(error)
+  return text.split('\n')[0]!.slice(0, 300)
+}
