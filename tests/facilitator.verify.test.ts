@@ -267,7 +267,7 @@ describe('afterwards', () => {
     const supported = await (await fetch(`${stack.manifest.facilitatorUrl}/supported`)).json()
     expect(supported).toEqual({
       kinds: [{ x402Version: 2, scheme: 'exact', network: 'eip155:31337' }],
-      extensions: [],
+      extensions: ['payment-identifier'],
       signers: { 'eip155:*': [stack.manifest.accounts.facilitator.address] },
     })
   })

@@ -1,8 +1,18 @@
 import type { SettlementLedger } from '@tollgate/core'
-import { type EvmAsset, type ExactEvmFacilitator, exactEvmFacilitator } from '@tollgate/evm'
-import { createFacilitatorApp, Facilitator, type Logger } from '@tollgate/facilitator'
+import {
+  type EvmAsset,
+  type ExactEvmFacilitator,
+  exactEvmFacilitator,
+  type SettlementStep,
+} from '@tollgate/evm'
+import {
+  createFacilitatorApp,
+  Facilitator,
+  type FacilitatorApp,
+  type FacilitatorAppOptions,
+  type Logger,
+} from '@tollgate/facilitator'
 import { type OpenLedgerOptions, openLedger } from '@tollgate/ledger'
-import type { Hono } from 'hono'
 import {
   type Address,
   type Chain,
@@ -39,7 +49,7 @@ export function rpcClient(rpcUrl: string, chain?: Chain): PublicClient {
 
 export interface BuiltFacilitator {
   facilitator: Facilitator
-  app: Hono
+  app: FacilitatorApp
   scheme: ExactEvmFacilitator
   ledger: SettlementLedger
   /** Stops recovery, waits for batches in flight and closes a ledger it opened. */
@@ -58,6 +68,10 @@ export async function buildEvmFacilitator(options: {
   receiptTimeoutMs?: number
   batch?: { maxSize: number; maxWaitMs: number } | false
   instanceId?: string
+  /** Operator features of the HTTP app: API keys, rate limits, blocklist, metrics. */
+  app?: FacilitatorAppOptions
+  /** Test hook: called at each settlement step (see `SettlementStep`). */
+  onSettlementStep?: (step: SettlementStep) => void
 }): Promise<BuiltFacilitator> {
   const ownsLedger = !options.ledger || !('claim' in options.ledger)
   const ledger =
@@ -76,6 +90,7 @@ export async function buildEvmFacilitator(options: {
     ...(options.receiptTimeoutMs ? { receiptTimeoutMs: options.receiptTimeoutMs } : {}),
     ...(options.batch !== undefined ? { batch: options.batch } : {}),
     ...(options.instanceId ? { instanceId: options.instanceId } : {}),
+    ...(options.onSettlementStep ? { onSettlementStep: options.onSettlementStep } : {}),
   })
   try {
     await scheme.start()
@@ -87,12 +102,14 @@ export async function buildEvmFacilitator(options: {
     schemes: [scheme],
     ...(options.logger ? { logger: options.logger } : {}),
   })
+  const app = createFacilitatorApp(facilitator, options.app)
   return {
     facilitator,
-    app: createFacilitatorApp(facilitator),
+    app,
     scheme,
     ledger,
     async close() {
+      await app.close()
       await scheme.stop()
       if (ownsLedger) await ledger.close()
     },

@@ -8,7 +8,11 @@ export { eip3009Abi, erc1271Abi, transferWithAuthorizationTypes } from './abi.ts
 export { defaultEvmAssets, type EvmAsset, findAsset } from './assets.ts'
 export { type EvmSigner, type ExactEvmClientOptions, exactEvmClient } from './client.ts'
 export { type ExactEvmFacilitator, exactEvmFacilitator } from './facilitator/exactEvmFacilitator.ts'
-export type { EvmNetworkOptions, ExactEvmFacilitatorOptions } from './facilitator/options.ts'
+export type {
+  EvmNetworkOptions,
+  ExactEvmFacilitatorOptions,
+  SettlementStep,
+} from './facilitator/options.ts'
 export { validBeforeBufferSeconds } from './facilitator/verify.ts'
 export { type Authorization, type ExactEvmPayload, exactEvmPayloadSchema } from './payload.ts'
 export { type ExactEvmServerOptions, exactEvmServer } from './server.ts'

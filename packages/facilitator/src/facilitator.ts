@@ -7,6 +7,7 @@ import {
   parsePaymentPayload,
   parsePaymentRequirements,
   type ReadinessCheck,
+  reasonOf,
   reject,
   type SchemeFacilitator,
   type SchemeStats,
@@ -59,9 +60,16 @@ export interface SchemeStatsReading {
 export class Facilitator {
   readonly #schemes: readonly SchemeFacilitator[]
   readonly #logger: Logger
+  readonly #extensions: string[]
 
-  constructor(options: { schemes: readonly SchemeFacilitator[]; logger?: Logger }) {
+  constructor(options: {
+    schemes: readonly SchemeFacilitator[]
+    logger?: Logger
+    extensions?: string[]
+  }) {
     this.#schemes = options.schemes
+    // Settlement answers repeated payments with their stored outcome: payment-identifier ids are honoured.
+    this.#extensions = options.extensions ?? ['payment-identifier']
     this.#logger = options.logger ?? silentLogger
   }
 
@@ -130,7 +138,7 @@ export class Facilitator {
           if (!family.includes(signer)) family.push(signer)
       }
     }
-    return { kinds, extensions: [], signers }
+    return { kinds, extensions: this.#extensions, signers }
   }
 
   async verify(
@@ -221,7 +229,10 @@ export class Facilitator {
         }),
       }
     }
-    return { status: 200, body: version === 1 ? settleResponseToV1(response) : response }
+    return {
+      status: settleStatusOf(response),
+      body: version === 1 ? settleResponseToV1(response) : response,
+    }
   }
 
   #readRequest(
@@ -323,4 +334,14 @@ function networkOf(body: unknown): string {
   const network = (body as { paymentRequirements?: { network?: unknown } } | null)
     ?.paymentRequirements?.network
   return typeof network === 'string' ? network.slice(0, 64) : ''
+}
+
+/**
+ * The payment-identifier extension asks for HTTP statuses of its own: 409 for an id reused with
+ * another payment, 400 for a required id that is missing. Every other outcome is a 200.
+ */
+function settleStatusOf(response: SettleResponse): number {
+  if (response.errorReason === reasonOf('PAYMENT_IDENTIFIER_CONFLICT')) return 409
+  if (response.errorReason === reasonOf('PAYMENT_IDENTIFIER_REQUIRED')) return 400
+  return 200
 }

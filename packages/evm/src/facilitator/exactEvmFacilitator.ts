@@ -49,6 +49,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
       ledger: options.ledger,
       signers: network.signers,
       maxFeePerGasCap: options.maxFeePerGasCap,
+      onStep: options.onSettlementStep,
     })
     const batch =
       options.batch === false || !runtime.multicall3
@@ -68,6 +69,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
       owner,
       leaseMs,
       now,
+      onStep: options.onSettlementStep,
     })
     networks.set(network.network, { runtime, engine, lanes })
   }

@@ -74,4 +74,16 @@ export interface ExactEvmFacilitatorOptions {
   minimumSignerBalanceWei?: bigint
   /** Seconds since the epoch; injected for tests. */
   now?: () => number
+  /**
+   * Called at each step of a settlement; tests use it to kill the process at a chosen step and
+   * prove that recovery finishes the payment. Production code passes nothing.
+   */
+  onSettlementStep?: (step: SettlementStep) => void
 }
+
+/** The steps of a settlement at which a crash leaves a different state behind. */
+export type SettlementStep =
+  | 'after-persist'
+  | 'after-broadcast'
+  | 'after-receipt'
+  | 'before-respond'

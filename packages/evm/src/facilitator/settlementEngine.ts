@@ -17,6 +17,7 @@ import { findAuthorizationUse } from './authorizationLookup.ts'
 import { batchable, buildSettlementCall } from './batchCall.ts'
 import { Batcher } from './batcher.ts'
 import { diagnoseTransferFailure } from './diagnose.ts'
+import type { SettlementStep } from './options.ts'
 import { readPaymentIdentifier } from './paymentIdentifier.ts'
 import { outcomeOfRecord, type QueuedPayment, queuedFromLedger } from './queuedPayments.ts'
 import { settledByReceipt } from './receiptOutcome.ts'
@@ -36,6 +37,7 @@ export interface EngineOptions {
   owner: string
   leaseMs: number
   now: () => number
+  onStep?: ((step: SettlementStep) => void) | undefined
 }
 
 /**
@@ -216,6 +218,7 @@ export class SettlementEngine {
         this.#options.timings.receiptPollMs,
       )
       if (receipt) {
+        this.#options.onStep?.('after-receipt')
         await this.applyReceipt(transaction, receipt, items)
         return
       }
@@ -268,6 +271,7 @@ export class SettlementEngine {
       { transaction: transaction.hash },
       ['submitted', 'pending', 'verified'],
     )
+    if (confirmed.some((item) => item.deliver)) this.#options.onStep?.('before-respond')
     for (const item of confirmed) item.deliver?.(this.#success(item.verified, transaction.hash))
     for (const item of items.filter((candidate) => !settled.has(candidate.id))) {
       await this.#resolveUnsettled(item, transaction.hash, receipt.blockNumber)

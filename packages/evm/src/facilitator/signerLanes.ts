@@ -10,6 +10,7 @@ import {
   parseTransaction,
   RpcRequestError,
 } from 'viem'
+import type { SettlementStep } from './options.ts'
 import { shortMessage } from './signature.ts'
 
 /** What a broadcast told us. `unknown`: the node may or may not have it; the hash will tell. */
@@ -40,6 +41,7 @@ export class SignerLanes {
   readonly #ledger: SettlementLedger
   readonly #lanes: Lane[]
   readonly #maxFeePerGasCap: bigint | undefined
+  readonly #onStep: ((step: SettlementStep) => void) | undefined
   #next = 0
   #fees: { atMs: number; value: Promise<Fees> } | undefined
 
@@ -50,7 +52,9 @@ export class SignerLanes {
     ledger: SettlementLedger
     signers: readonly LocalAccount[]
     maxFeePerGasCap?: bigint | undefined
+    onStep?: ((step: SettlementStep) => void) | undefined
   }) {
+    this.#onStep = options.onStep
     this.#client = options.client
     this.#chainId = options.chainId
     this.#network = options.network
@@ -90,7 +94,9 @@ export class SignerLanes {
           ),
       })
       lane.chainNonce = transaction.nonce + 1
+      this.#onStep?.('after-persist')
       const result = await this.#broadcast(lane, transaction)
+      this.#onStep?.('after-broadcast')
       return { transaction, result }
     })
   }
