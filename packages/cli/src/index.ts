@@ -4,7 +4,13 @@
  * The `tollgate` command and the pieces it is built from, for tests and embedding.
  */
 export { type DevStack, type DevStackOptions, startDevStack } from './devStack.ts'
-export { buildEvmFacilitator, type EvmNetworkSetup, rpcClient } from './evmFacilitator.ts'
+export {
+  type BuiltFacilitator,
+  buildEvmFacilitator,
+  canonicalMulticall3,
+  type EvmNetworkSetup,
+  rpcClient,
+} from './evmFacilitator.ts'
 export { createExampleApi, type ExampleApiOptions } from './exampleApi.ts'
 export { loadFacilitatorConfig, resolveNetworks } from './facilitatorConfig.ts'
 export { decryptKeystore, encryptKeystore } from './keystore.ts'

@@ -316,8 +316,11 @@ export class SqlLedger implements SettlementLedger {
   }
 
   async renewLeases(owner: string, leaseMs: number): Promise<void> {
+    // A payment still being received is not renewed: if its verification died without an
+    // answer, the lease runs out and recovery takes it over.
     await this.sql.query(
-      `update tollgate_payments set lease_until = ${lease(2)} where owner = $1 and ${open}`,
+      `update tollgate_payments set lease_until = ${lease(2)}
+       where owner = $1 and ${open} and state <> 'received'`,
       [owner, leaseMs],
     )
   }

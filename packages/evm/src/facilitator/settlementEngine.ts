@@ -145,11 +145,24 @@ export class SettlementEngine {
       this.#options.leaseMs,
     )
     if (claim.status === 'existing') return this.#awaitExisting(claim.payment, input.payloadHash)
-    const verdict = await verifyExactEvm(runtime, input.payload, input.requirements, {
-      nowSeconds: this.#options.now(),
-      simulate: true,
-      verifiedBefore: this.#options.recent.take(input.requirements, input.signature),
-    })
+    let verdict: Awaited<ReturnType<typeof verifyExactEvm>>
+    try {
+      verdict = await verifyExactEvm(runtime, input.payload, input.requirements, {
+        nowSeconds: this.#options.now(),
+        simulate: true,
+        verifiedBefore: this.#options.recent.take(input.requirements, input.signature),
+      })
+    } catch (error) {
+      // The RPC failed before anything was sent: the attempt ends, and the payment may be
+      // settled again (a failed payment without a transaction can be claimed anew).
+      await ledger
+        .transition([claim.payment.id], 'failed', {
+          reason: reasonOf('SETTLE_UNEXPECTED'),
+          message: describe(error),
+        })
+        .catch(() => undefined)
+      throw error
+    }
     if (!verdict.verified) {
       await ledger.transition([claim.payment.id], 'failed', {
         reason: verdict.response.invalidReason,

@@ -1,0 +1,132 @@
+/**
+ * The facilitator behind an RPC that loses, delays and duplicates answers: no payment is debited
+ * twice, none is stuck, and a receipt that does not come in time is `settlement_pending`, never a
+ * failure. Clients simply settle again until they get a final answer.
+ */
+import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
+import {
+  type BuiltFacilitator,
+  buildEvmFacilitator,
+  type DevStack,
+  type Listening,
+  listen,
+} from 'tollgate'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RpcProxy, startRpcProxy } from './support/rpcProxy.ts'
+import {
+  facilitatorBody,
+  postFacilitator,
+  signPayment,
+  startTestStack,
+  transferCount,
+  weatherRequirements,
+} from './support/stack.ts'
+
+let stack: DevStack
+let proxy: RpcProxy
+let built: BuiltFacilitator
+let server: Listening
+
+beforeAll(async () => {
+  stack = await startTestStack()
+  const { manifest } = stack
+  proxy = await startRpcProxy({
+    upstreamUrl: manifest.rpcUrl,
+    seed: 402,
+    rules: [
+      {
+        method: 'eth_sendRawTransaction',
+        fault: { kind: 'drop-response', mode: 'destroy' },
+        probability: 0.3,
+      },
+      { method: 'eth_sendRawTransaction', fault: { kind: 'duplicate' }, probability: 0.3 },
+      {
+        method: 'eth_getTransactionReceipt',
+        fault: { kind: 'delay', delayMs: 400 },
+        probability: 0.3,
+      },
+      {
+        method: 'eth_getTransactionReceipt',
+        fault: { kind: 'drop-response', mode: 'destroy' },
+        probability: 0.2,
+      },
+      { method: 'eth_call', fault: { kind: 'error', status: 503 }, probability: 0.05 },
+    ],
+  })
+  built = await buildEvmFacilitator({
+    networks: [
+      {
+        network: manifest.network,
+        rpcUrl: proxy.url,
+        signerKeys: [ANVIL_ACCOUNTS[4].privateKey],
+        assets: [manifest.asset],
+        multicall3: manifest.multicall3,
+      },
+    ],
+    receiptTimeoutMs: 600,
+    batch: { maxSize: 20, maxWaitMs: 20 },
+  })
+  server = await listen(built.app, 0)
+})
+afterAll(async () => {
+  await server?.close()
+  await built?.close()
+  await proxy?.close()
+  await stack?.stop()
+})
+
+describe('an RPC that drops, delays and duplicates answers', () => {
+  it('settles 40 payments exactly once each; late receipts are pending, never failures', async () => {
+    const { manifest } = stack
+    const facilitator = { ...manifest, facilitatorUrl: server.url }
+    const requirements = weatherRequirements(manifest)
+    const before = await transferCount(
+      manifest,
+      manifest.accounts.payer.address,
+      manifest.accounts.merchant.address,
+    )
+    const payloads = await Promise.all(
+      Array.from({ length: 40 }, () => signPayment(manifest, requirements)),
+    )
+    const seen: string[] = []
+    const finals = await Promise.all(
+      payloads.map(async (payload) => {
+        for (let attempt = 0; attempt < 60; attempt++) {
+          const answer = await postFacilitator(
+            facilitator,
+            '/settle',
+            facilitatorBody(payload, requirements),
+          )
+          seen.push(answer.body.success === true ? 'success' : String(answer.body.errorReason))
+          if (answer.body.success === true) return answer.body
+          await new Promise((resolve) => setTimeout(resolve, 200))
+        }
+        throw new Error(`a payment never settled; outcomes seen: ${seen.slice(-5).join(', ')}`)
+      }),
+    )
+    expect(finals).toHaveLength(40)
+    // Everything short of success was "try again": pending, or the RPC being unavailable.
+    expect(
+      seen.filter(
+        (outcome) =>
+          !['success', 'settlement_pending', 'unexpected_settle_error'].includes(outcome),
+      ),
+    ).toEqual([])
+    expect(
+      await transferCount(
+        manifest,
+        manifest.accounts.payer.address,
+        manifest.accounts.merchant.address,
+      ),
+    ).toBe(before + 40)
+    // The faults really happened.
+    const faults = proxy.calls().filter((call) => call.fault !== null)
+    expect(faults.some((call) => call.fault?.kind === 'duplicate')).toBe(true)
+    expect(
+      faults.some(
+        (call) =>
+          call.fault?.kind === 'drop-response' && call.methods.includes('eth_sendRawTransaction'),
+      ),
+    ).toBe(true)
+  })
+})
