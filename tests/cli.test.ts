@@ -198,11 +198,21 @@ describe('tollgate facilitator --config', () => {
       const supported = await (await fetch(`${url}/supported`)).json()
       expect(supported.signers).toEqual({ 'eip155:*': [ANVIL_ACCOUNTS[7].address] })
       expect((await fetch(`${url}/readyz`)).status).toBe(200)
+      // On a loopback host without operator.adminToken, the ledger API is open (local use).
+      const ledger = await fetch(`${url}/ledger/payments`)
+      expect(ledger.status).toBe(200)
+      expect(await ledger.json()).toEqual({ payments: [] })
     } finally {
       running.child.kill('SIGTERM')
       expect(await running.exited).toBe(0)
     }
     expect(running.output.stdout + running.output.stderr).not.toContain(key.slice(2))
+  })
+
+  it('asks for a config file', async () => {
+    const result = await runCli(['facilitator'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('a facilitator needs --config <file>')
   })
 
   it('names a missing environment variable', async () => {

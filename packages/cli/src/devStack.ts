@@ -10,6 +10,7 @@ import {
 } from '@tollgate/devnet'
 import { exactEvmServer } from '@tollgate/evm'
 import type { Logger } from '@tollgate/facilitator'
+import { openLedger } from '@tollgate/ledger'
 import { buildEvmFacilitator, rpcClient } from './evmFacilitator.ts'
 import { createExampleApi } from './exampleApi.ts'
 import { type Listening, listen } from './listen.ts'
@@ -87,6 +88,13 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     const asset = { ...token, symbol: token.symbol }
     progress(`starting the facilitator on port ${options.facilitatorPort ?? 4020}`)
     const genesis = await rpcClient(anvil.rpcUrl).getBlock({ blockNumber: 0n })
+    // A devnet is new each time, so is its ledger: one folder per chain (genesis block).
+    const ledger = await openLedger(
+      options.ledgerDir
+        ? { dataDir: join(options.ledgerDir, `${chainId}-${genesis.hash.slice(2, 14)}`) }
+        : {},
+    )
+    started.push(() => ledger.close())
     const built = await buildEvmFacilitator({
       networks: [
         {
@@ -97,10 +105,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
           multicall3: contracts.multicall3,
         },
       ],
-      // A devnet is new each time, so is its ledger: one folder per chain (genesis block).
-      ledger: options.ledgerDir
-        ? { dataDir: join(options.ledgerDir, `${chainId}-${genesis.hash.slice(2, 14)}`) }
-        : {},
+      ledger,
+      // `tollgate ledger` reads it; no admin token on a local dev stack.
+      app: { ledger: { ledger } },
       batch: options.batch ?? { maxSize: 100, maxWaitMs: 0 },
       ...(options.logger ? { logger: options.logger } : {}),
     })

@@ -2,6 +2,7 @@ import type { SettlementLedger } from '@tollgate/core'
 import {
   type EvmAsset,
   type ExactEvmFacilitator,
+  type ExactEvmFacilitatorOptions,
   exactEvmFacilitator,
   type SettlementStep,
 } from '@tollgate/evm'
@@ -72,6 +73,11 @@ export async function buildEvmFacilitator(options: {
   app?: FacilitatorAppOptions
   /** Test hook: called at each settlement step (see `SettlementStep`). */
   onSettlementStep?: (step: SettlementStep) => void
+  /** Settlement tuning: when a transaction counts as stuck, how often recovery runs, the fee cap. */
+  tuning?: Pick<
+    ExactEvmFacilitatorOptions,
+    'stuckAfterMs' | 'recoveryIntervalMs' | 'maxFeePerGasCap'
+  >
 }): Promise<BuiltFacilitator> {
   const ownsLedger = !options.ledger || !('claim' in options.ledger)
   const ledger =
@@ -91,6 +97,7 @@ export async function buildEvmFacilitator(options: {
     ...(options.batch !== undefined ? { batch: options.batch } : {}),
     ...(options.instanceId ? { instanceId: options.instanceId } : {}),
     ...(options.onSettlementStep ? { onSettlementStep: options.onSettlementStep } : {}),
+    ...options.tuning,
   })
   try {
     await scheme.start()

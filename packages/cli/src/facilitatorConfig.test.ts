@@ -1,6 +1,10 @@
-import { resolve } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { openLedger, SqlApiKeyStore, SqlBlocklist, type SqlLedger } from '@tollgate/ledger'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadFacilitatorConfig, resolveNetworks } from './facilitatorConfig.ts'
+import { lockLedgerDir, resolveOperator } from './operatorConfig.ts'
 
 const configDir = resolve(import.meta.dirname, '../../../config')
 const key = `0x${'ab'.repeat(32)}`
@@ -47,5 +51,154 @@ describe('the example facilitator configs', () => {
     })
     await expect(attempt).rejects.toThrow('eip155:84532 signer 1 is not a 32-byte hex private key')
     await expect(attempt).rejects.not.toThrow(secretish)
+  })
+})
+
+describe('the operator section', () => {
+  let ledger: SqlLedger
+  const logger = { info() {}, warn() {}, error() {} }
+  const metricsToken = 'metrics-token-0123456789abcdef'
+  const adminToken = 'admin-token-0123456789abcdef'
+  beforeAll(async () => {
+    ledger = await openLedger()
+  })
+  afterAll(() => ledger?.close())
+
+  const operatorOf = async (file: string) => {
+    const config = await loadFacilitatorConfig(resolve(configDir, file))
+    return { config, operator: config.operator }
+  }
+
+  it('Base mainnet requires keys from the database and reads its tokens from the environment', async () => {
+    const { config, operator } = await operatorOf('facilitator.base.json')
+    const { app, summary } = await resolveOperator(operator, {
+      env: { FACILITATOR_METRICS_TOKEN: metricsToken, FACILITATOR_ADMIN_TOKEN: adminToken },
+      ledger,
+      host: config.host,
+      logger,
+    })
+    expect(app.apiKeys?.required).toBe(true)
+    expect(app.apiKeys?.store).toBeInstanceOf(SqlApiKeyStore)
+    expect(app.blocklist).toBeInstanceOf(SqlBlocklist)
+    expect(app.metrics).toEqual({ token: metricsToken })
+    expect(app.ledger).toEqual({ ledger, adminToken })
+    expect(app.trustProxy).toBe(1)
+    expect(app.rateLimits).toEqual({
+      verify: {
+        ip: { points: 50, durationSeconds: 1 },
+        key: { points: 200, durationSeconds: 1 },
+      },
+      settle: {
+        ip: { points: 20, durationSeconds: 1 },
+        key: { points: 100, durationSeconds: 1 },
+      },
+      keyPrefix: 'tollgate:base:rl',
+    })
+    expect(JSON.stringify(summary)).not.toContain(adminToken)
+    await expect(
+      resolveOperator(operator, { env: {}, ledger, host: config.host, logger }),
+    ).rejects.toThrow('environment variable FACILITATOR_METRICS_TOKEN is not set')
+  })
+
+  it('Base Sepolia takes keys optionally and serves the ledger API on loopback only', async () => {
+    const { config, operator } = await operatorOf('facilitator.base-sepolia.json')
+    const local = await resolveOperator(operator, { env: {}, ledger, host: config.host, logger })
+    expect(local.app.apiKeys?.required).toBe(false)
+    expect(local.app.ledger).toEqual({ ledger, adminToken: undefined })
+    expect(local.app.metrics).toBeUndefined()
+    const exposed = await resolveOperator(operator, { env: {}, ledger, host: '0.0.0.0', logger })
+    expect(exposed.app.ledger).toBeUndefined()
+    expect(exposed.summary.ledgerApi).toContain('set operator.adminToken')
+  })
+
+  it('shares rate limits through Redis: --redis-url over REDIS_URL over the config', async () => {
+    const operator = {
+      rateLimits: { verify: { ip: { points: 5, durationSeconds: 1 } } },
+      redisUrl: '$CONFIGURED_REDIS',
+    }
+    const context = { ledger, host: '127.0.0.1', logger }
+    const env = { CONFIGURED_REDIS: 'redis://config:6379' }
+    const fromConfig = await resolveOperator(operator, { ...context, env })
+    expect(fromConfig.app.rateLimits?.redis).toBe('redis://config:6379')
+    const fromEnv = await resolveOperator(operator, {
+      ...context,
+      env: { ...env, REDIS_URL: 'redis://env:6379' },
+    })
+    expect(fromEnv.app.rateLimits?.redis).toBe('redis://env:6379')
+    const fromFlag = await resolveOperator(operator, {
+      ...context,
+      env: { ...env, REDIS_URL: 'redis://env:6379' },
+      redisUrl: 'redis://flag:6379',
+    })
+    expect(fromFlag.app.rateLimits?.redis).toBe('redis://flag:6379')
+  })
+
+  it('reads key hashes and a blocklist from files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-operator-'))
+    const keyHash = 'ab'.repeat(32)
+    await writeFile(
+      join(dir, 'keys.json'),
+      JSON.stringify([{ keyHash, merchant: 'acme', networks: ['eip155:8453'] }]),
+    )
+    await writeFile(join(dir, 'blocked.txt'), '0xBAD0000000000000000000000000000000000001\n')
+    const { app } = await resolveOperator(
+      {
+        apiKeys: { required: true, source: join(dir, 'keys.json') },
+        blocklist: join(dir, 'blocked.txt'),
+      },
+      { env: {}, ledger, host: '127.0.0.1', logger },
+    )
+    expect(await app.apiKeys?.store.findByHash(keyHash)).toEqual({
+      merchant: 'acme',
+      networks: ['eip155:8453'],
+    })
+    expect(await app.blocklist?.isBlocked('0xbad0000000000000000000000000000000000001')).toBe(true)
+    await writeFile(
+      join(dir, 'clear.json'),
+      JSON.stringify([{ keyHash: 'tg_clear', merchant: 'm' }]),
+    )
+    await expect(
+      resolveOperator(
+        { apiKeys: { required: true, source: join(dir, 'clear.json') } },
+        { env: {}, ledger, host: '127.0.0.1', logger },
+      ),
+    ).rejects.toThrow('is not a list of API keys: 0.keyHash: must be a SHA-256 in lowercase hex')
+  })
+
+  it('refuses a short token and a misspelt setting', async () => {
+    await expect(
+      resolveOperator(
+        { adminToken: '$SHORT' },
+        { env: { SHORT: 'secret' }, ledger, host: '127.0.0.1', logger },
+      ),
+    ).rejects.toThrow('operator.adminToken is shorter than 16 characters')
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-operator-'))
+    const path = join(dir, 'typo.json')
+    await writeFile(
+      path,
+      JSON.stringify({
+        operator: { apikeys: { required: true, source: 'database' } },
+        networks: [{ network: 'eip155:8453', rpcUrl: 'http://x', signers: ['$K'] }],
+      }),
+    )
+    await expect(loadFacilitatorConfig(path)).rejects.toThrow(
+      'operator: Unrecognized key: "apikeys"',
+    )
+  })
+})
+
+describe('the embedded ledger lock', () => {
+  it('holds a folder for one process and takes over a lock its holder left behind', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'tollgate-lock-')), 'ledger')
+    const release = await lockLedgerDir(dir)
+    await expect(lockLedgerDir(dir)).rejects.toThrow(
+      `the embedded ledger ${dir} is in use by process ${process.pid}`,
+    )
+    await release()
+    // A pid far above any pid_max: the process that wrote it is gone.
+    await writeFile(`${dir}.lock`, '999999999\n')
+    const again = await lockLedgerDir(dir)
+    expect((await readFile(`${dir}.lock`, 'utf8')).trim()).toBe(String(process.pid))
+    await again()
   })
 })

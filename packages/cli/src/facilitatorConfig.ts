@@ -3,6 +3,7 @@ import { defaultEvmAssets, type EvmAsset } from '@tollgate/evm'
 import type { Address, Hex } from 'viem'
 import { z } from 'zod'
 import { canonicalMulticall3, type EvmNetworkSetup } from './evmFacilitator.ts'
+import { operatorConfigSchema } from './operatorConfig.ts'
 import { asPrivateKey, keyFromKeystore, resolveEnvReference } from './secrets.ts'
 import { UserError } from './ui.ts'
 
@@ -52,6 +53,8 @@ export const facilitatorConfigSchema = z.object({
       }),
     )
     .min(1),
+  /** API keys, rate limits, blocklist, metrics and ledger API tokens; absent: all off. */
+  operator: operatorConfigSchema.optional(),
 })
 
 export type FacilitatorConfig = z.output<typeof facilitatorConfigSchema>

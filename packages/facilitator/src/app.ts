@@ -1,4 +1,14 @@
-import { type ErrorCode, parseStrictJson, reject, settleFailure } from '@tollgate/core'
+import { createHash, timingSafeEqual } from 'node:crypto'
+import {
+  type ErrorCode,
+  type LedgerPayment,
+  type PaymentState,
+  parseStrictJson,
+  reject,
+  type SettlementLedger,
+  settleFailure,
+  toCaip2,
+} from '@tollgate/core'
 import type { Context, MiddlewareHandler } from 'hono'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -35,6 +45,12 @@ export interface FacilitatorAppOptions {
   metrics?: MetricsOptions
   /** Warnings of the operator features (Redis fallback, key store failures). */
   logger?: Logger
+  /**
+   * Serves `GET /ledger/payments`: the ledger's recent payments and their states, for operators.
+   * With `adminToken` it needs `Authorization: Bearer <adminToken>` (merchant API keys never open
+   * it); without, it is open, which is for a local dev stack only.
+   */
+  ledger?: { ledger: Pick<SettlementLedger, 'recent'>; adminToken?: string | undefined }
 }
 
 /** The Hono app, plus `close()` for what the app opened itself (a Redis connection from a URL). */
@@ -46,7 +62,8 @@ const settleRefusal = (code: ErrorCode, message: string) =>
 
 /**
  * The facilitator over HTTP: `POST /verify`, `POST /settle`, `GET /supported`, `GET /healthz`
- * (liveness, no I/O), `GET /readyz` (RPC and signers) and, when enabled, `GET /metrics`.
+ * (liveness, no I/O), `GET /readyz` (RPC and signers) and, when enabled, `GET /metrics` and
+ * `GET /ledger/payments`.
  * Every answer is JSON with a reason.
  * @example
  * const app = createFacilitatorApp(facilitator, {
@@ -132,6 +149,8 @@ export function createFacilitatorApp(
     )
   }
 
+  if (options.ledger) serveLedger(app, options.ledger, logger)
+
   app.notFound((c) =>
     c.json(
       { error: 'not_found', message: `${c.req.method} ${c.req.path} is not an endpoint` },
@@ -161,4 +180,111 @@ function requestNetwork(body: unknown): unknown {
   const requirements: unknown = Reflect.get(body, 'paymentRequirements')
   if (typeof requirements !== 'object' || requirements === null) return undefined
   return Reflect.get(requirements, 'network')
+}
+
+const paymentStates: Record<PaymentState, true> = {
+  received: true,
+  verified: true,
+  submitted: true,
+  pending: true,
+  confirmed: true,
+  failed: true,
+}
+const ledgerLimitDefault = 50
+const ledgerLimitMax = 500
+
+type LedgerQuery = { limit: number; states?: PaymentState[]; network?: string }
+
+/** `?limit=&state=&network=`: states as a comma list or repeated; anything else is refused. */
+function parseLedgerQuery(
+  params: URLSearchParams,
+): { ok: true; query: LedgerQuery } | { ok: false; message: string } {
+  const refuse = (message: string) => ({ ok: false as const, message })
+  for (const name of new Set(params.keys())) {
+    if (!['limit', 'state', 'network'].includes(name))
+      return refuse(
+        `unknown parameter ${JSON.stringify(name.slice(0, 40))}: use limit, state, network`,
+      )
+    if (name !== 'state' && params.getAll(name).length > 1) return refuse(`${name} is given twice`)
+  }
+  const limitText = params.get('limit') ?? String(ledgerLimitDefault)
+  const limit = /^[0-9]{1,3}$/.test(limitText) ? Number(limitText) : 0
+  if (limit < 1 || limit > ledgerLimitMax)
+    return refuse(`limit must be a whole number from 1 to ${ledgerLimitMax}`)
+  const query: LedgerQuery = { limit }
+  const states = params.getAll('state').flatMap((value) => value.split(','))
+  if (params.has('state')) {
+    if (!states.every((state): state is PaymentState => Object.hasOwn(paymentStates, state)))
+      return refuse(`state must be one or more of ${Object.keys(paymentStates).join(', ')}`)
+    query.states = [...new Set(states)]
+  }
+  const network = params.get('network')
+  if (network !== null) {
+    const caip2 = toCaip2(network)
+    if (!caip2) return refuse('network must be a CAIP-2 id such as eip155:8453, or a v1 name')
+    query.network = caip2
+  }
+  return { ok: true, query }
+}
+
+/**
+ * What the ledger API shows of a payment. The signed payload stays out: until it is settled, a
+ * signed authorization is as good as the money. Absent fields are omitted.
+ */
+function paymentView(payment: LedgerPayment) {
+  return {
+    id: payment.id,
+    state: payment.state,
+    network: payment.network,
+    scheme: payment.scheme,
+    payer: payment.payer,
+    payTo: payment.payTo,
+    asset: payment.asset,
+    amount: payment.amount,
+    transaction: payment.transaction,
+    reason: payment.reason,
+    message: payment.message,
+    paymentIdentifier: payment.paymentIdentifier,
+    attempts: payment.attempts,
+    createdAt: payment.createdAt.toISOString(),
+    updatedAt: payment.updatedAt.toISOString(),
+  }
+}
+
+function serveLedger(
+  app: Hono,
+  options: NonNullable<FacilitatorAppOptions['ledger']>,
+  logger: Logger,
+): void {
+  if (options.adminToken !== undefined) {
+    app.use('/ledger/*', bearerTokenGuard(options.adminToken, 'an admin token is required'))
+  }
+  app.get('/ledger/payments', async (c) => {
+    const parsed = parseLedgerQuery(new URL(c.req.url).searchParams)
+    if (!parsed.ok) return c.json({ error: 'invalid_request', message: parsed.message }, 400)
+    try {
+      const payments = await options.ledger.recent(parsed.query)
+      return c.json({ payments: payments.map(paymentView) })
+    } catch (error) {
+      logger.error({ err: String(error) }, 'ledger read failed')
+      return c.json({ error: 'ledger_unavailable', message: 'the ledger could not be read' }, 503)
+    }
+  })
+}
+
+/** `Authorization: Bearer <token>`, compared as digests in constant time. */
+function bearerTokenGuard(token: string, message: string): MiddlewareHandler {
+  if (token.length < 16) throw new RangeError('an admin token needs at least 16 characters')
+  const expected = createHash('sha256').update(token).digest()
+  return async function bearerTokenGuardMiddleware(c, next) {
+    const match = /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')
+    const given = createHash('sha256')
+      .update(match?.[1] ?? '')
+      .digest()
+    if (!match || !timingSafeEqual(given, expected)) {
+      c.header('WWW-Authenticate', 'Bearer')
+      return c.json({ error: 'unauthorized', message }, 401)
+    }
+    await next()
+  }
 }

@@ -2,9 +2,18 @@
 /**
  * @module @tollgate/ledger
  * The facilitator's settlement ledger in SQL: embedded PGlite by default, PostgreSQL when a
- * `DATABASE_URL` is given, with the same migrations.
+ * `DATABASE_URL` is given, with the same migrations. The same database can hold the operator's
+ * merchant API keys and blocklist (`SqlApiKeyStore`, `SqlBlocklist`).
  */
 export { migrate } from './migrations.ts'
 export { type OpenLedgerOptions, openLedger } from './openLedger.ts'
 export { openPglite, openPostgres, type Sql } from './sql.ts'
+export {
+  type ApiKeyRecord,
+  type MerchantAccess,
+  type NewApiKey,
+  SqlApiKeyStore,
+  type SqlStoreOptions,
+} from './sqlApiKeyStore.ts'
+export { type BlockedAddress, SqlBlocklist } from './sqlBlocklist.ts'
 export { SqlLedger } from './sqlLedger.ts'

@@ -94,6 +94,25 @@ const migrations: Array<{ id: number; name: string; sql: string }> = [
       );
     `,
   },
+  {
+    id: 2,
+    name: 'operator stores: API keys, blocklist',
+    sql: `
+      create table tollgate_api_keys (
+        key_hash text primary key check (key_hash ~ '^[0-9a-f]{64}$'),
+        merchant text not null,
+        networks text[],
+        assets text[],
+        created_at timestamptz not null default now(),
+        revoked_at timestamptz
+      );
+      create table tollgate_blocklist (
+        address text primary key check (address = lower(address) and address <> ''),
+        reason text,
+        created_at timestamptz not null default now()
+      );
+    `,
+  },
 ]
 
 /** Identifies the schema the migrations produce, e.g. to name a cached template database. */

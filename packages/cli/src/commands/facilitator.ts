@@ -3,23 +3,27 @@ import pino from 'pino'
 import { buildEvmFacilitator } from '../evmFacilitator.ts'
 import { loadFacilitatorConfig, resolveNetworks } from '../facilitatorConfig.ts'
 import { listen } from '../listen.ts'
+import { openOperatorLedger, resolveOperator } from '../operatorConfig.ts'
 import { resolveEnvReference } from '../secrets.ts'
+import { UserError } from '../ui.ts'
+import { registerOperatorCommands } from './keys.ts'
 import { waitForShutdown } from './shared.ts'
 
 interface FacilitatorOptions {
-  config: string
+  config?: string
   port?: string
   databaseUrl?: string
   redisUrl?: string
 }
 
 export function registerFacilitator(program: Command): void {
-  program
+  const facilitator = program
     .command('facilitator')
-    .description('run a facilitator for real networks from a config file')
-    .requiredOption(
+    .description('run a facilitator for real networks from a config file; manage its keys')
+    // Not a commander requiredOption: the subcommands (keys, block…) run without a config.
+    .option(
       '--config <file>',
-      'JSON config: networks, RPC URLs, signer keys ($ENV references)',
+      'JSON config: networks, RPC URLs, signer keys ($ENV references), operator features',
     )
     .option('--port <port>', 'override the configured port')
     .option(
@@ -27,57 +31,91 @@ export function registerFacilitator(program: Command): void {
       'PostgreSQL for the ledger, shared by several processes (or DATABASE_URL)',
     )
     .option('--redis-url <url>', 'Redis for rate limits shared by several processes (or REDIS_URL)')
-    .action(async (options: FacilitatorOptions) => {
-      const logger = pino({
-        name: 'tollgate-facilitator',
-        // Payment payloads carry signatures, not keys; keys never reach a log call, and the
-        // redaction stays as a second line of defence.
-        redact: {
-          paths: [
-            '*.privateKey',
-            '*.signerKeys',
-            'privateKey',
-            'signerKeys',
-            '*.password',
-            '*.databaseUrl',
-          ],
-          censor: '[redacted]',
-        },
-      })
-      const config = await loadFacilitatorConfig(options.config)
-      const networks = await resolveNetworks(config, process.env)
-      const databaseUrl =
-        options.databaseUrl ??
-        process.env.DATABASE_URL ??
-        (config.databaseUrl ? resolveEnvReference(config.databaseUrl, process.env) : undefined)
-      const built = await buildEvmFacilitator({
-        networks,
-        logger,
-        ledger: databaseUrl ? { databaseUrl } : { dataDir: config.ledgerDir },
-        batch: config.batch,
-        ...(config.receiptTimeoutMs ? { receiptTimeoutMs: config.receiptTimeoutMs } : {}),
-      })
-      const server = await listen(
-        built.app,
-        options.port === undefined ? config.port : Number(options.port),
-        config.host,
-      )
-      logger.info(
-        {
-          url: server.url,
-          networks: networks.map((n) => n.network),
-          signers: built.facilitator.supported().signers,
-          ledger: databaseUrl ? 'postgres' : config.ledgerDir,
-        },
-        'facilitator listening',
-      )
-      for (const check of await built.facilitator.readiness()) {
-        if (check.ok) logger.info({ check }, 'network ready')
-        else logger.warn({ check }, 'network not ready')
-      }
-      await waitForShutdown()
-      await server.close()
-      await built.close()
-      logger.info({}, 'facilitator stopped')
+    .action(runFacilitator)
+  registerOperatorCommands(facilitator)
+}
+
+function createLogger() {
+  return pino({
+    name: 'tollgate-facilitator',
+    // Payment payloads carry signatures, not keys; keys and tokens never reach a log call, and
+    // the redaction stays as a second line of defence.
+    redact: {
+      paths: [
+        '*.privateKey',
+        '*.signerKeys',
+        'privateKey',
+        'signerKeys',
+        '*.password',
+        '*.databaseUrl',
+        '*.redisUrl',
+        '*.adminToken',
+        '*.metricsToken',
+      ],
+      censor: '[redacted]',
+    },
+  })
+}
+
+async function runFacilitator(options: FacilitatorOptions): Promise<void> {
+  if (!options.config) {
+    throw new UserError(
+      'a facilitator needs --config <file>',
+      'start from config/facilitator.base-sepolia.json',
+    )
+  }
+  const logger = createLogger()
+  const config = await loadFacilitatorConfig(options.config)
+  const networks = await resolveNetworks(config, process.env)
+  const databaseUrl =
+    options.databaseUrl ??
+    process.env.DATABASE_URL ??
+    (config.databaseUrl ? resolveEnvReference(config.databaseUrl, process.env) : undefined)
+  // Opened here rather than by buildEvmFacilitator: the operator's stores share its database.
+  const opened = await openOperatorLedger({ databaseUrl, ledgerDir: config.ledgerDir })
+  const closeAll: Array<() => Promise<void>> = [() => opened.close()]
+  const stop = async () => {
+    for (const close of closeAll.reverse()) await close()
+  }
+  try {
+    const operator = await resolveOperator(config.operator, {
+      env: process.env,
+      ledger: opened.ledger,
+      host: config.host,
+      logger,
+      redisUrl: options.redisUrl,
     })
+    const built = await buildEvmFacilitator({
+      networks,
+      logger,
+      ledger: opened.ledger,
+      batch: config.batch,
+      app: operator.app,
+      ...(config.receiptTimeoutMs ? { receiptTimeoutMs: config.receiptTimeoutMs } : {}),
+    })
+    closeAll.push(() => built.close())
+    const port = options.port === undefined ? config.port : Number(options.port)
+    const server = await listen(built.app, port, config.host)
+    closeAll.push(() => server.close())
+    logger.info(
+      {
+        url: server.url,
+        networks: networks.map((n) => n.network),
+        signers: built.facilitator.supported().signers,
+        ledger: databaseUrl ? 'postgres' : config.ledgerDir,
+        operator: operator.summary,
+      },
+      'facilitator listening',
+    )
+    for (const check of await built.facilitator.readiness()) {
+      if (check.ok) logger.info({ check }, 'network ready')
+      else logger.warn({ check }, 'network not ready')
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  await waitForShutdown()
+  await stop()
+  logger.info({}, 'facilitator stopped')
 }

@@ -90,11 +90,17 @@ async function driveNonce(
     return
   }
   if (newest.state === 'signed') {
-    await lanes.rebroadcast(newest)
+    const result = await lanes.rebroadcast(newest)
+    // Refused now usually means underpriced for the current base fee: replace it at once.
+    if (result === 'accepted' || result === 'unknown') return
+    await lanes.replace(newest).catch(() => undefined)
     return
   }
-  if (context.now() * 1000 - newest.createdAt.getTime() > context.stuckAfterMs)
-    await lanes.replace(newest)
+  if (Date.now() - newest.createdAt.getTime() <= context.stuckAfterMs) return
+  // Stuck: replace it with a higher fee; at the fee cap, send the same bytes again instead, since a
+  // node may have dropped it from its pool while it was underpriced.
+  const replaced = await lanes.replace(newest).catch(() => undefined)
+  if (!replaced) await lanes.rebroadcast(newest)
 }
 
 /** A payment whose transaction can no longer land: settled by someone else, or queued again. */

@@ -13,10 +13,8 @@ import {
 } from '@tollgate/core'
 import { type Hex, keccak256, stringToHex, type TransactionReceipt } from 'viem'
 import { exactEvmPayloadSchema } from '../payload.ts'
-import { findAuthorizationUse } from './authorizationLookup.ts'
 import { batchable, buildSettlementCall } from './batchCall.ts'
 import { Batcher } from './batcher.ts'
-import { diagnoseTransferFailure } from './diagnose.ts'
 import type { SettlementStep } from './options.ts'
 import { readPaymentIdentifier } from './paymentIdentifier.ts'
 import { outcomeOfRecord, type QueuedPayment, queuedFromLedger } from './queuedPayments.ts'
@@ -25,6 +23,7 @@ import type { RecentVerifications } from './recentVerifications.ts'
 import type { NetworkRuntime } from './runtime.ts'
 import { type SettleTimings, waitForReceipt } from './settle.ts'
 import type { SignerLanes } from './signerLanes.ts'
+import { resolveUnsettled } from './unsettled.ts'
 import { type VerifiedPayment, verifyExactEvm } from './verify.ts'
 
 export interface EngineOptions {
@@ -287,46 +286,14 @@ export class SettlementEngine {
     if (confirmed.some((item) => item.deliver)) this.#options.onStep?.('before-respond')
     for (const item of confirmed) item.deliver?.(this.#success(item.verified, transaction.hash))
     for (const item of items.filter((candidate) => !settled.has(candidate.id))) {
-      await this.#resolveUnsettled(item, transaction.hash, receipt.blockNumber)
+      const outcome = await resolveUnsettled(
+        { runtime: this.#options.runtime, ledger: this.#options.ledger },
+        item,
+        transaction.hash,
+        receipt.blockNumber,
+      )
+      item.deliver?.(outcome)
     }
-  }
-
-  /** A payment its own transaction did not settle: maybe someone else did, else it failed. */
-  async #resolveUnsettled(
-    item: QueuedPayment,
-    transaction: string,
-    blockNumber: bigint,
-  ): Promise<void> {
-    const { runtime, ledger } = this.#options
-    const { asset, payer, authorization } = item.verified
-    const fromBlock = blockNumber > 10_000n ? blockNumber - 10_000n : 0n
-    const use = await findAuthorizationUse(
-      runtime,
-      asset,
-      payer,
-      authorization.nonce as Hex,
-      fromBlock,
-    )
-    if (use.used && use.transaction) {
-      await ledger.transition([item.id], 'confirmed', { transaction: use.transaction }, [
-        'submitted',
-        'pending',
-        'verified',
-      ])
-      item.deliver?.(this.#success(item.verified, use.transaction))
-      return
-    }
-    const code: ErrorCode = use.used
-      ? 'EVM_EXACT_NONCE_USED'
-      : await diagnoseTransferFailure(runtime, asset, authorization).then((diagnosed) =>
-          diagnosed === 'EVM_EXACT_SIMULATION_FAILED' ? 'EVM_EXACT_TRANSACTION_FAILED' : diagnosed,
-        )
-    await ledger.transition([item.id], 'failed', { reason: reasonOf(code), transaction }, [
-      'submitted',
-      'pending',
-      'verified',
-    ])
-    item.deliver?.(settleFailure(code, { network: runtime.network, payer, transaction }))
   }
 
   /** Waits (bounded) for a stored transaction's receipt and applies it to all its payments. */

@@ -113,7 +113,7 @@ export class SignerLanes {
     const lane = this.#laneOf(stuck.signer)
     return this.#inLane(lane, async () => {
       const previous = parseTransaction(stuck.raw as Hex)
-      const current = await this.currentFees()
+      const current = await this.currentFees({ fresh: true })
       const bump = (value: bigint | undefined) => ((value ?? 0n) * 1125n) / 1000n + 1n
       const fees = {
         maxFeePerGas: max(current.maxFeePerGas, bump(previous.maxFeePerGas)),
@@ -160,10 +160,13 @@ export class SignerLanes {
     this.#laneOf(signer).chainNonce = undefined
   }
 
-  /** Fees change per block, not per payment: one read serves every send for two seconds. */
-  currentFees(): Promise<Fees> {
+  /**
+   * Fees change per block, not per payment: one read serves every send for two seconds. A
+   * replacement asks `fresh`, since it exists because the fees moved.
+   */
+  currentFees(options: { fresh?: boolean } = {}): Promise<Fees> {
     const now = Date.now()
-    if (!this.#fees || now - this.#fees.atMs > 2_000) {
+    if (!this.#fees || options.fresh || now - this.#fees.atMs > 2_000) {
       const value = this.#client.estimateFeesPerGas().then((fees) => {
         if (this.#maxFeePerGasCap !== undefined && fees.maxFeePerGas > this.#maxFeePerGasCap) {
           throw new TollgateError(
