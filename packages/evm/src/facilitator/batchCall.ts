@@ -1,13 +1,8 @@
-import { type Address, encodeFunctionData, type Hex, parseAbi } from 'viem'
+import { type Address, encodeFunctionData, type Hex } from 'viem'
+import { aggregate3Abi } from '../abi.ts'
 import type { NetworkRuntime } from './runtime.ts'
 import { transferCalldata } from './simulate.ts'
 import type { VerifiedPayment } from './verify.ts'
-
-export const aggregate3Abi = parseAbi([
-  'struct Call3 { address target; bool allowFailure; bytes callData; }',
-  'struct Result { bool success; bytes returnData; }',
-  'function aggregate3(Call3[] calls) payable returns (Result[] returnData)',
-])
 
 /** Gas given to each payment inside a batch; what is not used is not paid. */
 export const batchItemGas = 110_000n

@@ -2,6 +2,7 @@ import { evmChainId, TollgateError } from '@tollgate/core'
 import type { Address, LocalAccount, PublicClient } from 'viem'
 import type { EvmAsset } from '../assets.ts'
 import type { EvmNetworkOptions } from './options.ts'
+import { SimulationBatcher } from './simulationBatcher.ts'
 
 /** What the facilitator knows about one network while it runs. */
 export interface NetworkRuntime {
@@ -14,6 +15,8 @@ export interface NetworkRuntime {
   multicall3: Address | undefined
   /** Assets seen to have code. A deployed token does not disappear, so this is never evicted. */
   deployedAssets: Set<string>
+  /** Shares simulation round trips between verifications (needs Multicall3). */
+  simulations: SimulationBatcher | undefined
 }
 
 export function createNetworkRuntime(options: EvmNetworkOptions): NetworkRuntime {
@@ -38,5 +41,12 @@ export function createNetworkRuntime(options: EvmNetworkOptions): NetworkRuntime
     ),
     multicall3: options.multicall3,
     deployedAssets: new Set(),
+    simulations: options.multicall3
+      ? new SimulationBatcher({
+          client: options.client,
+          multicall3: options.multicall3,
+          from: options.signers[0]!.address,
+        })
+      : undefined,
   }
 }

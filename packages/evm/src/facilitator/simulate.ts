@@ -1,23 +1,10 @@
-import {
-  type Address,
-  decodeFunctionResult,
-  encodeFunctionData,
-  getAddress,
-  type Hex,
-  parseAbi,
-} from 'viem'
-import { eip3009Abi } from '../abi.ts'
+import { type Address, decodeFunctionResult, encodeFunctionData, getAddress, type Hex } from 'viem'
+import { aggregate3Abi, eip3009Abi } from '../abi.ts'
 import type { Authorization } from '../payload.ts'
 import { isRevertError, revertMessage } from './rpcErrors.ts'
 import type { NetworkRuntime } from './runtime.ts'
 import type { ClassifiedSignature } from './signature.ts'
 import { splitSignature } from './signature.ts'
-
-const aggregate3Abi = parseAbi([
-  'struct Call3 { address target; bool allowFailure; bytes callData; }',
-  'struct Result { bool success; bytes returnData; }',
-  'function aggregate3(Call3[] calls) payable returns (Result[] returnData)',
-])
 
 /** Calldata of `transferWithAuthorization`: the (v, r, s) overload for 65-byte signatures. */
 export function transferCalldata(authorization: Authorization, signature: Hex): Hex {

@@ -17,7 +17,7 @@ import {
   checkEcdsaSignature,
   classifySignature,
 } from './signature.ts'
-import { type SimulationResult, simulateTransfer } from './simulate.ts'
+import { type SimulationResult, simulateTransfer, transferCalldata } from './simulate.ts'
 
 /** `validBefore` must leave this many seconds for the settlement to be mined. */
 export const validBeforeBufferSeconds = 6
@@ -63,6 +63,10 @@ export async function verifyExactEvm(
   }
   const { authorization, signature, asset, domain } = local
   const payer = getAddress(authorization.from)
+  if (options.simulate && (await passesOnChain(runtime, asset, authorization, signature))) {
+    const verified = { payer, asset, authorization, signature: { inner: signature } }
+    return { response: { isValid: true, payer }, verified }
+  }
   const digest = authorizationDigest(
     { ...domain, chainId: runtime.chainId, verifyingContract: asset },
     authorization,
@@ -201,6 +205,29 @@ async function checkSignature(
   }
   if (payerHasCode) return checkContractSignature(runtime.client, digest, signature.inner, payer)
   return checkEcdsaSignature(digest, signature.inner, payer)
+}
+
+/**
+ * The fast path for a payment that is fine, which is most of them: the token itself runs the
+ * transfer (signature by ECDSA or ERC-1271, nonce, time window, balance) in a simulation shared
+ * with other verifications. Only when it does not pass does verification walk the checks in
+ * order to name the reason. An ERC-6492 wrapper always takes the full path.
+ */
+async function passesOnChain(
+  runtime: NetworkRuntime,
+  asset: Address,
+  authorization: Authorization,
+  signature: Hex,
+): Promise<boolean> {
+  if (!runtime.simulations || isErc6492Signature(signature)) return false
+  const key = `${authorization.from}|${authorization.nonce}|${signature}`.toLowerCase()
+  const data = transferCalldata(authorization, signature)
+  const [deployed, passes] = await Promise.all([
+    isAssetDeployed(runtime, asset),
+    runtime.simulations.simulate(key, asset, data),
+  ])
+  // A call to an address without code "succeeds": the token must exist for a pass to count.
+  return deployed && passes
 }
 
 function startSimulation(
