@@ -26,7 +26,7 @@ afterAll(() => stack?.stop())
 const rpc = (method: string, params: unknown[]) =>
   rpcClient(stack.manifest.rpcUrl).request({ method: method as never, params: params as never })
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 15_000) {
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out')
@@ -48,7 +48,7 @@ describe('a transaction stuck under the base fee', () => {
         },
       ],
       receiptTimeoutMs: 300,
-      tuning: { stuckAfterMs: 500, recoveryIntervalMs: 200 },
+      tuning: { stuckAfterMs: 2_000, recoveryIntervalMs: 200 },
     })
     const server = await listen(built.app, 0)
     const facilitator = { ...manifest, facilitatorUrl: server.url }
@@ -66,7 +66,10 @@ describe('a transaction stuck under the base fee', () => {
       const original = first.body.transaction as Hex
       // The next blocks cost far more than the transaction offers: it cannot be mined.
       const client = rpcClient(manifest.rpcUrl)
-      const offered = (await client.getTransaction({ hash: original })).maxFeePerGas!
+      const [sent] = (await built.ledger.openTransactions(manifest.network)).filter(
+        (open) => open.hash === original,
+      )
+      const offered = BigInt(sent!.maxFeePerGas!)
       await rpc('anvil_setNextBlockBaseFeePerGas', [`0x${(offered * 4n).toString(16)}`])
       await rpc('evm_mine', [])
       expect(

@@ -18,9 +18,13 @@ export interface Service {
 
 /** Starts a bench service in its own process, so each side has its own CPU and event loop. */
 export function startService(file: string, env: ServiceEnv): Promise<Service> {
+  // BENCH_PROFILE=<folder> writes a CPU profile of each service there when it stops.
+  const profile = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+    : []
   const child = spawn(
     process.execPath,
-    ['--import', tsxLoader, resolve(import.meta.dirname, '../services', file)],
+    [...profile, '--import', tsxLoader, resolve(import.meta.dirname, '../services', file)],
     {
       env: { ...process.env, BENCH_SERVICE: JSON.stringify(env) },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -8,6 +8,9 @@ export interface ServiceEnv {
   asset: { address: Address; name: string; version: string; decimals: number; symbol: string }
   payTo: Address
   facilitatorUrl: string
+  multicall3?: Address | undefined
+  /** Embedded ledger folder for Tollgate's facilitator; absent keeps it in memory. */
+  ledgerDir?: string | undefined
 }
 
 export function readServiceEnv(): ServiceEnv {
@@ -19,4 +22,6 @@ export function readServiceEnv(): ServiceEnv {
 /** Tells the parent where the service listens, on one stdout line. */
 export function announce(url: string): void {
   process.stdout.write(`${JSON.stringify({ url })}\n`)
+  // A normal exit on SIGTERM, so `--cpu-prof` (BENCH_PROFILE=1) gets to write its profile.
+  process.on('SIGTERM', () => process.exit(0))
 }

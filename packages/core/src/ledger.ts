@@ -88,6 +88,8 @@ export interface SettlementLedger {
    * transaction, or whose owner stopped renewing its lease before submitting, is claimed again.
    */
   claim(payment: NewPayment, owner: string, leaseMs: number): Promise<ClaimResult>
+  /** `claim` for many payments in one round trip, results in the same order. */
+  claimMany(payments: NewPayment[], owner: string, leaseMs: number): Promise<ClaimResult[]>
   /** Moves payments to a state; with `from`, only those currently in one of those states. */
   transition(
     ids: number[],

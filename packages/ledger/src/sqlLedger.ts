@@ -9,19 +9,10 @@ import type {
   SignedTransaction,
   TransactionState,
 } from '@tollgate/core'
+import { claimPayments } from './claims.ts'
 import { type PaymentRow, type TransactionRow, toPayment, toTransaction } from './rows.ts'
 import type { Sql } from './sql.ts'
-
-const open = `state not in ('confirmed', 'failed')`
-const lease = (parameter: number) => `now() + ($${parameter}::bigint * interval '1 millisecond')`
-/** Every state change leaves a row in the payment's history. */
-const logChanged = `logged as (
-  insert into tollgate_payment_events (payment_id, state, reason, tx_hash)
-  select id, state, reason, tx_hash from changed returning 1)`
-
-const transactionColumns = `t.hash, t.network, t.signer, t.nonce, t.raw, t.kind, t.state, t.max_fee_per_gas::text,
-  t.created_at, (select array_agg(payment_id) from tollgate_transaction_payments tp where tp.tx_hash = t.hash)
-  as payment_ids`
+import { lease, logChanged, open, transactionColumns } from './sqlFragments.ts'
 
 /** The settlement ledger in SQL (PGlite or PostgreSQL). */
 export class SqlLedger implements SettlementLedger {
@@ -33,45 +24,12 @@ export class SqlLedger implements SettlementLedger {
   }
 
   async claim(payment: NewPayment, owner: string, leaseMs: number): Promise<ClaimResult> {
-    const inserted = await this.sql.query<PaymentRow>(
-      `with changed as (
-         insert into tollgate_payments (key, payload_hash, network, scheme, payer, pay_to, asset, amount,
-           state, payment_identifier, payment, owner, lease_until)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, 'received', $9, $10, $11, ${lease(12)})
-         on conflict (key) do nothing returning *), ${logChanged}
-       select * from changed`,
-      [
-        payment.key,
-        payment.payloadHash,
-        payment.network,
-        payment.scheme,
-        payment.payer,
-        payment.payTo,
-        payment.asset,
-        payment.amount,
-        payment.paymentIdentifier ?? null,
-        JSON.stringify(payment.payment),
-        owner,
-        leaseMs,
-      ],
-    )
-    if (inserted[0]) return { status: 'claimed', payment: toPayment(inserted[0]) }
-    // The same payload again: it may be taken over when it failed before any transaction existed,
-    // or when its owner stopped renewing the lease before submitting (a crashed process).
-    const retaken = await this.sql.query<PaymentRow>(
-      `with changed as (
-         update tollgate_payments set state = 'received', owner = $3, lease_until = ${lease(4)},
-           attempts = attempts + 1, reason = null, message = null, updated_at = now()
-         where key = $1 and payload_hash = $2 and tx_hash is null
-           and (state = 'failed' or (state in ('received', 'verified') and lease_until < now()))
-         returning *), ${logChanged}
-       select * from changed`,
-      [payment.key, payment.payloadHash, owner, leaseMs],
-    )
-    if (retaken[0]) return { status: 'claimed', payment: toPayment(retaken[0]) }
-    const existing = await this.findByKey(payment.key)
-    if (!existing) throw new Error(`payment ${payment.key} vanished while being claimed`)
-    return { status: 'existing', payment: existing }
+    const [result] = await this.claimMany([payment], owner, leaseMs)
+    return result!
+  }
+
+  claimMany(payments: NewPayment[], owner: string, leaseMs: number): Promise<ClaimResult[]> {
+    return claimPayments(this.sql, payments, owner, leaseMs)
   }
 
   async transition(

@@ -15,6 +15,7 @@ import { type Hex, keccak256, stringToHex, type TransactionReceipt } from 'viem'
 import { exactEvmPayloadSchema } from '../payload.ts'
 import { batchable, buildSettlementCall } from './batchCall.ts'
 import { Batcher } from './batcher.ts'
+import { ClaimBatcher } from './claimBatcher.ts'
 import type { SettlementStep } from './options.ts'
 import { readPaymentIdentifier } from './paymentIdentifier.ts'
 import { outcomeOfRecord, type QueuedPayment, queuedFromLedger } from './queuedPayments.ts'
@@ -48,6 +49,7 @@ export interface EngineOptions {
 export class SettlementEngine {
   readonly #options: EngineOptions
   readonly #batcher: Batcher<QueuedPayment>
+  readonly #claims: ClaimBatcher
   /** One settlement per authorization inside this process; others with the same key join it. */
   readonly #inFlight = new Map<string, { payloadHash: string; outcome: Promise<SettleResponse> }>()
   /** Transactions this process is waiting on, so the monitor leaves them alone. */
@@ -56,7 +58,13 @@ export class SettlementEngine {
 
   constructor(options: EngineOptions) {
     this.#options = options
-    this.#batcher = new Batcher({ ...options.batch, flush: (items) => this.#submit(items) })
+    // One submission per signer at a time: meanwhile payments gather into the next batch.
+    this.#batcher = new Batcher({
+      ...options.batch,
+      maxConcurrent: options.lanes.addresses.length,
+      flush: (items) => this.#flushVerified(items),
+    })
+    this.#claims = new ClaimBatcher(options.ledger, options.owner, options.leaseMs)
   }
 
   get queueDepth(): number {
@@ -127,22 +135,18 @@ export class SettlementEngine {
   }): Promise<SettleResponse> {
     const { runtime, ledger } = this.#options
     const from = String((input.payload.payload.authorization as { from: string }).from)
-    const claim = await ledger.claim(
-      {
-        key: input.key,
-        payloadHash: input.payloadHash,
-        network: runtime.network,
-        scheme: 'exact',
-        payer: from.toLowerCase(),
-        payTo: input.requirements.payTo.toLowerCase(),
-        asset: input.requirements.asset.toLowerCase(),
-        amount: input.requirements.amount,
-        paymentIdentifier: input.identifier,
-        payment: { paymentPayload: input.payload, paymentRequirements: input.requirements },
-      },
-      this.#options.owner,
-      this.#options.leaseMs,
-    )
+    const claim = await this.#claims.claim({
+      key: input.key,
+      payloadHash: input.payloadHash,
+      network: runtime.network,
+      scheme: 'exact',
+      payer: from.toLowerCase(),
+      payTo: input.requirements.payTo.toLowerCase(),
+      asset: input.requirements.asset.toLowerCase(),
+      amount: input.requirements.amount,
+      paymentIdentifier: input.identifier,
+      payment: { paymentPayload: input.payload, paymentRequirements: input.requirements },
+    })
     if (claim.status === 'existing') return this.#awaitExisting(claim.payment, input.payloadHash)
     let verdict: Awaited<ReturnType<typeof verifyExactEvm>>
     try {
@@ -169,17 +173,27 @@ export class SettlementEngine {
       })
       return settleFailureFromVerify(verdict.response, runtime.network)
     }
-    await ledger.transition([claim.payment.id], 'verified')
     return new Promise((deliver) =>
       this.enqueue({ id: claim.payment.id, verified: verdict.verified, deliver }),
     )
+  }
+
+  /** A closed batch of verified payments: recorded as verified, then submitted together. */
+  async #flushVerified(items: QueuedPayment[]): Promise<void> {
+    await this.#options.ledger.transition(
+      items.map((item) => item.id),
+      'verified',
+      {},
+      ['received'],
+    )
+    await this.#submit(items)
   }
 
   /** Hands a verified payment to the batcher (payments recovered after a crash come this way too). */
   enqueue(item: QueuedPayment): void {
     if (batchable(item.verified) || this.#options.runtime.multicall3 === undefined)
       this.#batcher.add(item)
-    else void this.#submit([item])
+    else void this.#flushVerified([item])
   }
 
   /** Signs, stores and broadcasts one transaction for `items`, then waits for its outcome. */
@@ -212,7 +226,8 @@ export class SettlementEngine {
       await this.#fail(items, 'SETTLE_UNEXPECTED', `the node refused the settlement (${result})`)
       return
     }
-    await this.#confirm(transaction, items, timings.receiptTimeoutMs)
+    // The receipt is awaited outside the batch's turn, so the next batch can be signed meanwhile.
+    void this.#confirm(transaction, items, timings.receiptTimeoutMs).catch(() => undefined)
   }
 
   /** Waits (bounded) for a transaction and records what it did to each payment. */

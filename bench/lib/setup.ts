@@ -1,0 +1,123 @@
+import {
+  facilitatorRequestBody,
+  type PaymentPayload,
+  type PaymentRequirements,
+} from '@tollgate/core'
+import {
+  ANVIL_ACCOUNTS,
+  type AnvilProcess,
+  DEVNET_ROLES,
+  deployDevnet,
+  fundDevnet,
+  startAnvil,
+} from '@tollgate/devnet'
+import { exactEvmClient } from '@tollgate/evm'
+import type { Address } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import type { ServiceEnv } from '../services/env.ts'
+import { type Service, startService } from './service.ts'
+
+export interface Bench {
+  anvil: AnvilProcess
+  env: ServiceEnv
+  requirements: PaymentRequirements
+  payer: Address
+  /** A fresh signed payment for the requirements, as a facilitator request body. */
+  sign(): Promise<string>
+  facilitators: { tollgate: Service; reference: Service }
+  stop(): Promise<void>
+}
+
+/** One devnet, a funded payer, and both facilitators in their own processes. */
+export async function setUpBench(options: { tollgateLedgerDir?: string } = {}): Promise<Bench> {
+  const anvil = await startAnvil({ port: 0 })
+  const chainId = anvil.chainId
+  const network = `eip155:${chainId}` as const
+  const deployer = ANVIL_ACCOUNTS[DEVNET_ROLES.deployer]
+  const payer = privateKeyToAccount(ANVIL_ACCOUNTS[DEVNET_ROLES.payer].privateKey)
+  const merchant = ANVIL_ACCOUNTS[DEVNET_ROLES.merchant].address
+  const { token, multicall3 } = await deployDevnet({
+    rpcUrl: anvil.rpcUrl,
+    chainId,
+    deployerPrivateKey: deployer.privateKey,
+  })
+  await fundDevnet({
+    rpcUrl: anvil.rpcUrl,
+    chainId,
+    deployerPrivateKey: deployer.privateKey,
+    token: token.address,
+    usdc: [{ address: payer.address, amount: 10n ** 15n }],
+  })
+  const env: ServiceEnv = {
+    rpcUrl: anvil.rpcUrl,
+    network,
+    asset: token,
+    payTo: merchant,
+    facilitatorUrl: '',
+    key: ANVIL_ACCOUNTS[1].privateKey,
+    multicall3,
+    ledgerDir: options.tollgateLedgerDir,
+  }
+  const facilitators = {
+    tollgate: await startService('tollgateFacilitator.ts', env),
+    reference: await startService('referenceFacilitator.ts', {
+      ...env,
+      key: ANVIL_ACCOUNTS[4].privateKey,
+    }),
+  }
+  const requirements: PaymentRequirements = {
+    scheme: 'exact',
+    network,
+    amount: '1000',
+    asset: token.address,
+    payTo: merchant,
+    maxTimeoutSeconds: 3600,
+    extra: { name: token.name, version: token.version },
+  }
+  const client = exactEvmClient({ signer: payer })
+  return {
+    anvil,
+    env,
+    requirements,
+    payer: payer.address,
+    facilitators,
+    async sign() {
+      const payload: PaymentPayload = {
+        x402Version: 2,
+        resource: { url: 'http://bench/paid' },
+        accepted: requirements,
+        payload: await client.createPayload(requirements, { x402Version: 2 }),
+      }
+      return JSON.stringify(facilitatorRequestBody(payload, requirements))
+    },
+    async stop() {
+      for (const service of Object.values(facilitators)) service.stop()
+      await anvil.stop()
+    },
+  }
+}
+
+/** POSTs a request body; the answer must satisfy `accept`, or the run is void. */
+export async function post(
+  url: string,
+  body: string,
+  accept: (json: Record<string, unknown>) => boolean,
+) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  })
+  const json = (await response.json()) as Record<string, unknown>
+  if (!accept(json)) throw new Error(`${url} answered ${JSON.stringify(json).slice(0, 300)}`)
+  return json
+}
+
+export type Side = 'tollgate' | 'reference'
+export const sides: Side[] = ['tollgate', 'reference']
+
+export const log = (line: string) => process.stderr.write(`bench: ${line}\n`)
+
+export function ratio(ours: number, theirs: number): number {
+  return Math.round((ours / theirs) * 1000) / 1000
+}

@@ -1,0 +1,77 @@
+import { readReceipt, wrapFetch } from '@tollgate/client'
+import { ANVIL_ACCOUNTS, DEVNET_ROLES } from '@tollgate/devnet'
+import { exactEvmClient } from '@tollgate/evm'
+import { ExactEvmScheme as OfficialEvmClient } from '@x402/evm/exact/client'
+import { wrapFetchWithPayment, x402Client } from '@x402/fetch'
+import { privateKeyToAccount } from 'viem/accounts'
+import { medianRun, type RunFigures, runLoad } from '../lib/load.ts'
+import { startService } from '../lib/service.ts'
+import { type Bench, log, ratio, type Side, sides } from '../lib/setup.ts'
+
+/**
+ * A paid request from first attempt to released response, each side with its own client and
+ * middleware, against an unpaid route on the same server.
+ */
+export async function benchEndToEnd(bench: Bench, options: { rounds: number; scale: number }) {
+  const apis = {
+    tollgate: await startService('tollgateApi.ts', {
+      ...bench.env,
+      facilitatorUrl: bench.facilitators.tollgate.url,
+    }),
+    reference: await startService('referenceApi.ts', {
+      ...bench.env,
+      facilitatorUrl: bench.facilitators.reference.url,
+    }),
+  }
+  const account = privateKeyToAccount(ANVIL_ACCOUNTS[DEVNET_ROLES.payer].privateKey)
+  const clients: Record<Side, typeof fetch> = {
+    tollgate: wrapFetch(fetch, {
+      schemes: [
+        exactEvmClient({ signer: account, assets: { [bench.env.network]: bench.env.asset } }),
+      ],
+    }),
+    reference: wrapFetchWithPayment(
+      fetch,
+      new x402Client().register('eip155:*', new OfficialEvmClient(account)).setSpendControls(false),
+    ),
+  }
+  const paidRuns: Record<Side, RunFigures[]> = { tollgate: [], reference: [] }
+  const unpaidRuns: Record<Side, RunFigures[]> = { tollgate: [], reference: [] }
+  for (let pass = 0; pass < options.rounds; pass++) {
+    for (const side of pass % 2 === 0 ? sides : [...sides].reverse()) {
+      const url = apis[side].url
+      paidRuns[side].push(
+        await runLoad(Math.round(60 * options.scale), 1, async () => {
+          const response = await clients[side](`${url}/paid`)
+          await response.arrayBuffer()
+          const receipt = readReceipt(response)
+          if (response.status !== 200 || !receipt?.success || receipt.payer !== bench.payer) {
+            throw new Error(`${side} paid request failed: HTTP ${response.status}`)
+          }
+        }),
+      )
+      unpaidRuns[side].push(
+        await runLoad(Math.round(200 * options.scale), 1, async () => {
+          const response = await fetch(`${url}/free`)
+          await response.arrayBuffer()
+          if (response.status !== 200)
+            throw new Error(`${side} free route answered ${response.status}`)
+        }),
+      )
+    }
+  }
+  for (const api of Object.values(apis)) api.stop()
+  const result = {} as Record<
+    Side,
+    { paid: RunFigures; unpaid: RunFigures; paidOverUnpaid: number }
+  >
+  for (const side of sides) {
+    const paid = medianRun(paidRuns[side])
+    const unpaid = medianRun(unpaidRuns[side])
+    result[side] = { paid, unpaid, paidOverUnpaid: ratio(paid.p50Ms, unpaid.p50Ms) }
+  }
+  log(
+    `paid request p50: tollgate ${result.tollgate.paid.p50Ms} ms, reference ${result.reference.paid.p50Ms} ms`,
+  )
+  return result
+}

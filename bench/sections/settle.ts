@@ -1,0 +1,61 @@
+import { rpcClient } from 'tollgate'
+import type { Hex } from 'viem'
+import { medianRun, type RunFigures, runLoad } from '../lib/load.ts'
+import { type Bench, log, post, type Side } from '../lib/setup.ts'
+
+export type SettleFigures = RunFigures & {
+  concurrency: number
+  gasPerPayment: number
+  transactions: number
+}
+
+/**
+ * `/settle` of fresh payments (none verified before), every one settled on chain. Gas per payment
+ * is the gas of the receipts divided by the payments they settled.
+ */
+export async function benchSettle(
+  bench: Bench,
+  side: Side,
+  options: { rounds: number; total: number; concurrencies: number[] },
+): Promise<SettleFigures[]> {
+  const client = rpcClient(bench.anvil.rpcUrl)
+  const figures: SettleFigures[] = []
+  for (const concurrency of options.concurrencies) {
+    const runs: SettleFigures[] = []
+    for (let pass = 0; pass < options.rounds; pass++) {
+      const bodies = await Promise.all(Array.from({ length: options.total }, () => bench.sign()))
+      const hashes: Hex[] = []
+      const run = await runLoad(options.total, concurrency, (index) =>
+        post(
+          `${bench.facilitators[side].url}/settle`,
+          bodies[index]!,
+          (json) => json.success === true,
+        ).then((json) => {
+          hashes.push(json.transaction as Hex)
+        }),
+      )
+      const unique = [...new Set(hashes)]
+      const receipts = await Promise.all(
+        unique.map((hash) => client.getTransactionReceipt({ hash })),
+      )
+      const gas = receipts.reduce((sum, receipt) => sum + Number(receipt.gasUsed), 0)
+      runs.push({
+        ...run,
+        concurrency,
+        gasPerPayment: Math.round(gas / hashes.length),
+        transactions: unique.length,
+      })
+    }
+    const median = medianRun(runs)
+    figures.push(median)
+    log(
+      `settle ${side} c${concurrency}: ${median.perSecond}/s, ${median.gasPerPayment} gas/payment, ${median.transactions} txs`,
+    )
+  }
+  return figures
+}
+
+/** The best throughput among the concurrencies tried. */
+export function best<T extends { perSecond: number }>(runs: T[]): T {
+  return [...runs].sort((a, b) => b.perSecond - a.perSecond)[0]!
+}

@@ -1,0 +1,105 @@
+import type { ClaimResult, NewPayment } from '@tollgate/core'
+import { type PaymentRow, toPayment } from './rows.ts'
+import type { Sql } from './sql.ts'
+import { lease, logChanged } from './sqlFragments.ts'
+
+/**
+ * Claims payments in one statement: new keys are inserted; a key whose payment failed before any
+ * transaction, or whose owner let its lease run out before submitting, is taken over; any other
+ * key is returned as it stands.
+ */
+export async function claimPayments(
+  sql: Sql,
+  payments: NewPayment[],
+  owner: string,
+  leaseMs: number,
+): Promise<ClaimResult[]> {
+  if (payments.length === 0) return []
+  let inserted: PaymentRow[]
+  try {
+    inserted = await insertPayments(sql, payments, owner, leaseMs)
+  } catch (error) {
+    // One row's payment identifier clashing fails the whole statement: claim one by one.
+    if (payments.length === 1 || !isUniqueViolation(error)) throw error
+    return (
+      await Promise.all(payments.map((payment) => claimPayments(sql, [payment], owner, leaseMs)))
+    ).flat()
+  }
+  const results = new Map<string, ClaimResult>()
+  for (const row of inserted) results.set(row.key, { status: 'claimed', payment: toPayment(row) })
+  let rest = payments.filter((payment) => !results.has(payment.key))
+  if (rest.length > 0) {
+    // The same payload again: it may be taken over when it failed before any transaction
+    // existed, or when its owner stopped renewing the lease before submitting (a crash).
+    const retaken = await sql.query<PaymentRow>(
+      `with changed as (
+         update tollgate_payments p set state = 'received', owner = $3, lease_until = ${lease(4)},
+           attempts = attempts + 1, reason = null, message = null, updated_at = now()
+         from unnest($1::text[], $2::text[]) as t(key, payload_hash)
+         where p.key = t.key and p.payload_hash = t.payload_hash and p.tx_hash is null
+           and (p.state = 'failed' or (p.state in ('received', 'verified') and p.lease_until < now()))
+         returning p.*), ${logChanged}
+       select * from changed`,
+      [
+        rest.map((payment) => payment.key),
+        rest.map((payment) => payment.payloadHash),
+        owner,
+        leaseMs,
+      ],
+    )
+    for (const row of retaken) results.set(row.key, { status: 'claimed', payment: toPayment(row) })
+    rest = rest.filter((payment) => !results.has(payment.key))
+  }
+  if (rest.length > 0) {
+    const existing = await sql.query<PaymentRow>(
+      'select * from tollgate_payments where key = any($1::text[])',
+      [rest.map((payment) => payment.key)],
+    )
+    for (const row of existing)
+      results.set(row.key, { status: 'existing', payment: toPayment(row) })
+  }
+  return payments.map((payment) => {
+    const result = results.get(payment.key)
+    if (!result) throw new Error(`payment ${payment.key} vanished while being claimed`)
+    return result
+  })
+}
+
+function insertPayments(
+  sql: Sql,
+  payments: NewPayment[],
+  owner: string,
+  leaseMs: number,
+): Promise<PaymentRow[]> {
+  const column = <T>(pick: (payment: NewPayment) => T) => payments.map(pick)
+  return sql.query<PaymentRow>(
+    `with changed as (
+       insert into tollgate_payments (key, payload_hash, network, scheme, payer, pay_to, asset, amount,
+         state, payment_identifier, payment, owner, lease_until)
+       select key, payload_hash, network, scheme, payer, pay_to, asset, amount, 'received',
+         payment_identifier, payment, $11, ${lease(12)}
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+         $8::numeric[], $9::text[], $10::jsonb[])
+         as t(key, payload_hash, network, scheme, payer, pay_to, asset, amount, payment_identifier, payment)
+       on conflict (key) do nothing returning *), ${logChanged}
+     select * from changed`,
+    [
+      column((payment) => payment.key),
+      column((payment) => payment.payloadHash),
+      column((payment) => payment.network),
+      column((payment) => payment.scheme),
+      column((payment) => payment.payer),
+      column((payment) => payment.payTo),
+      column((payment) => payment.asset),
+      column((payment) => payment.amount),
+      column((payment) => payment.paymentIdentifier ?? null),
+      column((payment) => JSON.stringify(payment.payment)),
+      owner,
+      leaseMs,
+    ],
+  )
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23505'
+}
