@@ -13,7 +13,8 @@ export interface Service {
   pid: number
   /** User plus system CPU time the process has used, in milliseconds. */
   cpuMs(): number
-  stop(): void
+  /** Ends the process; resolves once it has exited. */
+  stop(): Promise<void>
 }
 
 /** Starts a bench service in its own process, so each side has its own CPU and event loop. */
@@ -42,7 +43,12 @@ export function startService(file: string, env: ServiceEnv): Promise<Service> {
         url: (JSON.parse(line) as { url: string }).url,
         pid,
         cpuMs: () => processCpuMs(pid),
-        stop: () => child.kill(),
+        stop: () =>
+          new Promise<void>((stopped) => {
+            if (child.exitCode !== null || child.signalCode !== null) return stopped()
+            child.once('exit', () => stopped())
+            child.kill()
+          }),
       })
     })
     child.once('exit', (code) =>

@@ -29,7 +29,9 @@ export interface Bench {
 }
 
 /** One devnet, a funded payer, and both facilitators in their own processes. */
-export async function setUpBench(options: { tollgateLedgerDir?: string } = {}): Promise<Bench> {
+export async function setUpBench(
+  options: { tollgateLedgerDir?: string; reference?: boolean } = {},
+): Promise<Bench> {
   const anvil = await startAnvil({ port: 0 })
   const chainId = anvil.chainId
   const network = `eip155:${chainId}` as const
@@ -58,13 +60,12 @@ export async function setUpBench(options: { tollgateLedgerDir?: string } = {}): 
     multicall3,
     ledgerDir: options.tollgateLedgerDir,
   }
-  const facilitators = {
-    tollgate: await startService('tollgateFacilitator.ts', env),
-    reference: await startService('referenceFacilitator.ts', {
-      ...env,
-      key: ANVIL_ACCOUNTS[4].privateKey,
-    }),
-  }
+  const tollgate = await startService('tollgateFacilitator.ts', env)
+  const reference =
+    options.reference === false
+      ? tollgate
+      : await startService('referenceFacilitator.ts', { ...env, key: ANVIL_ACCOUNTS[4].privateKey })
+  const facilitators = { tollgate, reference }
   const requirements: PaymentRequirements = {
     scheme: 'exact',
     network,
@@ -91,7 +92,7 @@ export async function setUpBench(options: { tollgateLedgerDir?: string } = {}): 
       return JSON.stringify(facilitatorRequestBody(payload, requirements))
     },
     async stop() {
-      for (const service of Object.values(facilitators)) service.stop()
+      for (const service of new Set(Object.values(facilitators))) await service.stop()
       await anvil.stop()
     },
   }

@@ -60,7 +60,7 @@ export async function benchEndToEnd(bench: Bench, options: { rounds: number; sca
       )
     }
   }
-  for (const api of Object.values(apis)) api.stop()
+  for (const api of Object.values(apis)) await api.stop()
   const result = {} as Record<
     Side,
     { paid: RunFigures; unpaid: RunFigures; paidOverUnpaid: number }

@@ -1,0 +1,123 @@
+/**
+ * Soak: settle many payments (default 100,000; SOAK_PAYMENTS) through Tollgate's facilitator with
+ * an embedded ledger on disk, then check that the ledger and the chain agree on every one.
+ * Prints JSON: settle rate, the facilitator's memory over time, and the agreement check.
+ */
+import { readFileSync } from 'node:fs'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { eip3009Abi } from '@tollgate/evm'
+import { openLedger } from '@tollgate/ledger'
+import { rpcClient } from 'tollgate'
+import { erc20Abi, parseEventLogs } from 'viem'
+import { runLoad } from './lib/load.ts'
+import { log, post, setUpBench } from './lib/setup.ts'
+
+const total = Number(process.env.SOAK_PAYMENTS ?? 100_000)
+const chunk = Number(process.env.SOAK_CHUNK ?? 2_000)
+const concurrency = Number(process.env.SOAK_CONCURRENCY ?? 256)
+const ledgerDir = join(await mkdtemp(join(tmpdir(), 'tollgate-soak-')), 'ledger')
+
+const bench = await setUpBench({ tollgateLedgerDir: ledgerDir, reference: false })
+const client = rpcClient(bench.anvil.rpcUrl)
+const rssMb = () => {
+  const status = readFileSync(`/proc/${bench.facilitators.tollgate.pid}/status`, 'utf8')
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024)
+}
+const merchantBefore = await client.readContract({
+  address: bench.env.asset.address,
+  abi: erc20Abi,
+  functionName: 'balanceOf',
+  args: [bench.env.payTo],
+})
+const memory: Array<{ settled: number; rssMb: number }> = [{ settled: 0, rssMb: rssMb() }]
+const hashes = new Map<string, string>()
+let settleMs = 0
+const started = performance.now()
+try {
+  for (let done = 0; done < total; done += chunk) {
+    const size = Math.min(chunk, total - done)
+    const bodies = await Promise.all(Array.from({ length: size }, () => bench.sign()))
+    const run = await runLoad(size, concurrency, (index) =>
+      post(
+        `${bench.facilitators.tollgate.url}/settle`,
+        bodies[index]!,
+        (json) => json.success === true,
+      ).then((json) => {
+        const nonce = (
+          JSON.parse(bodies[index]!) as {
+            paymentPayload: { payload: { authorization: { nonce: string } } }
+          }
+        ).paymentPayload.payload.authorization.nonce
+        hashes.set(nonce.toLowerCase(), String(json.transaction))
+      }),
+    )
+    settleMs += (run.requests / run.perSecond) * 1000
+    memory.push({ settled: done + size, rssMb: rssMb() })
+    log(
+      `soak: ${done + size}/${total} settled, ${run.perSecond}/s, facilitator ${memory.at(-1)!.rssMb} MB`,
+    )
+  }
+} finally {
+  await bench.facilitators.tollgate.stop()
+}
+const wallMs = performance.now() - started
+
+// The chain: every AuthorizationUsed of the payer, and the merchant's balance.
+const logs = parseEventLogs({
+  abi: eip3009Abi,
+  eventName: 'AuthorizationUsed',
+  logs: await client.getLogs({ address: bench.env.asset.address, fromBlock: 0n }),
+}).filter((used) => used.args.authorizer.toLowerCase() === bench.payer.toLowerCase())
+const onChain = new Map(
+  logs.map((used) => [used.args.nonce.toLowerCase(), used.transactionHash.toLowerCase()]),
+)
+const merchantAfter = await client.readContract({
+  address: bench.env.asset.address,
+  abi: erc20Abi,
+  functionName: 'balanceOf',
+  args: [bench.env.payTo],
+})
+// The ledger: every payment confirmed, by the transaction the chain shows.
+const ledger = await openLedger({ dataDir: ledgerDir })
+const rows = await ledger.sql.query<{ state: string; n: number }>(
+  'select state, count(*)::int as n from tollgate_payments group by state',
+)
+const confirmed = await ledger.sql.query<{ payment: string; tx_hash: string }>(
+  `select payment::text as payment, tx_hash from tollgate_payments where state = 'confirmed'`,
+)
+let mismatches = 0
+for (const row of confirmed) {
+  const nonce = (
+    JSON.parse(row.payment) as { paymentPayload: { payload: { authorization: { nonce: string } } } }
+  ).paymentPayload.payload.authorization.nonce.toLowerCase()
+  if (
+    onChain.get(nonce) !== row.tx_hash.toLowerCase() ||
+    hashes.get(nonce)?.toLowerCase() !== row.tx_hash.toLowerCase()
+  ) {
+    mismatches++
+  }
+}
+await ledger.close()
+await bench.stop()
+const output = {
+  payments: total,
+  settledPerSecond: Math.round((total / settleMs) * 1000),
+  wallSeconds: Math.round(wallMs / 1000),
+  concurrency,
+  facilitatorMemoryMb: memory,
+  ledgerStates: Object.fromEntries(rows.map((row) => [row.state, Number(row.n)])),
+  chain: {
+    authorizationsUsed: onChain.size,
+    merchantReceived: (merchantAfter - merchantBefore).toString(),
+  },
+  agreement: {
+    everyPaymentConfirmed: confirmed.length === total,
+    ledgerEqualsChain: mismatches === 0 && onChain.size === total,
+    merchantPaidExactly:
+      merchantAfter - merchantBefore === BigInt(total) * BigInt(bench.requirements.amount),
+    mismatches,
+  },
+}
+process.stdout.write(`${JSON.stringify(output, null, 2)}\n`)
