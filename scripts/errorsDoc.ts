@@ -33,6 +33,10 @@ the reference answers with free text or a 500.
 | facilitator \`/verify\`, \`/settle\` | the payment is rejected (any \`rejected\` or \`unsupported\` reason) | 200, \`isValid:false\` / \`success:false\` |
 | facilitator | malformed body, unknown \`x402Version\`, malformed requirements | 400 |
 | facilitator | body larger than the limit (64 KiB) | 413 |
+| facilitator | API key missing or unknown, where keys are required (\`unauthorized\`) | 401 |
+| facilitator | more requests than the rate limit allows (\`rate_limited\`) | 429, with \`Retry-After\` |
+| facilitator | a \`payment-identifier\` id reused with another payment (\`payment_identifier_conflict\`) | 409 |
+| facilitator | a required \`payment-identifier\` id missing (\`payment_identifier_required\`) | 400 |
 | facilitator | RPC unreachable or failing (\`unexpected_verify_error\`, \`unexpected_settle_error\`) | 503, retry later |
 | facilitator | settlement broadcast but not yet confirmed (\`settlement_pending\`, with the hash) | 200, settle the same payload again to keep waiting |
 | resource server | no payment, invalid payment, payment for other terms, replayed payment | 402 with \`PAYMENT-REQUIRED\` (its \`error\` is the reason) |

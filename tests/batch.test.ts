@@ -3,14 +3,7 @@
  * read from the receipt, and one bad authorization never failing the others.
  */
 import { ANVIL_ACCOUNTS, devnetChain } from '@tollgate/devnet'
-import {
-  type BuiltFacilitator,
-  buildEvmFacilitator,
-  type DevStack,
-  type Listening,
-  listen,
-  rpcClient,
-} from 'tollgate'
+import { type DevStack, rpcClient } from 'tollgate'
 import { createWalletClient, erc20Abi, type Hex, http, parseEther } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,43 +11,32 @@ import {
   facilitatorBody,
   postFacilitator,
   signPayment,
+  startFacilitator,
   startTestStack,
+  type TestFacilitator,
   transferCount,
   weatherRequirements,
 } from './support/stack.ts'
 
 let stack: DevStack
-let built: BuiltFacilitator
-let server: Listening
+let facilitator: TestFacilitator
 
 beforeAll(async () => {
   stack = await startTestStack()
-  const { manifest } = stack
-  built = await buildEvmFacilitator({
-    networks: [
-      {
-        network: manifest.network,
-        rpcUrl: manifest.rpcUrl,
-        signerKeys: [ANVIL_ACCOUNTS[4].privateKey],
-        assets: [manifest.asset],
-        multicall3: manifest.multicall3,
-      },
-    ],
-    // A wide window so a burst of requests shares one transaction.
+  // A wide window so a burst of requests shares one transaction.
+  facilitator = await startFacilitator(stack, {
+    signerKey: ANVIL_ACCOUNTS[4].privateKey,
     batch: { maxSize: 100, maxWaitMs: 300 },
   })
-  server = await listen(built.app, 0)
 })
 afterAll(async () => {
-  await server?.close()
-  await built?.close()
+  await facilitator?.close()
   await stack?.stop()
 })
 
 describe('a batch of 100 with 5 bad authorizations', () => {
   it('settles the 95 good ones and fails the 5 with their reasons, in few transactions', async () => {
     const { manifest } = stack
-    const facilitator = { ...manifest, facilitatorUrl: server.url }
     const client = rpcClient(manifest.rpcUrl)
     const chain = devnetChain(manifest.chainId, manifest.rpcUrl, manifest.multicall3!)
     const funder = createWalletClient({
@@ -84,8 +66,13 @@ describe('a batch of 100 with 5 bad authorizations', () => {
     )
     for (const payload of bad) {
       expect(
-        (await postFacilitator(facilitator, '/verify', facilitatorBody(payload, requirements))).body
-          .isValid,
+        (
+          await postFacilitator(
+            facilitator.manifest,
+            '/verify',
+            facilitatorBody(payload, requirements),
+          )
+        ).body.isValid,
       ).toBe(true)
     }
     for (const account of drained) {
@@ -110,7 +97,7 @@ describe('a batch of 100 with 5 bad authorizations', () => {
     const payloads = [...good.slice(0, 50), ...bad, ...good.slice(50)]
     const answers = await Promise.all(
       payloads.map((payload) =>
-        postFacilitator(facilitator, '/settle', facilitatorBody(payload, requirements)),
+        postFacilitator(facilitator.manifest, '/settle', facilitatorBody(payload, requirements)),
       ),
     )
     const failed = answers.filter((answer) => answer.body.success !== true)

@@ -5,7 +5,7 @@
  */
 import type { PaymentRequirements } from '@tollgate/core'
 import { ANVIL_ACCOUNTS, devnetChain } from '@tollgate/devnet'
-import { buildEvmFacilitator, type DevStack, listen, rpcClient } from 'tollgate'
+import { type DevStack, rpcClient } from 'tollgate'
 import { createWalletClient, erc20Abi, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,6 +13,7 @@ import {
   facilitatorBody,
   postFacilitator,
   signPayment,
+  startFacilitator,
   startTestStack,
   tokenBalance,
   transferCount,
@@ -187,19 +188,11 @@ describe('a chain that does not mine in time', () => {
   it('answers settlement_pending with the hash, waits on that same transaction, and settles once', async () => {
     const client = rpcClient(stack.manifest.rpcUrl)
     const signer = ANVIL_ACCOUNTS[5]
-    const { app, close } = await buildEvmFacilitator({
-      networks: [
-        {
-          network: stack.manifest.network,
-          rpcUrl: stack.manifest.rpcUrl,
-          signerKeys: [signer.privateKey],
-          assets: [stack.manifest.asset],
-        },
-      ],
+    const slow = await startFacilitator(stack, {
+      signerKey: signer.privateKey,
       receiptTimeoutMs: 300,
     })
-    const slow = await listen(app, 0)
-    const slowManifest = { ...stack.manifest, facilitatorUrl: slow.url }
+    const slowManifest = slow.manifest
     const transfersBefore = await transferCount(stack.manifest, payer(), merchant())
     const payload = await signPayment(stack.manifest, requirements)
     const body = facilitatorBody(payload, requirements)
@@ -224,7 +217,6 @@ describe('a chain that does not mine in time', () => {
     } finally {
       await client.request({ method: 'evm_setAutomine' as never, params: [true] as never })
       await slow.close()
-      await close()
     }
     expect(await transferCount(stack.manifest, payer(), merchant())).toBe(transfersBefore + 1)
   })
@@ -232,21 +224,14 @@ describe('a chain that does not mine in time', () => {
 
 describe('an unreachable RPC', () => {
   it('answers 503 with unexpected_verify_error, never a verdict on the payment', async () => {
-    const { app, close } = await buildEvmFacilitator({
-      networks: [
-        {
-          network: stack.manifest.network,
-          rpcUrl: 'http://127.0.0.1:9',
-          signerKeys: [ANVIL_ACCOUNTS[6].privateKey],
-          assets: [stack.manifest.asset],
-        },
-      ],
+    const dead = await startFacilitator(stack, {
+      signerKey: ANVIL_ACCOUNTS[6].privateKey,
+      rpcUrl: 'http://127.0.0.1:9',
     })
-    const dead = await listen(app, 0)
     try {
       const payload = await signPayment(stack.manifest, requirements)
       const answer = await postFacilitator(
-        { ...stack.manifest, facilitatorUrl: dead.url },
+        dead.manifest,
         '/verify',
         facilitatorBody(payload, requirements),
       )
@@ -255,11 +240,10 @@ describe('an unreachable RPC', () => {
         isValid: false,
         invalidReason: 'unexpected_verify_error',
       })
-      const ready = await fetch(`${dead.url}/readyz`)
+      const ready = await fetch(`${dead.manifest.facilitatorUrl}/readyz`)
       expect(ready.status).toBe(503)
     } finally {
       await dead.close()
-      await close()
     }
   })
 })

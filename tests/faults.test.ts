@@ -4,28 +4,23 @@
  * failure. Clients simply settle again until they get a final answer.
  */
 import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
-import {
-  type BuiltFacilitator,
-  buildEvmFacilitator,
-  type DevStack,
-  type Listening,
-  listen,
-} from 'tollgate'
+import type { DevStack } from 'tollgate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RpcProxy, startRpcProxy } from './support/rpcProxy.ts'
 import {
   facilitatorBody,
   postFacilitator,
   signPayment,
+  startFacilitator,
   startTestStack,
+  type TestFacilitator,
   transferCount,
   weatherRequirements,
 } from './support/stack.ts'
 
 let stack: DevStack
 let proxy: RpcProxy
-let built: BuiltFacilitator
-let server: Listening
+let facilitator: TestFacilitator
 
 beforeAll(async () => {
   stack = await startTestStack()
@@ -53,24 +48,15 @@ beforeAll(async () => {
       { method: 'eth_call', fault: { kind: 'error', status: 503 }, probability: 0.05 },
     ],
   })
-  built = await buildEvmFacilitator({
-    networks: [
-      {
-        network: manifest.network,
-        rpcUrl: proxy.url,
-        signerKeys: [ANVIL_ACCOUNTS[4].privateKey],
-        assets: [manifest.asset],
-        multicall3: manifest.multicall3,
-      },
-    ],
+  facilitator = await startFacilitator(stack, {
+    signerKey: ANVIL_ACCOUNTS[4].privateKey,
+    rpcUrl: proxy.url,
     receiptTimeoutMs: 600,
     batch: { maxSize: 20, maxWaitMs: 20 },
   })
-  server = await listen(built.app, 0)
 })
 afterAll(async () => {
-  await server?.close()
-  await built?.close()
+  await facilitator?.close()
   await proxy?.close()
   await stack?.stop()
 })
@@ -78,7 +64,6 @@ afterAll(async () => {
 describe('an RPC that drops, delays and duplicates answers', () => {
   it('settles 40 payments exactly once each; late receipts are pending, never failures', async () => {
     const { manifest } = stack
-    const facilitator = { ...manifest, facilitatorUrl: server.url }
     const requirements = weatherRequirements(manifest)
     const before = await transferCount(
       manifest,
@@ -93,7 +78,7 @@ describe('an RPC that drops, delays and duplicates answers', () => {
       payloads.map(async (payload) => {
         for (let attempt = 0; attempt < 60; attempt++) {
           const answer = await postFacilitator(
-            facilitator,
+            facilitator.manifest,
             '/settle',
             facilitatorBody(payload, requirements),
           )

@@ -4,13 +4,14 @@
  * replaced and the payment stays pending, never failed.
  */
 import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
-import { buildEvmFacilitator, type DevStack, listen, rpcClient } from 'tollgate'
+import { type DevStack, rpcClient } from 'tollgate'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   facilitatorBody,
   postFacilitator,
   signPayment,
+  startFacilitator,
   startTestStack,
   transferCount,
   weatherRequirements,
@@ -38,20 +39,12 @@ describe('a transaction stuck under the base fee', () => {
   it('is replaced with a higher fee and the payment settles once, with both hashes kept', async () => {
     const { manifest } = stack
     const signer = ANVIL_ACCOUNTS[5]
-    const built = await buildEvmFacilitator({
-      networks: [
-        {
-          network: manifest.network,
-          rpcUrl: manifest.rpcUrl,
-          signerKeys: [signer.privateKey],
-          assets: [manifest.asset],
-        },
-      ],
+    const facilitator = await startFacilitator(stack, {
+      signerKey: signer.privateKey,
       receiptTimeoutMs: 300,
       tuning: { stuckAfterMs: 2_000, recoveryIntervalMs: 200 },
     })
-    const server = await listen(built.app, 0)
-    const facilitator = { ...manifest, facilitatorUrl: server.url }
+    const { built } = facilitator
     const requirements = weatherRequirements(manifest)
     const body = facilitatorBody(await signPayment(manifest, requirements), requirements)
     const before = await transferCount(
@@ -61,7 +54,7 @@ describe('a transaction stuck under the base fee', () => {
     )
     await rpc('evm_setAutomine', [false])
     try {
-      const first = await postFacilitator(facilitator, '/settle', body)
+      const first = await postFacilitator(facilitator.manifest, '/settle', body)
       expect(first.body).toMatchObject({ success: false, errorReason: 'settlement_pending' })
       const original = first.body.transaction as Hex
       // The next blocks cost far more than the transaction offers: it cannot be mined.
@@ -91,7 +84,7 @@ describe('a transaction stuck under the base fee', () => {
       expect(stored.map((transaction) => transaction.hash)).toContain(original)
       expect(stored.map((transaction) => transaction.hash)).toContain(record!.transaction)
       expect(replacement.maxFeePerGas! > offered).toBe(true)
-      const retry = await postFacilitator(facilitator, '/settle', body)
+      const retry = await postFacilitator(facilitator.manifest, '/settle', body)
       expect(retry.body).toMatchObject({ success: true, transaction: record!.transaction })
       expect(
         await transferCount(
@@ -102,8 +95,7 @@ describe('a transaction stuck under the base fee', () => {
       ).toBe(before + 1)
     } finally {
       await rpc('evm_setAutomine', [true])
-      await server.close()
-      await built.close()
+      await facilitator.close()
     }
   })
 })
@@ -114,21 +106,13 @@ describe('a stuck transaction whose replacement would pass the fee cap', () => {
     const signer = ANVIL_ACCOUNTS[6]
     const client = rpcClient(manifest.rpcUrl)
     const fees = await client.estimateFeesPerGas()
-    const built = await buildEvmFacilitator({
-      networks: [
-        {
-          network: manifest.network,
-          rpcUrl: manifest.rpcUrl,
-          signerKeys: [signer.privateKey],
-          assets: [manifest.asset],
-        },
-      ],
+    const facilitator = await startFacilitator(stack, {
+      signerKey: signer.privateKey,
       receiptTimeoutMs: 300,
       // The cap is the fee of the first send: no replacement can fit under it.
       tuning: { stuckAfterMs: 300, recoveryIntervalMs: 100, maxFeePerGasCap: fees.maxFeePerGas },
     })
-    const server = await listen(built.app, 0)
-    const facilitator = { ...manifest, facilitatorUrl: server.url }
+    const { built } = facilitator
     const requirements = weatherRequirements(manifest)
     const body = facilitatorBody(await signPayment(manifest, requirements), requirements)
     const before = await transferCount(
@@ -138,7 +122,7 @@ describe('a stuck transaction whose replacement would pass the fee cap', () => {
     )
     await rpc('evm_setAutomine', [false])
     try {
-      const first = await postFacilitator(facilitator, '/settle', body)
+      const first = await postFacilitator(facilitator.manifest, '/settle', body)
       expect(first.body).toMatchObject({ errorReason: 'settlement_pending' })
       const original = first.body.transaction as Hex
       const { maxFeePerGas: offered, nonce } = await client.getTransaction({ hash: original })
@@ -150,7 +134,7 @@ describe('a stuck transaction whose replacement would pass the fee cap', () => {
       expect(
         await built.ledger.transactionsForNonce(manifest.network, signer.address, nonce),
       ).toHaveLength(1)
-      expect((await postFacilitator(facilitator, '/settle', body)).body).toMatchObject({
+      expect((await postFacilitator(facilitator.manifest, '/settle', body)).body).toMatchObject({
         success: false,
         errorReason: 'settlement_pending',
         transaction: original,
@@ -163,7 +147,7 @@ describe('a stuck transaction whose replacement would pass the fee cap', () => {
         async () => (await built.ledger.findByKey(keyOf(body)))?.state === 'confirmed',
       )
       // The same signed transaction, sent again by recovery, is the one mined.
-      const settled = await postFacilitator(facilitator, '/settle', body)
+      const settled = await postFacilitator(facilitator.manifest, '/settle', body)
       expect(settled.body).toMatchObject({ success: true, transaction: original })
       expect(
         await transferCount(
@@ -174,8 +158,7 @@ describe('a stuck transaction whose replacement would pass the fee cap', () => {
       ).toBe(before + 1)
     } finally {
       await rpc('evm_setAutomine', [true])
-      await server.close()
-      await built.close()
+      await facilitator.close()
     }
   })
 })

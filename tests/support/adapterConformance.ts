@@ -195,6 +195,35 @@ export function runAdapterConformance(adapter: string, mount: Mount): void {
       expect(served.weather).toBeUndefined()
     })
 
+    it('answers 503, not 402, when the facilitator cannot judge (rate limit, its RPC)', async () => {
+      facilitator.verifyAnswer = { isValid: false, invalidReason: 'rate_limited' }
+      const limited = await paid('/weather')
+      expect(limited.status).toBe(503)
+      expect(await limited.json()).toMatchObject({ error: 'rate_limited' })
+      expect(served.weather).toBeUndefined()
+      facilitator.verifyAnswer = { isValid: true }
+      facilitator.settleAnswer = {
+        success: false,
+        errorReason: 'unexpected_settle_error',
+        transaction: '',
+        network: 'eip155:31337',
+      }
+      const header = await paymentFor('/weather')
+      const unknown = await get('/weather', { headers: { 'PAYMENT-SIGNATURE': header } })
+      expect(unknown.status).toBe(503)
+      expect(await unknown.text()).not.toContain(paidBody)
+      // The same payment comes back and finishes settling, without being verified again.
+      facilitator.settleAnswer = {
+        success: true,
+        transaction: `0x${'12'.repeat(32)}`,
+        network: 'eip155:31337',
+      }
+      const verifications = facilitator.calls.verify
+      const finished = await get('/weather', { headers: { 'PAYMENT-SIGNATURE': header } })
+      expect(finished.status).toBe(200)
+      expect(facilitator.calls.verify).toBe(verifications)
+    })
+
     it('does not settle when the handler fails, and the payment stays usable', async () => {
       const header = await paymentFor('/fails')
       const response = await get('/fails', { headers: { 'PAYMENT-SIGNATURE': header } })

@@ -1,6 +1,14 @@
 import type { PaymentPayload, PaymentRequirements } from '@tollgate/core'
 import { type Authorization, authorizationTypedData } from '@tollgate/evm'
-import { type DevManifest, type DevStack, rpcClient, startDevStack } from 'tollgate'
+import {
+  type BuiltFacilitator,
+  buildEvmFacilitator,
+  type DevManifest,
+  type DevStack,
+  listen,
+  rpcClient,
+  startDevStack,
+} from 'tollgate'
 import { type Address, bytesToHex, erc20Abi, getAddress, type Hex } from 'viem'
 import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
 
@@ -112,4 +120,51 @@ export async function transferCount(
     fromBlock: 0n,
   })
   return logs.length
+}
+
+export interface TestFacilitator {
+  built: BuiltFacilitator
+  /** The stack's manifest with this facilitator's URL, for `postFacilitator`. */
+  manifest: DevManifest
+  close(): Promise<void>
+}
+
+/**
+ * A second facilitator for the stack's chain, in this process, with its own hot wallet and
+ * settings; `rpcUrl` may point at a proxy in front of the chain.
+ */
+export async function startFacilitator(
+  stack: DevStack,
+  options: {
+    signerKey: Hex
+    rpcUrl?: string
+    receiptTimeoutMs?: number
+    batch?: { maxSize: number; maxWaitMs: number } | false
+    tuning?: Parameters<typeof buildEvmFacilitator>[0]['tuning']
+  },
+): Promise<TestFacilitator> {
+  const { manifest } = stack
+  const built = await buildEvmFacilitator({
+    networks: [
+      {
+        network: manifest.network,
+        rpcUrl: options.rpcUrl ?? manifest.rpcUrl,
+        signerKeys: [options.signerKey],
+        assets: [manifest.asset],
+        multicall3: manifest.multicall3,
+      },
+    ],
+    ...(options.receiptTimeoutMs ? { receiptTimeoutMs: options.receiptTimeoutMs } : {}),
+    ...(options.batch !== undefined ? { batch: options.batch } : {}),
+    ...(options.tuning ? { tuning: options.tuning } : {}),
+  })
+  const server = await listen(built.app, 0)
+  return {
+    built,
+    manifest: { ...manifest, facilitatorUrl: server.url },
+    async close() {
+      await server.close()
+      await built.close()
+    },
+  }
 }

@@ -40,6 +40,8 @@ export {
   type NewPayment,
   type PaymentChange,
   type PaymentState,
+  type PaymentSummary,
+  paymentSummary,
   type SettlementLedger,
   type SignedTransaction,
   type TransactionState,

@@ -169,3 +169,46 @@ export interface SettlementLedger {
   ): Promise<'bound' | 'same' | 'different'>
   close(): Promise<void>
 }
+
+/** What may be shown of a payment outside the facilitator. */
+export interface PaymentSummary {
+  id: number
+  state: PaymentState
+  network: string
+  scheme: string
+  payer: string
+  payTo: string
+  asset: string
+  amount: string
+  transaction?: string
+  reason?: string
+  message?: string
+  paymentIdentifier?: string
+  attempts: number
+  createdAt: string
+  updatedAt: string
+}
+
+/**
+ * A payment as the ledger API and `tollgate ledger` show it. The signed payload stays out: until
+ * it is settled, a signed authorization is as good as the money. Absent fields are omitted.
+ */
+export function paymentSummary(payment: LedgerPayment): PaymentSummary {
+  return {
+    id: payment.id,
+    state: payment.state,
+    network: payment.network,
+    scheme: payment.scheme,
+    payer: payment.payer,
+    payTo: payment.payTo,
+    asset: payment.asset,
+    amount: payment.amount,
+    ...(payment.transaction ? { transaction: payment.transaction } : {}),
+    ...(payment.reason ? { reason: payment.reason } : {}),
+    ...(payment.message ? { message: payment.message } : {}),
+    ...(payment.paymentIdentifier ? { paymentIdentifier: payment.paymentIdentifier } : {}),
+    attempts: payment.attempts,
+    createdAt: payment.createdAt.toISOString(),
+    updatedAt: payment.updatedAt.toISOString(),
+  }
+}

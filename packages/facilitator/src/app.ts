@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import {
   type ErrorCode,
-  type LedgerPayment,
   type PaymentState,
   parseStrictJson,
+  paymentSummary,
   reject,
   type SettlementLedger,
   settleFailure,
@@ -227,30 +227,6 @@ function parseLedgerQuery(
   return { ok: true, query }
 }
 
-/**
- * What the ledger API shows of a payment. The signed payload stays out: until it is settled, a
- * signed authorization is as good as the money. Absent fields are omitted.
- */
-function paymentView(payment: LedgerPayment) {
-  return {
-    id: payment.id,
-    state: payment.state,
-    network: payment.network,
-    scheme: payment.scheme,
-    payer: payment.payer,
-    payTo: payment.payTo,
-    asset: payment.asset,
-    amount: payment.amount,
-    transaction: payment.transaction,
-    reason: payment.reason,
-    message: payment.message,
-    paymentIdentifier: payment.paymentIdentifier,
-    attempts: payment.attempts,
-    createdAt: payment.createdAt.toISOString(),
-    updatedAt: payment.updatedAt.toISOString(),
-  }
-}
-
 function serveLedger(
   app: Hono,
   options: NonNullable<FacilitatorAppOptions['ledger']>,
@@ -264,7 +240,7 @@ function serveLedger(
     if (!parsed.ok) return c.json({ error: 'invalid_request', message: parsed.message }, 400)
     try {
       const payments = await options.ledger.recent(parsed.query)
-      return c.json({ payments: payments.map(paymentView) })
+      return c.json({ payments: payments.map(paymentSummary) })
     } catch (error) {
       logger.error({ err: String(error) }, 'ledger read failed')
       return c.json({ error: 'ledger_unavailable', message: 'the ledger could not be read' }, 503)

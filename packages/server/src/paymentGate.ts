@@ -1,5 +1,7 @@
 import {
+  codeOfReason,
   encodePaymentResponseHeader,
+  errorCodes,
   type FacilitatorClient,
   findMatchingRequirements,
   HttpFacilitatorClient,
@@ -139,6 +141,14 @@ export class PaymentGate {
     if (state !== 'pending') {
       try {
         const verdict = await this.#facilitator.verify(payment, requirements)
+        if (!verdict.isValid && facilitatorTrouble(verdict.invalidReason)) {
+          // The facilitator could not judge the payment (rate limit, our key, its RPC): ours to fix.
+          this.#replays.forget(key)
+          return {
+            kind: 'respond',
+            response: troubleResponse(verdict.invalidReason, verdict.invalidMessage),
+          }
+        }
         if (!verdict.isValid) {
           this.#replays.forget(key)
           return this.#refuse(
@@ -184,6 +194,14 @@ export class PaymentGate {
       return {
         kind: 'release',
         headers: { [header.name]: header.value, 'access-control-expose-headers': exposedHeaders },
+      }
+    }
+    if (facilitatorTrouble(receipt.errorReason) && !receipt.transaction) {
+      // No verdict on the payment: it may come back to finish, but is never verified again.
+      this.#replays.set(key, 'pending', ttlMs)
+      return {
+        kind: 'respond',
+        response: troubleResponse(receipt.errorReason, receipt.errorMessage),
       }
     }
     if (receipt.errorReason === reasonOf('SETTLEMENT_PENDING'))
@@ -282,4 +300,25 @@ function unavailable(error: unknown): GateResponse {
   const reason = isTollgateError(error) ? error.reason : reasonOf('FACILITATOR_UNAVAILABLE')
   const message = error instanceof Error ? error.message : String(error)
   return unavailableResponse(reason, message)
+}
+
+/**
+ * Reasons that say the facilitator could not judge (it is limited, refuses this server's key, or
+ * its chain access failed), as opposed to a verdict on the buyer's payment.
+ */
+function facilitatorTrouble(reason: string | undefined): reason is string {
+  if (reason === undefined) return false
+  const code = codeOfReason(reason)
+  if (code === 'UNAUTHORIZED') return true
+  return (
+    code !== undefined &&
+    (errorCodes[code].kind === 'unavailable' || errorCodes[code].kind === 'internal')
+  )
+}
+
+function troubleResponse(reason: string, message: string | undefined): GateResponse {
+  return unavailableResponse(
+    reason,
+    message ?? 'the facilitator could not process the payment now; retry shortly',
+  )
 }

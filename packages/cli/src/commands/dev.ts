@@ -46,6 +46,7 @@ ${green('Ready.')}
   Manifest     ${options.manifest}
 
 Try it:  npx tollgate pay ${m.exampleApiUrl}/weather
+        npx tollgate ledger    ${dim('(payments and their states)')}
 Press Ctrl-C to stop.`)
         await waitForShutdown()
         step('stopping')

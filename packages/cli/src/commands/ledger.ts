@@ -3,7 +3,7 @@
  * PostgreSQL database or asked of the running facilitator (`GET /ledger/payments`).
  */
 import { existsSync } from 'node:fs'
-import { formatAtomicUnits, type LedgerPayment, type PaymentState, toCaip2 } from '@tollgate/core'
+import { formatAtomicUnits, type PaymentState, paymentSummary, toCaip2 } from '@tollgate/core'
 import { defaultEvmAssets } from '@tollgate/evm'
 import { openPostgres, SqlLedger } from '@tollgate/ledger'
 import { type Command, InvalidArgumentError } from 'commander'
@@ -184,7 +184,7 @@ async function fromDatabase(databaseUrl: string, query: LedgerQuery): Promise<Pa
   // Read only: no migration is run on a database this command merely looks at.
   const sql = await openPostgres(databaseUrl, { poolSize: 1 })
   try {
-    return (await new SqlLedger(sql).recent(query)).map(paymentRow)
+    return (await new SqlLedger(sql).recent(query)).map(paymentSummary)
   } catch (error) {
     if ((error as { code?: string }).code === '42P01') {
       throw new UserError(
@@ -195,27 +195,6 @@ async function fromDatabase(databaseUrl: string, query: LedgerQuery): Promise<Pa
     throw new UserError(`cannot read the ledger database: ${(error as Error).message}`)
   } finally {
     await sql.close()
-  }
-}
-
-/** The same fields the facilitator's ledger API shows; the signed payload stays out. */
-function paymentRow(payment: LedgerPayment): PaymentRow {
-  return {
-    id: payment.id,
-    state: payment.state,
-    network: payment.network,
-    scheme: payment.scheme,
-    payer: payment.payer,
-    payTo: payment.payTo,
-    asset: payment.asset,
-    amount: payment.amount,
-    ...(payment.transaction ? { transaction: payment.transaction } : {}),
-    ...(payment.reason ? { reason: payment.reason } : {}),
-    ...(payment.message ? { message: payment.message } : {}),
-    ...(payment.paymentIdentifier ? { paymentIdentifier: payment.paymentIdentifier } : {}),
-    attempts: payment.attempts,
-    createdAt: payment.createdAt.toISOString(),
-    updatedAt: payment.updatedAt.toISOString(),
   }
 }
 
