@@ -66,7 +66,7 @@ const wallMs = performance.now() - started
 
 // The chain: every AuthorizationUsed of the payer, and the merchant's balance.
 const logs = []
-const head = await client.getBlockNumber()
+const head = await client.getBlockNumber({ cacheTime: 0 })
 const authorizationUsed = eip3009Abi.find(
   (item) => item.type === 'event' && item.name === 'AuthorizationUsed',
 )!

@@ -16,7 +16,7 @@ export async function benchDuplicates(
   const client = rpcClient(bench.anvil.rpcUrl)
   const signer: Address = privateKeyToAccount(signerKey).address
   const nonceBefore = await client.getTransactionCount({ address: signer })
-  const blockBefore = await client.getBlockNumber()
+  const blockBefore = await client.getBlockNumber({ cacheTime: 0 })
   let successes = 0
   for (let round = 0; round < rounds; round++) {
     const body = await bench.sign()
@@ -30,7 +30,11 @@ export async function benchDuplicates(
   const sent = (await client.getTransactionCount({ address: signer })) - nonceBefore
   let reverted = 0
   let gasBurnt = 0n
-  for (let block = blockBefore + 1n; block <= (await client.getBlockNumber()); block++) {
+  for (
+    let block = blockBefore + 1n;
+    block <= (await client.getBlockNumber({ cacheTime: 0 }));
+    block++
+  ) {
     const { transactions } = await client.getBlock({
       blockNumber: block,
       includeTransactions: true,

@@ -14,6 +14,6 @@ const { app } = await buildEvmFacilitator({
     },
   ],
   ledger: env.ledgerDir ? { dataDir: env.ledgerDir } : {},
-  batch: { maxSize: 200, maxWaitMs: Number(process.env.BENCH_BATCH_WAIT_MS ?? 20) },
+  batch: { maxSize: 200, maxWaitMs: Number(process.env.BENCH_BATCH_WAIT_MS ?? 0) },
 })
 announce((await listen(app, 0)).url)

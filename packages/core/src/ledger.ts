@@ -167,6 +167,11 @@ export interface SettlementLedger {
     chainId: number,
     genesisHash: string,
   ): Promise<'bound' | 'same' | 'different'>
+  /**
+   * Housekeeping the database does not do itself; called now and then by the facilitator. The
+   * embedded database has no autovacuum, so its tables would fill with dead rows.
+   */
+  maintain?(): Promise<void>
   close(): Promise<void>
 }
 

@@ -328,6 +328,14 @@ export class SqlLedger implements SettlementLedger {
       : 'different'
   }
 
+  async maintain(): Promise<void> {
+    // PostgreSQL's autovacuum does this on a server; embedded PGlite has none.
+    if (this.sql.engine !== 'pglite') return
+    await this.sql.exec(
+      'vacuum (analyze) tollgate_payments, tollgate_transactions, tollgate_transaction_payments, tollgate_signer_nonces',
+    )
+  }
+
   close(): Promise<void> {
     return this.sql.close()
   }

@@ -91,8 +91,13 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
     bound.add(runtime.network)
   }
 
+  let maintainedAtMs = Date.now()
   const pass = (startingUp: boolean) => {
     passing ??= (async () => {
+      if (Date.now() - maintainedAtMs > (options.maintenanceIntervalMs ?? 60_000)) {
+        maintainedAtMs = Date.now()
+        await options.ledger.maintain?.().catch(() => undefined)
+      }
       for (const { runtime, engine, lanes } of networks.values()) {
         if (!bound.has(runtime.network)) {
           // An unreachable RPC at start-up delays binding; a ledger of another chain never binds.

@@ -44,6 +44,8 @@ export interface ExactEvmFacilitatorOptions {
   recoveryIntervalMs?: number
   /** A transaction not mined after this long is replaced with a higher fee. @default 30000 */
   stuckAfterMs?: number
+  /** How often the ledger's housekeeping runs (vacuum of the embedded database). @default 60000 */
+  maintenanceIntervalMs?: number
   /**
    * How long settle waits for a receipt before answering `settlement_pending` with the hash.
    * Shorter than a resource server's timeout, so a slow chain is never reported as a failure.
