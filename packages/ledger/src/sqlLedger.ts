@@ -17,6 +17,7 @@ import { lease, logChanged, open, transactionColumns } from './sqlFragments.ts'
 /** The settlement ledger in SQL (PGlite or PostgreSQL). */
 export class SqlLedger implements SettlementLedger {
   readonly exclusive: boolean
+  readonly #knownSigners = new Set<string>()
 
   constructor(readonly sql: Sql) {
     // PGlite is opened by one process at a time; PostgreSQL may be shared.
@@ -96,12 +97,17 @@ export class SqlLedger implements SettlementLedger {
     chainNonce: number
     sign: (nonce: number) => Promise<SignedTransaction>
   }): Promise<LedgerTransaction> {
-    return this.sql.transaction(async (tx) => {
-      await tx.query(
+    const signerKey = `${input.network}|${input.signer}`
+    if (!this.#knownSigners.has(signerKey)) {
+      // A signer's row is created once and never removed: after the first time, skip the insert.
+      await this.sql.query(
         `insert into tollgate_signer_nonces (network, signer, next_nonce) values ($1, $2, $3)
          on conflict do nothing`,
         [input.network, input.signer, input.chainNonce],
       )
+      this.#knownSigners.add(signerKey)
+    }
+    return this.sql.transaction(async (tx) => {
       // The row lock taken here is held until commit: another process signing for the same
       // signer waits, so no nonce is ever handed out twice.
       const [reserved] = await tx.query<{ nonce: number | string }>(
@@ -170,16 +176,36 @@ export class SqlLedger implements SettlementLedger {
     }
   }
 
+  /**
+   * Stores a signed transaction, links its payments and marks them submitted, in one statement.
+   * A payment still `received` (verified in memory, in the same batch) also gets its `verified`
+   * step in the history.
+   */
   async #insertTransaction(
     tx: Sql,
     input: { network: string; signer: string; nonce: number; kind: string; paymentIds: number[] },
     signed: SignedTransaction,
   ): Promise<void> {
     await tx.query(
-      `insert into tollgate_transactions (hash, network, signer, nonce, raw, kind, state, max_fee_per_gas)
-       values ($1, $2, $3, $4, $5, $6, 'signed', $7)`,
+      `with stored as (
+         insert into tollgate_transactions (hash, network, signer, nonce, raw, kind, state, max_fee_per_gas)
+         values ($1, $3, $4, $5, $6, $7, 'signed', $8) returning hash),
+       linked as (
+         insert into tollgate_transaction_payments (tx_hash, payment_id)
+         select hash, unnest($2::bigint[]) from stored returning payment_id),
+       before as (
+         select id, state from tollgate_payments where id = any($2::bigint[]) and ${open}),
+       changed as (
+         update tollgate_payments p set state = 'submitted', tx_hash = $1, updated_at = now()
+         from before where p.id = before.id returning p.id, p.state, p.reason, p.tx_hash),
+       logged as (
+         insert into tollgate_payment_events (payment_id, state, reason, tx_hash)
+         select id, 'verified', null, null from before where state = 'received'
+         union all select id, state, reason, tx_hash from changed returning 1)
+       select (select count(*) from linked) as linked, (select count(*) from logged) as logged`,
       [
         signed.hash,
+        input.paymentIds,
         input.network,
         input.signer,
         input.nonce,
@@ -187,17 +213,6 @@ export class SqlLedger implements SettlementLedger {
         input.kind,
         signed.maxFeePerGas ?? null,
       ],
-    )
-    await tx.query(
-      `insert into tollgate_transaction_payments (tx_hash, payment_id) select $1, unnest($2::bigint[])`,
-      [signed.hash, input.paymentIds],
-    )
-    await tx.query(
-      `with changed as (
-         update tollgate_payments set state = 'submitted', tx_hash = $1, updated_at = now()
-         where id = any($2::bigint[]) and ${open} returning id, state, reason, tx_hash), ${logChanged}
-       select 1`,
-      [signed.hash, input.paymentIds],
     )
   }
 
@@ -210,8 +225,10 @@ export class SqlLedger implements SettlementLedger {
     },
   ): Promise<void> {
     await this.sql.query(
+      // States only move forward: a late "broadcast" never undoes "mined".
       `update tollgate_transactions set state = $2, gas_used = coalesce($3, gas_used),
-         block_number = coalesce($4, block_number), updated_at = now() where hash = $1`,
+         block_number = coalesce($4, block_number), updated_at = now()
+       where hash = $1 and (state = 'signed' or $2 <> 'broadcast')`,
       [
         hash,
         change.state,

@@ -62,7 +62,7 @@ export class SettlementEngine {
     this.#batcher = new Batcher({
       ...options.batch,
       maxConcurrent: options.lanes.addresses.length,
-      flush: (items) => this.#flushVerified(items),
+      flush: (items) => this.#submit(items),
     })
     this.#claims = new ClaimBatcher(options.ledger, options.owner, options.leaseMs)
   }
@@ -178,22 +178,11 @@ export class SettlementEngine {
     )
   }
 
-  /** A closed batch of verified payments: recorded as verified, then submitted together. */
-  async #flushVerified(items: QueuedPayment[]): Promise<void> {
-    await this.#options.ledger.transition(
-      items.map((item) => item.id),
-      'verified',
-      {},
-      ['received'],
-    )
-    await this.#submit(items)
-  }
-
   /** Hands a verified payment to the batcher (payments recovered after a crash come this way too). */
   enqueue(item: QueuedPayment): void {
     if (batchable(item.verified) || this.#options.runtime.multicall3 === undefined)
       this.#batcher.add(item)
-    else void this.#flushVerified([item])
+    else void this.#submit([item])
   }
 
   /** Signs, stores and broadcasts one transaction for `items`, then waits for its outcome. */

@@ -201,7 +201,10 @@ export class SignerLanes {
   async #broadcast(lane: Lane, transaction: LedgerTransaction): Promise<BroadcastResult> {
     try {
       await this.#client.sendRawTransaction({ serializedTransaction: transaction.raw as Hex })
-      await this.#ledger.markTransaction(transaction.hash, { state: 'broadcast' })
+      // Off the critical path: "signed" already means "send it again if unsure", which is safe.
+      void this.#ledger
+        .markTransaction(transaction.hash, { state: 'broadcast' })
+        .catch(() => undefined)
       return 'accepted'
     } catch (error) {
       const result = await this.#classify(error, transaction.hash as Hex)
