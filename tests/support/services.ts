@@ -33,7 +33,8 @@ function reachable(port: number): Promise<boolean> {
 
 /** Throws with instructions when the service is down; returns false only when skipping is asked for. */
 export async function requireService(service: 'postgres' | 'redis'): Promise<boolean> {
-  if (await reachable(service === 'postgres' ? 5432 : 6379)) return true
+  const port = Number(new URL(service === 'postgres' ? postgresUrl : redisUrl).port)
+  if (await reachable(port || (service === 'postgres' ? 5432 : 6379))) return true
   if (skipServices) {
     process.stderr.write(
       `TOLLGATE_SKIP_SERVICES=1: skipping the ${service} suite (${service} is not running)\n`,
