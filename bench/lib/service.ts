@@ -57,7 +57,8 @@ export function startService(file: string, env: ServiceEnv): Promise<Service> {
   })
 }
 
-function processCpuMs(pid: number): number {
+/** CPU time (user + system) a process has used so far, from /proc. */
+export function processCpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
