@@ -29,7 +29,8 @@ const allowedInternal: Record<string, string[]> = {
   client: ['@tollgate/core'],
   contracts: [],
   devnet: ['@tollgate/contracts'],
-  ledger: ['@tollgate/core'],
+  sql: [],
+  ledger: ['@tollgate/core', '@tollgate/sql'],
   cli: [
     '@tollgate/core',
     '@tollgate/evm',
@@ -38,6 +39,7 @@ const allowedInternal: Record<string, string[]> = {
     '@tollgate/client',
     '@tollgate/devnet',
     '@tollgate/ledger',
+    '@tollgate/sql',
   ],
 }
 

@@ -1,11 +1,10 @@
+import { readFile } from 'node:fs/promises'
 /**
  * @module
  * The `operator` section of a facilitator config (API keys, rate limits, blocklist, metrics,
  * the ledger API) and what it becomes: the options of `createFacilitatorApp`. Database-backed
  * stores live in the facilitator's own ledger database.
  */
-import { open, readFile, rm } from 'node:fs/promises'
-import { resolve } from 'node:path'
 import {
   type ApiKeyStore,
   type Blocklist,
@@ -16,6 +15,7 @@ import {
   type RateLimitOptions,
 } from '@tollgate/facilitator'
 import { openLedger, SqlApiKeyStore, SqlBlocklist, type SqlLedger } from '@tollgate/ledger'
+import { DataDirInUseError, lockDataDir } from '@tollgate/sql'
 import { z } from 'zod'
 import { resolveEnvReference } from './secrets.ts'
 import { UserError } from './ui.ts'
@@ -229,34 +229,13 @@ export async function openOperatorLedger(options: {
 
 /** Takes `<dir>.lock` for this process; a lock left by a process that has died is taken over. */
 export async function lockLedgerDir(dir: string): Promise<() => Promise<void>> {
-  const path = `${resolve(dir)}.lock`
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const file = await open(path, 'wx')
-      await file.writeFile(`${process.pid}\n`)
-      await file.close()
-      return () => rm(path, { force: true })
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-    }
-    const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim())
-    if (Number.isInteger(holder) && holder > 0 && isRunning(holder)) {
-      throw new UserError(
-        `the embedded ledger ${dir} is in use by process ${holder} (a running facilitator?)`,
-        `stop it first, or share a PostgreSQL ledger (--database-url); if no such process is yours, delete ${path}`,
-      )
-    }
-    await rm(path, { force: true })
-  }
-  throw new UserError(`cannot lock the embedded ledger ${dir}`, `delete ${path} and try again`)
-}
-
-function isRunning(pid: number): boolean {
   try {
-    process.kill(pid, 0)
-    return true
+    return await lockDataDir(dir)
   } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
+    if (!(error instanceof DataDirInUseError)) throw error
+    throw new UserError(
+      `the embedded ledger ${dir} is in use by process ${error.holderPid} (a running facilitator?)`,
+      `stop it first, or share a PostgreSQL ledger (--database-url); if no such process is yours, delete ${error.lockPath}`,
+    )
   }
 }

@@ -1,6 +1,6 @@
 import type { ClaimResult, NewPayment } from '@tollgate/core'
+import type { Sql } from '@tollgate/sql'
 import { type PaymentRow, toPayment } from './rows.ts'
-import type { Sql } from './sql.ts'
 import { lease, logChanged } from './sqlFragments.ts'
 
 /**

@@ -5,9 +5,9 @@
  * `DATABASE_URL` is given, with the same migrations. The same database can hold the operator's
  * merchant API keys and blocklist (`SqlApiKeyStore`, `SqlBlocklist`).
  */
-export { migrate } from './migrations.ts'
+export { ledgerSchema, migrate } from './migrations.ts'
 export { type OpenLedgerOptions, openLedger } from './openLedger.ts'
-export { openPglite, openPostgres, type Sql } from './sql.ts'
+
 export {
   type ApiKeyRecord,
   type MerchantAccess,

@@ -1,10 +1,15 @@
-import type { Sql } from './sql.ts'
+import {
+  type Migration,
+  migrate as migrateSchema,
+  type SchemaDefinition,
+  type Sql,
+} from '@tollgate/sql'
 
 /**
  * Schema changes, applied in order, each once. Append only: a released migration is never
  * edited, because databases that already ran it would not see the change.
  */
-const migrations: Array<{ id: number; name: string; sql: string }> = [
+const migrations: Migration[] = [
   {
     id: 1,
     name: 'payments, transactions, nonces',
@@ -115,27 +120,15 @@ const migrations: Array<{ id: number; name: string; sql: string }> = [
   },
 ]
 
-/** Identifies the schema the migrations produce, e.g. to name a cached template database. */
-export const schemaVersion = `${migrations.length}-${migrations.reduce((sum, migration) => sum + migration.sql.length, 0)}`
+/** The ledger's tables: payments, transactions, nonces, API keys, blocklist. */
+export const ledgerSchema: SchemaDefinition = {
+  name: 'ledger',
+  table: 'tollgate_migrations',
+  lockKey: 402402,
+  migrations,
+}
 
-/** Brings the schema up to date; concurrent processes serialise on an advisory lock. */
-export async function migrate(sql: Sql): Promise<void> {
-  await sql.transaction(async (tx) => {
-    await tx.query('select pg_advisory_xact_lock(402402)')
-    await tx.query(`create table if not exists tollgate_migrations (
-      id integer primary key, name text not null, applied_at timestamptz not null default now())`)
-    const applied = new Set(
-      (await tx.query<{ id: number }>('select id from tollgate_migrations')).map((row) =>
-        Number(row.id),
-      ),
-    )
-    for (const migration of migrations) {
-      if (applied.has(migration.id)) continue
-      await tx.exec(migration.sql)
-      await tx.query('insert into tollgate_migrations (id, name) values ($1, $2)', [
-        migration.id,
-        migration.name,
-      ])
-    }
-  })
+/** Brings the ledger's schema up to date; concurrent processes serialise on an advisory lock. */
+export function migrate(sql: Sql): Promise<void> {
+  return migrateSchema(sql, ledgerSchema)
 }

@@ -5,7 +5,7 @@
  * written out here because this package depends on `@tollgate/core` only. Only SHA-256 hashes
  * of keys are stored, never a key in clear.
  */
-import type { Sql } from './sql.ts'
+import type { Sql } from '@tollgate/sql'
 
 /** What a key lets its merchant do; an absent allow-list allows any value. */
 export interface MerchantAccess {

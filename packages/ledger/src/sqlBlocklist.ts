@@ -6,7 +6,7 @@
  * Addresses are stored and compared in lower case, as the facilitator's own blocklists do.
  */
 
-import type { Sql } from './sql.ts'
+import type { Sql } from '@tollgate/sql'
 import { LookupCache, type SqlStoreOptions } from './sqlApiKeyStore.ts'
 
 export interface BlockedAddress {

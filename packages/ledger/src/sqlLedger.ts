@@ -9,9 +9,9 @@ import type {
   SignedTransaction,
   TransactionState,
 } from '@tollgate/core'
+import type { Sql } from '@tollgate/sql'
 import { claimPayments } from './claims.ts'
 import { type PaymentRow, type TransactionRow, toPayment, toTransaction } from './rows.ts'
-import type { Sql } from './sql.ts'
 import { lease, logChanged, open, transactionColumns } from './sqlFragments.ts'
 
 /** The settlement ledger in SQL (PGlite or PostgreSQL). */

@@ -2,7 +2,7 @@ import { PGlite, type Transaction } from '@electric-sql/pglite'
 import pg from 'pg'
 
 /**
- * The little of SQL the ledger needs, over either engine: embedded PGlite (a real PostgreSQL
+ * The little of SQL Tollgate's stores need, over either engine: embedded PGlite (a real PostgreSQL
  * compiled to WebAssembly, data in a folder) or a PostgreSQL server through node-postgres.
  * Both speak the same dialect, so one set of migrations and queries serves both.
  */
