@@ -30,6 +30,7 @@ const allowedInternal: Record<string, string[]> = {
   contracts: [],
   devnet: ['@tollgate/contracts'],
   sql: [],
+  wallet: ['@tollgate/core', '@tollgate/client', '@tollgate/evm', '@tollgate/sql'],
   ledger: ['@tollgate/core', '@tollgate/sql'],
   cli: [
     '@tollgate/core',
@@ -40,6 +41,7 @@ const allowedInternal: Record<string, string[]> = {
     '@tollgate/devnet',
     '@tollgate/ledger',
     '@tollgate/sql',
+    '@tollgate/wallet',
   ],
 }
 

@@ -1,7 +1,17 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { resolve } from 'node:path'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 
 export const cliPath = resolve(import.meta.dirname, '../../packages/cli/bin/tollgate.js')
+
+/**
+ * Every CLI run records spending in a folder of this test process, never in the user's
+ * ~/.tollgate; a test that needs its own store passes TOLLGATE_SPEND_STORE.
+ */
+const baseEnv = {
+  NO_COLOR: '1',
+  TOLLGATE_SPEND_STORE: join(tmpdir(), `tollgate-test-spending-${process.pid}`),
+}
 
 export interface CliResult {
   code: number | null
@@ -17,7 +27,7 @@ export function runCli(
   return new Promise((done) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       cwd: options.cwd ?? process.cwd(),
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      env: { ...process.env, ...baseEnv, ...options.env },
     })
     let stdout = ''
     let stderr = ''
@@ -35,7 +45,7 @@ export function runCli(
 export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
   const child = spawn(process.execPath, [cliPath, ...args], {
     cwd: options.cwd ?? process.cwd(),
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    env: { ...process.env, ...baseEnv, ...options.env },
   })
   const output = { stdout: '', stderr: '' }
   child.stdout.on('data', (chunk) => {

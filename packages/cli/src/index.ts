@@ -3,6 +3,8 @@
  * @module tollgate
  * The `tollgate` command and the pieces it is built from, for tests and embedding.
  */
+
+export { decryptKeystore, encryptKeystore } from '@tollgate/wallet'
 export { type DevStack, type DevStackOptions, startDevStack } from './devStack.ts'
 export {
   type BuiltFacilitator,
@@ -13,6 +15,5 @@ export {
 } from './evmFacilitator.ts'
 export { createExampleApi, type ExampleApiOptions } from './exampleApi.ts'
 export { loadFacilitatorConfig, resolveNetworks } from './facilitatorConfig.ts'
-export { decryptKeystore, encryptKeystore } from './keystore.ts'
 export { type Listening, listen } from './listen.ts'
 export { type DevManifest, readManifest } from './manifest.ts'

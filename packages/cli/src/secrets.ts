@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
+import { decryptKeystore } from '@tollgate/wallet'
 import type { Hex } from 'viem'
-import { decryptKeystore } from './keystore.ts'
 import { UserError } from './ui.ts'
 
 /**

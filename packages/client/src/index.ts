@@ -1,7 +1,37 @@
 // biome-ignore-all lint/performance/noBarrelFile: the package entrypoint
 /**
  * @module @tollgate/client
- * Paying for HTTP: `wrapFetch(fetch, { schemes, maxPaymentUsd })`.
+ * Paying for HTTP: `wrapFetch(fetch, { schemes, maxPaymentUsd, spending })`, and the pieces other
+ * transports (axios in `@tollgate/client/axios`, MCP) pay with.
  */
-export { type PaymentPolicy, type Selection, selectRequirements } from './paymentPolicy.ts'
-export { readReceipt, type WrapFetchOptions, wrapFetch } from './wrapFetch.ts'
+export {
+  attemptsAllowed,
+  finish,
+  type Judgement,
+  judgeResponse,
+  nextDelayMs,
+  outcomeOf,
+  type PayerOptions,
+  type PreparedPayment,
+  preparePayment,
+} from './paymentFlow.ts'
+export { echoExtensions, newPaymentIdentifier, paymentIdentifierKey } from './paymentIdentifier.ts'
+export {
+  type Candidate,
+  hostAllowed,
+  type PaymentPolicy,
+  type Selection,
+  selectRequirements,
+} from './paymentPolicy.ts'
+export type {
+  PaymentIntent,
+  PaymentOutcome,
+  SpendAuthorization,
+  SpendingGuard,
+} from './spending.ts'
+export {
+  readPaymentRequired,
+  readReceipt,
+  type WrapFetchOptions,
+  wrapFetch,
+} from './wrapFetch.ts'

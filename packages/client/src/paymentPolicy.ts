@@ -1,4 +1,5 @@
 import {
+  type AssetDescription,
   formatAtomicUnits,
   networkMatches,
   type PaymentRequirements,
@@ -15,11 +16,33 @@ export interface PaymentPolicy {
   maxPaymentUsd?: string | number
   /** Networks (CAIP-2 ids or `namespace:*`) the buyer pays on. @default every network a scheme signs for */
   networks?: readonly string[]
+  /** Assets the buyer pays with: addresses or symbols (`USDC`). @default any dollar stablecoin */
+  assets?: readonly string[]
+  /** Addresses the buyer pays to. @default any */
+  payees?: readonly string[]
+  /** Hosts the buyer pays (`api.example.com`, or `*.example.com` for its subdomains). @default any */
+  hosts?: readonly string[]
+}
+
+/** Whether `url`'s host is allowed; `mcp://` and other URLs without a host pass when no list is set. */
+export function hostAllowed(url: string, hosts: readonly string[] | undefined): boolean {
+  if (!hosts) return true
+  let host: string
+  try {
+    host = new URL(url).hostname.toLowerCase()
+  } catch {
+    return false
+  }
+  return hosts.some((pattern) => {
+    const wanted = pattern.toLowerCase()
+    return wanted.startsWith('*.') ? host.endsWith(wanted.slice(1)) : host === wanted
+  })
 }
 
 export interface Candidate {
   requirements: PaymentRequirements
   scheme: SchemeClient
+  asset: AssetDescription
 }
 
 export type Selection = { ok: true; chosen: Candidate } | { ok: false; reasons: string[] }
@@ -61,8 +84,24 @@ function refusalOf(
   ) {
     return `${where}: network not in the allowed list`
   }
+  if (
+    policy.payees &&
+    !policy.payees.some((payee) => payee.toLowerCase() === requirements.payTo.toLowerCase())
+  ) {
+    return `${where}: payee ${requirements.payTo} is not in the allowed list`
+  }
   const asset = scheme.describeAsset(requirements.network, requirements.asset)
   if (!asset) return `${where}: asset ${requirements.asset} is not a known asset`
+  if (
+    policy.assets &&
+    !policy.assets.some((allowed) =>
+      [requirements.asset.toLowerCase(), asset.symbol.toLowerCase()].includes(
+        allowed.toLowerCase(),
+      ),
+    )
+  ) {
+    return `${where}: asset ${asset.symbol} (${requirements.asset}) is not in the allowed list`
+  }
   if (!asset.usdPegged)
     return `${where}: asset ${asset.symbol} is not a dollar stablecoin the cap applies to`
   const cap = toAtomicUnits(policy.maxPaymentUsd ?? '$0.10', asset.decimals)
@@ -72,5 +111,5 @@ function refusalOf(
     const limit = formatAtomicUnits(cap, asset.decimals)
     return `${where}: price ${price} ${asset.symbol} exceeds the per-payment cap of $${limit}`
   }
-  return { requirements, scheme }
+  return { requirements, scheme, asset }
 }

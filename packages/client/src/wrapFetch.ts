@@ -1,29 +1,29 @@
 import {
-  decodePaymentRequiredHeader,
-  decodePaymentResponseHeader,
-  encodePaymentHeader,
-  isTollgateError,
-  type PaymentPayload,
   type PaymentRequired,
-  parsePaymentRequired,
   paymentHeaders,
-  type SchemeClient,
   type SettleResponse,
   TollgateError,
 } from '@tollgate/core'
-import { type PaymentPolicy, selectRequirements } from './paymentPolicy.ts'
+import {
+  attemptsAllowed,
+  finish,
+  judgeResponse,
+  nextDelayMs,
+  outcomeOf,
+  type PayerOptions,
+  preparePayment,
+  readReceiptHeader,
+} from './paymentFlow.ts'
+import { readPaymentRequiredParts } from './paymentRequired.ts'
 
-export interface WrapFetchOptions extends PaymentPolicy {
-  /** Scheme clients that can sign, e.g. `[exactEvmClient({ signer })]`. */
-  schemes: readonly SchemeClient[]
-  /** Called after a payment was signed, before it is sent. */
-  onPayment?: (payment: PaymentPayload) => void
-}
+export type WrapFetchOptions = PayerOptions
 
 /**
  * Wraps `fetch` so a 402 is paid automatically: it reads the v2 header (or a v1 body), picks a
- * requirement the policy allows, signs once and retries once. It never signs twice for one
- * request; a refused payment throws before anything is signed.
+ * requirement the policy allows, asks the spending guard, and signs once. A refused payment
+ * throws before anything is signed. When the paid request gets no final answer (lost in transit,
+ * a 5xx, `settlement_pending`), the same signed payment is presented again, never a new one, so
+ * one request pays at most once; `onOutcome` reports how it ended.
  */
 export function wrapFetch(
   fetch: typeof globalThis.fetch,
@@ -37,62 +37,94 @@ export function wrapFetch(
     ) {
       return fetch(request)
     }
-    const first = await fetch(request.clone())
+    // The body is kept so the request can be sent again with the payment, and again after that.
+    const body = request.body ? await request.clone().arrayBuffer() : undefined
+    const copy = (headers?: Headers) =>
+      new Request(request, { headers: headers ?? request.headers, ...(body ? { body } : {}) })
+    const first = await fetch(copy())
     if (first.status !== 402) return first
     const required = await readPaymentRequired(first)
-    const selection = selectRequirements(required.accepts, options.schemes, options)
-    if (!selection.ok) {
-      throw new TollgateError(
-        'POLICY_REFUSED',
-        `refused to pay for ${request.url}: ${selection.reasons.join('; ') || 'nothing offered'}`,
+    await first.body?.cancel().catch(() => undefined)
+    const prepared = await preparePayment(required, request.url, options)
+    const headers = new Headers(request.headers)
+    headers.set(prepared.header.name, prepared.header.value)
+
+    const attempts = attemptsAllowed(options)
+    for (let attempt = 1; ; attempt++) {
+      let response: Response | undefined
+      let lost: unknown
+      try {
+        response = await fetch(copy(headers))
+      } catch (error) {
+        if (request.signal.aborted) {
+          await finishUnknown(prepared, attempt, 'aborted before an answer came', options)
+          throw error
+        }
+        lost = error
+      }
+      const judgement = response
+        ? judgeResponse(response.status, (name) => response.headers.get(name))
+        : { kind: 'unknown' as const, reason: `no answer: ${(lost as Error).message}` }
+      if (judgement.kind !== 'unknown' || attempt >= attempts) {
+        await finish(prepared, outcomeOf(judgement, prepared.payment, attempt), options)
+        if (response) return response
+        throw new TollgateError(
+          'SETTLEMENT_PENDING',
+          `no answer from ${request.url} after ${attempt} presentations of one payment; ` +
+            'it may still settle: present the same payment again, do not pay again',
+          { cause: lost },
+        )
+      }
+      await response?.body?.cancel()
+      await sleep(
+        nextDelayMs(
+          attempt,
+          options,
+          'retryAfterMs' in judgement ? judgement.retryAfterMs : undefined,
+        ),
+        request.signal,
       )
     }
-    const { requirements, scheme } = selection.chosen
-    const payment: PaymentPayload = {
-      x402Version: required.x402Version,
-      ...(required.x402Version === 2 ? { resource: required.resource } : {}),
-      accepted: requirements,
-      payload: await scheme.createPayload(requirements, {
-        x402Version: required.x402Version,
-        resource: required.resource,
-      }),
-      ...(required.extensions ? { extensions: required.extensions } : {}),
-    }
-    options.onPayment?.(payment)
-    const header = encodePaymentHeader(payment)
-    const paid = new Request(request, { headers: new Headers(request.headers) })
-    paid.headers.set(header.name, header.value)
-    return fetch(paid)
   }
 }
 
-/** The 402's requirements: the `PAYMENT-REQUIRED` header, or a v1 JSON body. */
-async function readPaymentRequired(response: Response): Promise<PaymentRequired> {
-  const header = response.headers.get(paymentHeaders.required)
-  try {
-    if (header) return decodePaymentRequiredHeader(header)
-    const body: unknown = await response.clone().json()
-    return parsePaymentRequired(body)
-  } catch (error) {
-    if (isTollgateError(error)) throw error
-    throw new TollgateError(
-      'PAYLOAD_MALFORMED',
-      `the 402 from ${response.url} carries no x402 payment requirements`,
-      {
-        cause: error,
+async function finishUnknown(
+  prepared: Awaited<ReturnType<typeof preparePayment>>,
+  attempts: number,
+  reason: string,
+  options: PayerOptions,
+) {
+  await finish(prepared, { state: 'pending', payment: prepared.payment, reason, attempts }, options)
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        reject(signal.reason)
       },
+      { once: true },
     )
-  }
+  })
+}
+
+/** The 402's requirements: the `PAYMENT-REQUIRED` header, or a v1 JSON body. */
+export async function readPaymentRequired(response: Response): Promise<PaymentRequired> {
+  const header = (name: string) => response.headers.get(name)
+  const body = header(paymentHeaders.required)
+    ? undefined
+    : await response
+        .clone()
+        .text()
+        .catch(() => undefined)
+  return readPaymentRequiredParts(header, body, response.url)
 }
 
 /** The settlement receipt of a paid response (`PAYMENT-RESPONSE` or `X-PAYMENT-RESPONSE`), if any. */
 export function readReceipt(response: Response): SettleResponse | undefined {
-  const header =
-    response.headers.get(paymentHeaders.response) ?? response.headers.get(paymentHeaders.v1Response)
-  if (!header) return undefined
-  try {
-    return decodePaymentResponseHeader(header)
-  } catch {
-    return undefined
-  }
+  return readReceiptHeader((name) => response.headers.get(name))
 }

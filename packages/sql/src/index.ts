@@ -7,4 +7,5 @@
 export { DataDirInUseError, lockDataDir } from './dataDirLock.ts'
 export { type Migration, migrate, type SchemaDefinition, schemaVersion } from './migrations.ts'
 export { type OpenDatabaseOptions, openDatabase } from './openDatabase.ts'
+export { openSqlAccess, type SqlAccess, type SqlAccessOptions } from './sharedAccess.ts'
 export { openPglite, openPostgres, type Sql } from './sql.ts'

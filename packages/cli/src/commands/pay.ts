@@ -1,50 +1,51 @@
-import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline/promises'
 import { Writable } from 'node:stream'
-import { readReceipt, wrapFetch } from '@tollgate/client'
-import { formatAtomicUnits, type PaymentPayload } from '@tollgate/core'
-import { type EvmAsset, exactEvmClient } from '@tollgate/evm'
+import { type PaymentOutcome, wrapFetch } from '@tollgate/client'
+import { formatAtomicUnits } from '@tollgate/core'
+import type { EvmAsset } from '@tollgate/evm'
+import type { ApprovalRequest } from '@tollgate/wallet'
 import type { Command } from 'commander'
-import type { Hex } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
-import { readManifest } from '../manifest.ts'
-import { asPrivateKey, keyFromKeystore } from '../secrets.ts'
+import { addWalletOptions, openAgentWallet, type WalletCliOptions } from '../agentWallet.ts'
 import { dim, green, note, UserError } from '../ui.ts'
 
-interface PayOptions {
-  max: string
+interface PayOptions extends WalletCliOptions {
+  max?: string
   method: string
   data?: string
   header: string[]
-  keystore?: string
-  manifest: string
 }
 
 export function registerPay(program: Command): void {
-  program
+  const command = program
     .command('pay')
-    .description('fetch a URL, paying its x402 price within a cap (curl for paid APIs)')
+    .description(
+      'fetch a URL, paying its x402 price within your spending policy (curl for paid APIs)',
+    )
     .argument('<url>', 'the URL to fetch')
-    .option('--max <usd>', 'largest payment allowed, in dollars', '0.10')
     .option('-X, --method <verb>', 'HTTP method', 'GET')
     .option('-d, --data <body>', 'request body')
     .option('-H, --header <header...>', 'extra request headers, "Name: value"', [])
-    .option(
-      '--keystore <file>',
-      'encrypted JSON keystore (password from TOLLGATE_KEYSTORE_PASSWORD or a prompt)',
+    .option('--max <usd>', 'same as --max-payment')
+  addWalletOptions(command).action(async (url: string, options: PayOptions) => {
+    const wallet = await openAgentWallet(
+      { ...options, ...(options.max && !options.maxPayment ? { maxPayment: options.max } : {}) },
+      {
+        env: process.env,
+        howToRaise: 'raise it with --max-payment, --daily-budget or --policy',
+        promptPassword: promptHidden,
+        onApproval: process.stdin.isTTY ? askApproval : undefined,
+      },
     )
-    .option('--manifest <path>', 'dev manifest whose test USDC to recognise', '.tollgate/dev.json')
-    .action(async (url: string, options: PayOptions) => {
-      const signer = privateKeyToAccount(await loadKey(options))
-      const assets = await knownAssets(options.manifest)
-      let paid: PaymentPayload | undefined
-      const pay = wrapFetch(fetch, {
-        schemes: [exactEvmClient({ signer, assets })],
-        maxPaymentUsd: options.max.startsWith('$') ? options.max : `$${options.max}`,
-        onPayment: (payment) => {
-          paid = payment
-        },
-      })
+    try {
+      let outcome: PaymentOutcome | undefined
+      const pay = wrapFetch(
+        fetch,
+        wallet.payer({
+          onOutcome: (finished) => {
+            outcome = finished
+          },
+        }),
+      )
       const response = await pay(url, {
         method: options.method.toUpperCase(),
         headers: parseHeaders(options.header),
@@ -52,57 +53,58 @@ export function registerPay(program: Command): void {
       })
       process.stdout.write(await response.text())
       process.stdout.write('\n')
-      reportOutcome(response, paid, assets)
+      reportOutcome(response, outcome, wallet.assets)
       if (!response.ok) process.exitCode = 1
-    })
+    } finally {
+      await wallet.close()
+    }
+  })
 }
 
 function reportOutcome(
   response: Response,
-  paid: PaymentPayload | undefined,
+  outcome: PaymentOutcome | undefined,
   assets: Record<string, EvmAsset>,
 ): void {
-  const receipt = readReceipt(response)
-  if (!paid) {
+  if (!outcome) {
     note(dim(`HTTP ${response.status}, no payment asked`))
     return
   }
-  const asset = assets[paid.accepted.network]
+  const accepted = outcome.payment.accepted
+  const asset = assets[accepted.network]
   const amount = asset
-    ? `${formatAtomicUnits(BigInt(paid.accepted.amount), asset.decimals)} ${asset.symbol ?? ''}`
-    : `${paid.accepted.amount} units`
-  if (receipt?.success) {
+    ? `${formatAtomicUnits(BigInt(accepted.amount), asset.decimals)} ${asset.symbol}`
+    : `${accepted.amount} units`
+  const tries = outcome.attempts > 1 ? ` · presented ${outcome.attempts} times` : ''
+  if (outcome.state === 'settled') {
+    const receipt = outcome.receipt
     note(
-      `${green('paid')} ${amount.trim()} on ${receipt.network} · tx ${receipt.transaction} · payer ${receipt.payer}`,
+      receipt
+        ? `${green('paid')} ${amount} on ${receipt.network} · tx ${receipt.transaction} · payer ${receipt.payer}${tries}`
+        : `${green('paid')} ${amount} (the server sent no receipt)${tries}`,
     )
     return
   }
-  const reason = receipt?.errorReason ?? `HTTP ${response.status}`
-  note(`not served: ${reason}${receipt?.transaction ? ` (tx ${receipt.transaction})` : ''}`)
-}
-
-async function loadKey(options: PayOptions): Promise<Hex> {
-  if (options.keystore) {
-    const password =
-      process.env.TOLLGATE_KEYSTORE_PASSWORD ??
-      (await promptHidden(`password for ${options.keystore}: `))
-    return keyFromKeystore(options.keystore, password)
-  }
-  const key = process.env.TOLLGATE_PRIVATE_KEY
-  if (!key) {
-    throw new UserError(
-      'no wallet: set TOLLGATE_PRIVATE_KEY or pass --keystore <file>',
-      'on the local devnet the payer key is accounts.payer.privateKey in .tollgate/dev.json',
+  if (outcome.state === 'pending') {
+    note(
+      `payment of ${amount} not confirmed yet (${outcome.reason})${tries}: it may still settle; it is recorded as pending and was not paid twice`,
     )
+    return
   }
-  return asPrivateKey(key, 'TOLLGATE_PRIVATE_KEY')
+  const transaction = outcome.receipt?.transaction
+  note(`not served: ${outcome.reason}${transaction ? ` (tx ${transaction})` : ''}`)
 }
 
-/** The default USDC table plus the devnet's test USDC when a manifest is present. */
-async function knownAssets(manifestPath: string): Promise<Record<string, EvmAsset>> {
-  if (!existsSync(manifestPath)) return {}
-  const manifest = await readManifest(manifestPath)
-  return { [manifest.network]: manifest.asset }
+async function askApproval(request: ApprovalRequest): Promise<boolean> {
+  const reader = createInterface({ input: process.stdin, output: process.stderr })
+  try {
+    const answer = await reader.question(
+      `pay ${request.amount} ($${request.usd}) to ${request.payTo} for ${request.url}? [y/N] `,
+    )
+    return /^y(es)?$/i.test(answer.trim())
+  } finally {
+    reader.close()
+  }
 }
 
 function parseHeaders(lines: string[]): Headers {
@@ -116,7 +118,7 @@ function parseHeaders(lines: string[]): Headers {
   return headers
 }
 
-async function promptHidden(question: string): Promise<string> {
+export async function promptHidden(question: string): Promise<string> {
   if (!process.stdin.isTTY)
     throw new UserError('no keystore password', 'set TOLLGATE_KEYSTORE_PASSWORD')
   const muted = new Writable({ write: (_chunk, _encoding, done) => done() })

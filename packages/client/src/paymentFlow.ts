@@ -1,0 +1,188 @@
+import {
+  decodePaymentRequiredHeader,
+  decodePaymentResponseHeader,
+  encodePaymentHeader,
+  type PaymentPayload,
+  type PaymentRequired,
+  paymentHeaders,
+  type SchemeClient,
+  type SettleResponse,
+  TollgateError,
+} from '@tollgate/core'
+import { echoExtensions } from './paymentIdentifier.ts'
+import { hostAllowed, type PaymentPolicy, selectRequirements } from './paymentPolicy.ts'
+import type { PaymentOutcome, SpendAuthorization, SpendingGuard } from './spending.ts'
+
+/** Everything a paying client (fetch, axios, MCP) is configured with. */
+export interface PayerOptions extends PaymentPolicy {
+  /** Scheme clients that can sign, e.g. `[exactEvmClient({ signer })]`. */
+  schemes: readonly SchemeClient[]
+  /** Persisted budgets and approvals, consulted before anything is signed. */
+  spending?: SpendingGuard | undefined
+  /** Called after a payment was signed, before it is sent. */
+  onPayment?: ((payment: PaymentPayload) => void) | undefined
+  /** Called once per signed payment with how it ended. */
+  onOutcome?: ((outcome: PaymentOutcome) => void) | undefined
+  /**
+   * How often a payment whose outcome is unknown (no answer, a 5xx, `settlement_pending`) is
+   * presented again, the same signed bytes each time. @default { attempts: 5, delayMs: 500, maxDelayMs: 8000 }
+   */
+  retry?: { attempts?: number; delayMs?: number; maxDelayMs?: number } | undefined
+}
+
+/** A signed payment ready to send, and the guard's handle on it. */
+export interface PreparedPayment {
+  payment: PaymentPayload
+  header: { name: string; value: string }
+  authorization?: SpendAuthorization | undefined
+}
+
+/**
+ * Chooses a requirement the policy allows, asks the spending guard, and signs. A refusal throws
+ * `POLICY_REFUSED` before anything is signed.
+ */
+export async function preparePayment(
+  required: PaymentRequired,
+  url: string,
+  options: PayerOptions,
+): Promise<PreparedPayment> {
+  if (!hostAllowed(url, options.hosts)) {
+    throw new TollgateError(
+      'POLICY_REFUSED',
+      `refused to pay for ${url}: host not in the allowed list`,
+    )
+  }
+  const selection = selectRequirements(required.accepts, options.schemes, options)
+  if (!selection.ok) {
+    throw new TollgateError(
+      'POLICY_REFUSED',
+      `refused to pay for ${url}: ${selection.reasons.join('; ') || 'nothing offered'}`,
+    )
+  }
+  const { requirements, scheme, asset } = selection.chosen
+  const authorization = await options.spending?.authorize({ url, requirements, asset })
+  let payment: PaymentPayload
+  try {
+    const extensions = echoExtensions(required.extensions)
+    payment = {
+      x402Version: required.x402Version,
+      ...(required.x402Version === 2 ? { resource: required.resource } : {}),
+      accepted: requirements,
+      payload: await scheme.createPayload(requirements, {
+        x402Version: required.x402Version,
+        resource: required.resource,
+      }),
+      ...(extensions ? { extensions } : {}),
+    }
+  } catch (error) {
+    await authorization?.abandoned(`signing failed: ${(error as Error).message}`)
+    throw error
+  }
+  await authorization?.signed(payment)
+  options.onPayment?.(payment)
+  return { payment, header: encodePaymentHeader(payment), authorization }
+}
+
+/** What a response to a paid request says about the payment. */
+export type Judgement =
+  | { kind: 'settled'; receipt?: SettleResponse }
+  | { kind: 'failed'; reason: string; receipt?: SettleResponse }
+  | { kind: 'unknown'; reason: string; retryAfterMs?: number }
+
+/**
+ * Reads a response to a paid request. A 2xx settled it. A 402 whose receipt says
+ * `settlement_pending`, and any 5xx, leave the outcome unknown: the same payment may be presented
+ * again. Any other answer is a failure with the server's reason.
+ */
+export function judgeResponse(status: number, header: (name: string) => string | null): Judgement {
+  const receipt = readReceiptHeader(header)
+  const retryAfterMs = retryAfter(header('retry-after'))
+  const later = retryAfterMs === undefined ? {} : { retryAfterMs }
+  if (status >= 200 && status < 300) {
+    if (receipt && !receipt.success)
+      return { kind: 'failed', reason: receipt.errorReason ?? 'settlement failed', receipt }
+    return { kind: 'settled', ...(receipt ? { receipt } : {}) }
+  }
+  if (receipt?.errorReason === 'settlement_pending')
+    return { kind: 'unknown', reason: 'settlement_pending', ...later }
+  if (status >= 500) return { kind: 'unknown', reason: `HTTP ${status}`, ...later }
+  const reason = receipt?.errorReason ?? requiredError(header) ?? `HTTP ${status}`
+  // A payment signed for this request alone is "in use" only by an earlier presentation of it
+  // whose answer was lost: that one may still finish.
+  if (reason === 'payment_already_in_use') return { kind: 'unknown', reason, ...later }
+  return { kind: 'failed', reason, ...(receipt ? { receipt } : {}) }
+}
+
+/** The delay before presenting a payment again: the server's Retry-After, else doubling. */
+export function nextDelayMs(attempt: number, options: PayerOptions, retryAfterMs?: number): number {
+  const base = options.retry?.delayMs ?? 500
+  const cap = options.retry?.maxDelayMs ?? 8_000
+  return Math.min(cap, retryAfterMs ?? base * 2 ** (attempt - 1))
+}
+
+export function attemptsAllowed(options: PayerOptions): number {
+  return Math.max(1, options.retry?.attempts ?? 5)
+}
+
+/** Tells the guard and the caller how a payment ended. */
+export async function finish(
+  prepared: PreparedPayment,
+  outcome: PaymentOutcome,
+  options: PayerOptions,
+) {
+  await prepared.authorization?.finished(outcome)
+  options.onOutcome?.(outcome)
+}
+
+export function outcomeOf(
+  judgement: Judgement,
+  payment: PaymentPayload,
+  attempts: number,
+): PaymentOutcome {
+  if (judgement.kind === 'settled')
+    return {
+      state: 'settled',
+      payment,
+      attempts,
+      ...(judgement.receipt ? { receipt: judgement.receipt } : {}),
+    }
+  if (judgement.kind === 'failed')
+    return {
+      state: 'failed',
+      payment,
+      attempts,
+      reason: judgement.reason,
+      ...(judgement.receipt ? { receipt: judgement.receipt } : {}),
+    }
+  return { state: 'pending', payment, attempts, reason: judgement.reason }
+}
+
+export function readReceiptHeader(
+  header: (name: string) => string | null,
+): SettleResponse | undefined {
+  const value = header(paymentHeaders.response) ?? header(paymentHeaders.v1Response)
+  if (!value) return undefined
+  try {
+    return decodePaymentResponseHeader(value)
+  } catch {
+    return undefined
+  }
+}
+
+function requiredError(header: (name: string) => string | null): string | undefined {
+  const value = header(paymentHeaders.required)
+  if (!value) return undefined
+  try {
+    return decodePaymentRequiredHeader(value).error
+  } catch {
+    return undefined
+  }
+}
+
+function retryAfter(value: string | null): number | undefined {
+  if (!value) return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
+}
