@@ -267,7 +267,8 @@ describe('afterwards', () => {
     const supported = await (await fetch(`${stack.manifest.facilitatorUrl}/supported`)).json()
     expect(supported).toEqual({
       kinds: [{ x402Version: 2, scheme: 'exact', network: 'eip155:31337' }],
-      extensions: ['payment-identifier'],
+      // The dev stack keeps a discovery catalogue, so it takes bazaar declarations too.
+      extensions: ['payment-identifier', 'bazaar'],
       signers: { 'eip155:*': [stack.manifest.accounts.facilitator.address] },
     })
   })

@@ -32,6 +32,7 @@ const allowedInternal: Record<string, string[]> = {
   sql: [],
   wallet: ['@tollgate/core', '@tollgate/client', '@tollgate/evm', '@tollgate/sql'],
   ledger: ['@tollgate/core', '@tollgate/sql'],
+  mcp: ['@tollgate/core', '@tollgate/client', '@tollgate/server'],
   cli: [
     '@tollgate/core',
     '@tollgate/evm',
@@ -42,6 +43,7 @@ const allowedInternal: Record<string, string[]> = {
     '@tollgate/ledger',
     '@tollgate/sql',
     '@tollgate/wallet',
+    '@tollgate/mcp',
   ],
 }
 

@@ -96,13 +96,23 @@ export async function openAgentWallet(
     policy,
     store,
     schemes,
-    payer: (extra = {}) => ({ ...paymentPolicyOf(policy), schemes, spending: guard, ...extra }),
+    payer: (extra = {}) => ({
+      ...paymentPolicyOf(policy),
+      schemes,
+      spending: guard,
+      howToRaise: context.howToRaise,
+      ...extra,
+    }),
     close: () => store.close(),
   }
 }
 
-async function loadSigner(
-  options: WalletCliOptions,
+/**
+ * The wallet's signer: `--keystore` (password from TOLLGATE_KEYSTORE_PASSWORD or a prompt), else
+ * TOLLGATE_PRIVATE_KEY. `tollgate wallet` reads addresses the same way.
+ */
+export async function loadSigner(
+  options: Pick<WalletCliOptions, 'keystore'>,
   context: { env: NodeJS.ProcessEnv; promptPassword(question: string): Promise<string> },
 ): Promise<EvmSigner> {
   if (options.keystore) {

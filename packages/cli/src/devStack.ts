@@ -10,7 +10,7 @@ import {
 } from '@tollgate/devnet'
 import { exactEvmServer } from '@tollgate/evm'
 import type { Logger } from '@tollgate/facilitator'
-import { openLedger } from '@tollgate/ledger'
+import { openLedger, SqlDiscoveryCatalog } from '@tollgate/ledger'
 import { buildEvmFacilitator, rpcClient } from './evmFacilitator.ts'
 import { createExampleApi } from './exampleApi.ts'
 import { type Listening, listen } from './listen.ts'
@@ -108,6 +108,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       ledger,
       // `tollgate ledger` reads it; no admin token on a local dev stack.
       app: { ledger: { ledger } },
+      // `tollgate discover` reads the catalogue, kept in the dev ledger's database.
+      catalog: new SqlDiscoveryCatalog(ledger.sql),
       batch: options.batch ?? { maxSize: 100, maxWaitMs: 0 },
       ...(options.logger ? { logger: options.logger } : {}),
     })

@@ -1,4 +1,4 @@
-import type { SettlementLedger } from '@tollgate/core'
+import type { DiscoveryCatalog, SettlementLedger } from '@tollgate/core'
 import {
   type EvmAsset,
   type ExactEvmFacilitator,
@@ -53,7 +53,7 @@ export interface BuiltFacilitator {
   app: FacilitatorApp
   scheme: ExactEvmFacilitator
   ledger: SettlementLedger
-  /** Stops recovery, waits for batches in flight and closes a ledger it opened. */
+  /** Stops recovery, waits for batches in flight and cataloguing, and closes a ledger it opened. */
   close(): Promise<void>
 }
 
@@ -71,6 +71,8 @@ export async function buildEvmFacilitator(options: {
   instanceId?: string
   /** Operator features of the HTTP app: API keys, rate limits, blocklist, metrics. */
   app?: FacilitatorAppOptions
+  /** Turns discovery on: settled `bazaar` declarations are catalogued and served here. */
+  catalog?: DiscoveryCatalog
   /** Test hook: called at each settlement step (see `SettlementStep`). */
   onSettlementStep?: (step: SettlementStep) => void
   /** Settlement tuning: when a transaction counts as stuck, how often recovery runs, the fee cap. */
@@ -108,6 +110,7 @@ export async function buildEvmFacilitator(options: {
   const facilitator = new Facilitator({
     schemes: [scheme],
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.catalog ? { catalog: options.catalog } : {}),
   })
   const app = createFacilitatorApp(facilitator, options.app)
   return {
@@ -118,6 +121,7 @@ export async function buildEvmFacilitator(options: {
     async close() {
       await app.close()
       await scheme.stop()
+      await facilitator.idle()
       if (ownsLedger) await ledger.close()
     },
   }

@@ -2,6 +2,7 @@ import type { SchemeServer } from '@tollgate/core'
 import { paymentMiddleware } from '@tollgate/server/hono'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
+import { mountExampleMcp } from './exampleMcp.ts'
 
 export interface ExampleApiOptions {
   network: string
@@ -14,7 +15,11 @@ export interface ExampleApiOptions {
 
 const conditions = ['sunny', 'cloudy', 'light rain', 'windy', 'clear'] as const
 
-/** The demo's paid API: `GET /weather` costs $0.001, `GET /health` is free. */
+/**
+ * The demo's paid API: `GET /weather` costs $0.001, `GET /health` is free, and `/mcp` is an MCP
+ * server whose `forecast` tool costs the same. Both declare how to call them (the `bazaar`
+ * extension), so the facilitator catalogues them.
+ */
 export function createExampleApi(options: ExampleApiOptions): Hono {
   const app = new Hono()
   app.use(cors({ origin: '*', allowHeaders: ['PAYMENT-SIGNATURE', 'X-PAYMENT', 'Content-Type'] }))
@@ -27,6 +32,28 @@ export function createExampleApi(options: ExampleApiOptions): Hono {
           payTo: options.payTo,
           description: 'Current weather for a city',
           mimeType: 'application/json',
+          discovery: {
+            input: { city: 'Lisbon' },
+            inputSchema: {
+              properties: { city: { type: 'string', description: 'City name' } },
+            },
+            output: {
+              example: {
+                city: 'Lisbon',
+                temperatureC: 21,
+                conditions: 'sunny',
+                observedAt: '2026-01-01T12:00:00.000Z',
+              },
+              schema: {
+                properties: {
+                  city: { type: 'string' },
+                  temperatureC: { type: 'number' },
+                  conditions: { type: 'string' },
+                  observedAt: { type: 'string' },
+                },
+              },
+            },
+          },
         },
       },
       facilitator: { url: options.facilitatorUrl },
@@ -34,15 +61,17 @@ export function createExampleApi(options: ExampleApiOptions): Hono {
     }),
   )
   app.get('/health', (c) => c.json({ status: 'ok' }))
-  app.get('/weather', (c) => {
-    const city = c.req.query('city') ?? 'Lisbon'
-    const seed = [...city].reduce((sum, char) => sum + char.charCodeAt(0), new Date().getUTCHours())
-    return c.json({
-      city,
-      temperatureC: 12 + (seed % 15),
-      conditions: conditions[seed % conditions.length],
-      observedAt: new Date().toISOString(),
-    })
-  })
+  app.get('/weather', (c) => c.json(weatherFor(c.req.query('city') ?? 'Lisbon')))
+  mountExampleMcp(app, options, weatherFor)
   return app
+}
+
+function weatherFor(city: string) {
+  const seed = [...city].reduce((sum, char) => sum + char.charCodeAt(0), new Date().getUTCHours())
+  return {
+    city,
+    temperatureC: 12 + (seed % 15),
+    conditions: conditions[seed % conditions.length],
+    observedAt: new Date().toISOString(),
+  }
 }

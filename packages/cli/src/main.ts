@@ -1,9 +1,12 @@
 import { Command } from 'commander'
 import { registerDemo } from './commands/demo.ts'
 import { registerDev } from './commands/dev.ts'
+import { registerDiscover } from './commands/discover.ts'
 import { registerFacilitator } from './commands/facilitator.ts'
 import { registerLedger } from './commands/ledger.ts'
+import { registerMcp } from './commands/mcp.ts'
 import { registerPay } from './commands/pay.ts'
+import { registerWallet } from './commands/wallet.ts'
 import { reportFailure } from './ui.ts'
 
 const program = new Command()
@@ -20,6 +23,9 @@ registerDemo(program)
 registerPay(program)
 registerFacilitator(program)
 registerLedger(program)
+registerDiscover(program)
+registerMcp(program)
+registerWallet(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -19,6 +19,8 @@ export interface PayerOptions extends PaymentPolicy {
   schemes: readonly SchemeClient[]
   /** Persisted budgets and approvals, consulted before anything is signed. */
   spending?: SpendingGuard | undefined
+  /** How the owner raises a limit (e.g. which flag), added to every policy refusal. */
+  howToRaise?: string | undefined
   /** Called after a payment was signed, before it is sent. */
   onPayment?: ((payment: PaymentPayload) => void) | undefined
   /** Called once per signed payment with how it ended. */
@@ -46,17 +48,18 @@ export async function preparePayment(
   url: string,
   options: PayerOptions,
 ): Promise<PreparedPayment> {
+  const hint = options.howToRaise ? ` (${options.howToRaise})` : ''
   if (!hostAllowed(url, options.hosts)) {
     throw new TollgateError(
       'POLICY_REFUSED',
-      `refused to pay for ${url}: host not in the allowed list`,
+      `refused to pay for ${url}: host not in the allowed list${hint}`,
     )
   }
   const selection = selectRequirements(required.accepts, options.schemes, options)
   if (!selection.ok) {
     throw new TollgateError(
       'POLICY_REFUSED',
-      `refused to pay for ${url}: ${selection.reasons.join('; ') || 'nothing offered'}`,
+      `refused to pay for ${url}: ${selection.reasons.join('; ') || 'nothing offered'}${hint}`,
     )
   }
   const { requirements, scheme, asset } = selection.chosen

@@ -4,6 +4,29 @@
  * x402 wire types and schemas, header codecs, v1 translation, CAIP-2 helpers, money, the error
  * code table and the scheme role interfaces. Depends on zod and Web APIs only.
  */
+export {
+  type BazaarDeclaration,
+  type BazaarInfo,
+  type BazaarInput,
+  type BazaarParseResult,
+  bazaarInfoSchema,
+  bazaarKey,
+  bazaarToolName,
+  isValidRouteTemplate,
+  parseBazaarExtension,
+} from './discovery/bazaar.ts'
+export {
+  type DiscoveryCatalog,
+  type DiscoveryEntry,
+  type DiscoveryFilters,
+  type DiscoveryItem,
+  type DiscoveryListQuery,
+  type DiscoverySearchQuery,
+  discoveryAddressKey,
+  discoveryLimits,
+  discoverySearchTerms,
+  discoveryUrlWords,
+} from './discovery/catalog.ts'
 export { decodeBase64Utf8, encodeBase64Utf8 } from './encoding/base64.ts'
 export { parseStrictJson } from './encoding/strictJson.ts'
 export {

@@ -12,6 +12,7 @@ import {
 import type { Context, MiddlewareHandler } from 'hono'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { serveDiscovery } from './discovery/discoveryRoutes.ts'
 import type { Facilitator } from './facilitator.ts'
 import { type Logger, silentLogger } from './logger.ts'
 import type { ApiKeyOptions } from './operator/apiKeys.ts'
@@ -62,8 +63,9 @@ const settleRefusal = (code: ErrorCode, message: string) =>
 
 /**
  * The facilitator over HTTP: `POST /verify`, `POST /settle`, `GET /supported`, `GET /healthz`
- * (liveness, no I/O), `GET /readyz` (RPC and signers) and, when enabled, `GET /metrics` and
- * `GET /ledger/payments`.
+ * (liveness, no I/O), `GET /readyz` (RPC and signers) and, when enabled, `GET /metrics`,
+ * `GET /ledger/payments` and (for a facilitator with a catalogue) `GET /discovery/resources`
+ * and `GET /discovery/search`.
  * Every answer is JSON with a reason.
  * @example
  * const app = createFacilitatorApp(facilitator, {
@@ -150,6 +152,7 @@ export function createFacilitatorApp(
   }
 
   if (options.ledger) serveLedger(app, options.ledger, logger)
+  if (facilitator.catalog) serveDiscovery(app, facilitator.catalog, logger)
 
   app.notFound((c) =>
     c.json(

@@ -1,4 +1,6 @@
 import {
+  bazaarKey,
+  type DiscoveryCatalog,
   type ErrorCode,
   facilitatorRequestSchema,
   isTollgateError,
@@ -22,6 +24,7 @@ import {
   type VerifyResponse,
   type X402Version,
 } from '@tollgate/core'
+import { CatalogueWriter, type CatalogueWriterOptions } from './discovery/catalogueWriter.ts'
 import { type Logger, silentLogger } from './logger.ts'
 
 /** A facilitator answer: the HTTP status and the JSON body. */
@@ -61,16 +64,35 @@ export class Facilitator {
   readonly #schemes: readonly SchemeFacilitator[]
   readonly #logger: Logger
   readonly #extensions: string[]
+  readonly #catalogue: CatalogueWriter | undefined
+  /** Where settled payments' `bazaar` declarations are catalogued, when discovery is on. */
+  readonly catalog: DiscoveryCatalog | undefined
 
   constructor(options: {
     schemes: readonly SchemeFacilitator[]
     logger?: Logger
     extensions?: string[]
+    /** Turns discovery on: settled payments' `bazaar` declarations are catalogued here. */
+    catalog?: DiscoveryCatalog
+    /** Bounds and clock of the cataloguing queue. */
+    catalogue?: CatalogueWriterOptions
   }) {
     this.#schemes = options.schemes
     // Settlement answers repeated payments with their stored outcome: payment-identifier ids are honoured.
-    this.#extensions = options.extensions ?? ['payment-identifier']
+    this.#extensions = options.extensions ?? [
+      'payment-identifier',
+      ...(options.catalog ? [bazaarKey] : []),
+    ]
     this.#logger = options.logger ?? silentLogger
+    this.catalog = options.catalog
+    this.#catalogue = options.catalog
+      ? new CatalogueWriter(options.catalog, this.#logger, options.catalogue)
+      : undefined
+  }
+
+  /** Resolves once every settled payment waiting to be catalogued has been (for shutdown, tests). */
+  idle(): Promise<void> {
+    return this.#catalogue?.idle() ?? Promise.resolve()
   }
 
   /** Readiness of every scheme's networks (RPC reachable, signers funded), bounded in time. */
@@ -229,9 +251,19 @@ export class Facilitator {
         }),
       }
     }
+    if (response.success && version === 2) this.#catalogueSettled(payload, requirements)
     return {
       status: settleStatusOf(response),
       body: version === 1 ? settleResponseToV1(response) : response,
+    }
+  }
+
+  /** Queues a settled payment for the catalogue; whatever happens there, the answer stands. */
+  #catalogueSettled(payload: PaymentPayload, requirements: PaymentRequirements): void {
+    try {
+      this.#catalogue?.add(payload, requirements)
+    } catch (error) {
+      this.#logger.error({ err: describe(error) }, 'discovery catalogue queue failed')
     }
   }
 

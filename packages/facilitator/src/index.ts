@@ -2,10 +2,22 @@
 /**
  * @module @tollgate/facilitator
  * An x402 facilitator: protocol logic (`Facilitator`) and its HTTP face (`createFacilitatorApp`),
- * with optional operator features (API keys, rate limits, blocklists, Prometheus metrics).
+ * with optional operator features (API keys, rate limits, blocklists, Prometheus metrics) and the
+ * `bazaar` discovery catalogue.
  * Schemes are injected; nothing here reads the environment or does I/O on import.
  */
+
+export type { DiscoveryCatalog, DiscoveryEntry, DiscoveryItem } from '@tollgate/core'
 export { createFacilitatorApp, type FacilitatorApp, type FacilitatorAppOptions } from './app.ts'
+export {
+  type CatalogueEntryResult,
+  catalogueEntry,
+} from './discovery/catalogueEntry.ts'
+export type { CatalogueWriterOptions } from './discovery/catalogueWriter.ts'
+export {
+  MemoryDiscoveryCatalog,
+  type MemoryDiscoveryCatalogOptions,
+} from './discovery/memoryCatalog.ts'
 export {
   Facilitator,
   type FacilitatorAnswer,

@@ -3,7 +3,8 @@
  * @module @tollgate/ledger
  * The facilitator's settlement ledger in SQL: embedded PGlite by default, PostgreSQL when a
  * `DATABASE_URL` is given, with the same migrations. The same database can hold the operator's
- * merchant API keys and blocklist (`SqlApiKeyStore`, `SqlBlocklist`).
+ * merchant API keys and blocklist (`SqlApiKeyStore`, `SqlBlocklist`) and the discovery
+ * catalogue (`SqlDiscoveryCatalog`).
  */
 export { ledgerSchema, migrate } from './migrations.ts'
 export { type OpenLedgerOptions, openLedger } from './openLedger.ts'
@@ -16,4 +17,5 @@ export {
   type SqlStoreOptions,
 } from './sqlApiKeyStore.ts'
 export { type BlockedAddress, SqlBlocklist } from './sqlBlocklist.ts'
+export { SqlDiscoveryCatalog } from './sqlDiscoveryCatalog.ts'
 export { SqlLedger } from './sqlLedger.ts'

@@ -118,9 +118,32 @@ const migrations: Migration[] = [
       );
     `,
   },
+  {
+    id: 3,
+    name: 'discovery catalogue',
+    sql: `
+      create table tollgate_discovery_resources (
+        resource text not null,
+        tool text not null default '',
+        type text not null check (type in ('http', 'mcp')),
+        item jsonb not null,
+        pay_to text[] not null,
+        schemes text[] not null,
+        networks text[] not null,
+        extension_keys text[] not null,
+        search tsvector not null,
+        last_updated timestamptz not null,
+        primary key (resource, tool)
+      );
+      create index tollgate_discovery_resources_updated
+        on tollgate_discovery_resources (last_updated desc);
+      create index tollgate_discovery_resources_search
+        on tollgate_discovery_resources using gin (search);
+    `,
+  },
 ]
 
-/** The ledger's tables: payments, transactions, nonces, API keys, blocklist. */
+/** The ledger's tables: payments, transactions, nonces, API keys, blocklist, discovery. */
 export const ledgerSchema: SchemaDefinition = {
   name: 'ledger',
   table: 'tollgate_migrations',

@@ -5,6 +5,7 @@
  * `@tollgate/server/express`.
  */
 export { canonicalPath } from './canonicalPath.ts'
+export type { RouteDiscovery } from './discovery.ts'
 export {
   type GateDecision,
   type GateFinish,

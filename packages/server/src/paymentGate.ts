@@ -1,4 +1,5 @@
 import {
+  bazaarKey,
   codeOfReason,
   encodePaymentResponseHeader,
   errorCodes,
@@ -16,6 +17,7 @@ import {
   type SettleResponse,
   type SupportedResponse,
 } from '@tollgate/core'
+import { bazaarExtension } from './discovery.ts'
 import { paymentKey } from './paymentKey.ts'
 import { readPayment } from './readPayment.ts'
 import { ReplayGuard } from './replayGuard.ts'
@@ -95,12 +97,18 @@ export class PaymentGate {
     return this.#supported
   }
 
+  /** What a route asks for (`undefined` for a free path), without asking the facilitator. */
+  paymentRequired(request: Omit<GateRequest, 'header'>): PaymentRequired | undefined {
+    const route = matchRoute(this.#routes, request.method, request.path)
+    return route ? this.#paymentRequired(route, request) : undefined
+  }
+
   async begin(request: GateRequest): Promise<GateDecision> {
     const route = matchRoute(this.#routes, request.method, request.path)
     if (!route) return { kind: 'pass' }
     const unsupported = await this.#checkFacilitator(route)
     if (unsupported) return { kind: 'respond', response: unsupported }
-    const required = this.#paymentRequired(route, request.url)
+    const required = this.#paymentRequired(route, request)
     const header =
       request.header(paymentHeaders.signature) ?? request.header(paymentHeaders.v1Payment)
     if (header === undefined)
@@ -259,16 +267,20 @@ export class PaymentGate {
     )
   }
 
-  #paymentRequired(route: CompiledRoute, url: string): PaymentRequired {
+  #paymentRequired(route: CompiledRoute, request: Omit<GateRequest, 'header'>): PaymentRequired {
+    const bazaar = route.discovery
+      ? bazaarExtension(route.discovery, request.method, request.path)
+      : undefined
     return {
       x402Version: 2,
       error: 'Payment required',
       resource: {
-        url,
+        url: request.url,
         ...(route.description ? { description: route.description } : {}),
         ...(route.mimeType ? { mimeType: route.mimeType } : {}),
       },
       accepts: this.#requirementsFor(route),
+      ...(bazaar ? { extensions: { [bazaarKey]: bazaar } } : {}),
     }
   }
 

@@ -1,5 +1,6 @@
 import { type Price, TollgateError } from '@tollgate/core'
 import { canonicalPath } from './canonicalPath.ts'
+import { type CompiledDiscovery, compileDiscovery, type RouteDiscovery } from './discovery.ts'
 
 /** One way to pay for a route. */
 export interface PaymentOption {
@@ -18,6 +19,8 @@ export interface PaymentOption {
 export type RouteConfig = (PaymentOption | { accepts: PaymentOption[] }) & {
   description?: string
   mimeType?: string
+  /** How to call the route, for buyers and discovery catalogues (the `bazaar` extension). */
+  discovery?: RouteDiscovery
 }
 
 /** Route keys are `"VERB /path"` or `"/path"` (any verb); paths take `*`, `:param` and `[param]`. */
@@ -30,6 +33,7 @@ export interface CompiledRoute {
   options: PaymentOption[]
   description: string | undefined
   mimeType: string | undefined
+  discovery: CompiledDiscovery | undefined
 }
 
 const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
@@ -62,6 +66,9 @@ export function compileRoutes(routes: RoutesConfig): CompiledRoute[] {
       options,
       description: config.description,
       mimeType: config.mimeType,
+      discovery: config.discovery
+        ? compileDiscovery(key, method, path, config.discovery)
+        : undefined,
     }
   })
 }

@@ -14,7 +14,7 @@ export interface SqlAccess {
 export interface SqlAccessOptions extends OpenDatabaseOptions {
   /** Embedded only: how long the folder stays open after the last use. @default 200 */
   idleMs?: number
-  /** Embedded only: how long to wait for another process to let go of the folder. @default 15000 */
+  /** Embedded only: how long to wait for another process to let go of the folder. @default 60000 */
   waitMs?: number
 }
 
@@ -36,7 +36,7 @@ export async function openSqlAccess(
     definition,
     options.dataDir,
     options.idleMs ?? 200,
-    options.waitMs ?? 15_000,
+    options.waitMs ?? 60_000,
   )
 }
 

@@ -40,6 +40,7 @@ ${green('Ready.')}
   RPC          ${cyan(m.rpcUrl)}  ${dim(`(${m.network})`)}
   Facilitator  ${cyan(m.facilitatorUrl)}  ${dim('/verify /settle /supported /healthz /readyz')}
   Example API  ${cyan(m.exampleApiUrl)}  ${dim('GET /weather costs $0.001 · GET /health is free')}
+  Paid MCP     ${cyan(`${m.exampleApiUrl}/mcp`)}  ${dim('tool forecast costs $0.001')}
   Test USDC    ${m.asset.address}
   Payer        ${m.accounts.payer.address}  ${dim('1,000,000 USDC; its devnet key is in the manifest')}
   Merchant     ${m.accounts.merchant.address}
@@ -47,6 +48,7 @@ ${green('Ready.')}
 
 Try it:  npx tollgate pay ${m.exampleApiUrl}/weather
         npx tollgate ledger    ${dim('(payments and their states)')}
+        npx tollgate mcp --daily-budget 1    ${dim('(a wallet for your LLM client; README: Give your agent a wallet)')}
 Press Ctrl-C to stop.`)
         await waitForShutdown()
         step('stopping')

@@ -1,3 +1,4 @@
+import { SqlDiscoveryCatalog } from '@tollgate/ledger'
 import type { Command } from 'commander'
 import pino from 'pino'
 import { buildEvmFacilitator } from '../evmFacilitator.ts'
@@ -91,6 +92,8 @@ async function runFacilitator(options: FacilitatorOptions): Promise<void> {
       ledger: opened.ledger,
       batch: config.batch,
       app: operator.app,
+      // The discovery catalogue lives in the ledger's database, shared like the ledger.
+      catalog: new SqlDiscoveryCatalog(opened.ledger.sql),
       ...(config.receiptTimeoutMs ? { receiptTimeoutMs: config.receiptTimeoutMs } : {}),
     })
     closeAll.push(() => built.close())

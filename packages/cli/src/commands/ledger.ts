@@ -204,7 +204,9 @@ function shortAddress(address: string): string {
 }
 
 /** Amounts in known tokens (default USDCs, the dev stack's test USDC) in units; others atomic. */
-function amountFormatter(manifest: DevManifest | undefined): (payment: PaymentRow) => string {
+export function amountFormatter(
+  manifest: DevManifest | undefined,
+): (payment: Pick<PaymentRow, 'network' | 'asset' | 'amount'>) => string {
   const known = new Map<string, { decimals: number; symbol: string }>()
   const add = (
     network: string,

@@ -103,9 +103,16 @@ export class SignerLanes {
 
   /** Broadcasts a stored transaction again (after a restart, or when a send was lost). */
   rebroadcast(transaction: LedgerTransaction): Promise<BroadcastResult> {
-    return this.#inLane(this.#laneOf(transaction.signer), (lane) =>
-      this.#broadcast(lane, transaction),
-    )
+    return this.#inLane(this.#laneOf(transaction.signer), async (lane) => {
+      // A node that holds the transaction (pending or mined) needs no second copy, and sending one
+      // races with its mining: the node would answer "nonce too low" for our own transaction.
+      const known = await this.#client
+        .getTransaction({ hash: transaction.hash as Hex })
+        .then(Boolean, () => false)
+      if (!known) return this.#broadcast(lane, transaction)
+      await this.#ledger.markTransaction(transaction.hash, { state: 'broadcast' })
+      return 'accepted'
+    })
   }
 
   /** A replacement with fees raised by at least 12.5% (nodes want 10%), or undefined at the cap. */

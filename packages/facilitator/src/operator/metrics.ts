@@ -37,7 +37,16 @@ export interface MetricsSource {
 
 export type FacilitatorMetrics = ReturnType<typeof createFacilitatorMetrics>
 
-const endpoints = new Set(['/verify', '/settle', '/supported', '/healthz', '/readyz', '/metrics'])
+const endpoints = new Set([
+  '/verify',
+  '/settle',
+  '/supported',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/discovery/resources',
+  '/discovery/search',
+])
 
 export function createFacilitatorMetrics(source: MetricsSource, options: MetricsOptions = {}) {
   const registry = new Registry()

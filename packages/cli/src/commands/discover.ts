@@ -1,0 +1,131 @@
+/**
+ * `tollgate discover <query>`: paid APIs a facilitator has seen settled, found with its
+ * `GET /discovery/search` (the x402 `bazaar` catalogue), as a table or as JSON.
+ */
+import { existsSync } from 'node:fs'
+import { discoveryLimits, paymentRequirementsSchema, toCaip2 } from '@tollgate/core'
+import { type Command, InvalidArgumentError } from 'commander'
+import { z } from 'zod'
+import { readManifest } from '../manifest.ts'
+import { note, UserError } from '../ui.ts'
+import { amountFormatter } from './ledger.ts'
+import { printTable } from './table.ts'
+
+interface DiscoverOptions {
+  type?: 'http' | 'mcp'
+  network?: string
+  limit: number
+  json?: boolean
+  facilitatorUrl?: string
+  manifest: string
+}
+
+const defaultFacilitatorUrl = 'http://127.0.0.1:4020'
+const requestTimeoutMs = 10_000
+
+/** A resource as `GET /discovery/search` answers it; fields beyond these pass through. */
+const resourceSchema = z.looseObject({
+  resource: z.string(),
+  type: z.string(),
+  x402Version: z.number(),
+  accepts: z.array(paymentRequirementsSchema),
+  lastUpdated: z.string(),
+  description: z.string().optional(),
+})
+const searchAnswerSchema = z.object({ resources: z.array(resourceSchema) })
+
+function parseLimit(value: string): number {
+  const limit = Number(value)
+  if (!/^[0-9]+$/.test(value) || limit < 1 || limit > discoveryLimits.max)
+    throw new InvalidArgumentError(`${value} is not a number from 1 to ${discoveryLimits.max}`)
+  return limit
+}
+
+function parseType(value: string): 'http' | 'mcp' {
+  if (value === 'http' || value === 'mcp') return value
+  throw new InvalidArgumentError('takes http or mcp')
+}
+
+export function registerDiscover(program: Command): void {
+  program
+    .command('discover')
+    .description("search the paid APIs a facilitator has catalogued (x402 'bazaar' discovery)")
+    .argument('<query>', 'words to look for, e.g. "weather lisbon"')
+    .option('--type <type>', 'only http or mcp resources', parseType)
+    .option('--network <id>', 'only resources payable on this network (CAIP-2 id)')
+    .option('--limit <n>', `how many, best first (1 to ${discoveryLimits.max})`, parseLimit, 20)
+    .option('--json', 'print JSON instead of a table')
+    .option(
+      '--facilitator-url <url>',
+      `ask this facilitator (default: the dev manifest's, else ${defaultFacilitatorUrl})`,
+    )
+    .option('--manifest <path>', 'dev manifest of the local stack', '.tollgate/dev.json')
+    .action(discover)
+}
+
+async function discover(query: string, options: DiscoverOptions): Promise<void> {
+  const manifest = existsSync(options.manifest)
+    ? await readManifest(options.manifest).catch(() => undefined)
+    : undefined
+  const baseUrl = options.facilitatorUrl ?? manifest?.facilitatorUrl ?? defaultFacilitatorUrl
+  const url = new URL(`${baseUrl.replace(/\/+$/, '')}/discovery/search`)
+  url.searchParams.set('query', query)
+  url.searchParams.set('limit', String(options.limit))
+  if (options.type) url.searchParams.set('type', options.type)
+  if (options.network) {
+    const network = toCaip2(options.network)
+    if (!network) throw new UserError(`${options.network} is not a network`, 'e.g. eip155:8453')
+    url.searchParams.set('network', network)
+  }
+  const resources = await search(url, baseUrl)
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(resources, null, 2)}\n`)
+    return
+  }
+  if (resources.length === 0) {
+    note(`nothing catalogued matches ${JSON.stringify(query)}`)
+    return
+  }
+  const amount = amountFormatter(manifest)
+  printTable(
+    ['RESOURCE', 'TYPE', 'PRICE', 'NETWORK', 'DESCRIPTION', 'UPDATED (UTC)'],
+    resources.map((found) => {
+      const first = found.accepts[0]
+      return [
+        found.resource,
+        found.type,
+        first ? amount(first) : '-',
+        first?.network ?? '-',
+        found.description ?? '',
+        found.lastUpdated.slice(0, 19).replace('T', ' '),
+      ]
+    }),
+  )
+}
+
+async function search(url: URL, baseUrl: string) {
+  let response: Response
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(requestTimeoutMs) })
+  } catch {
+    throw new UserError(
+      `no facilitator answers at ${baseUrl}`,
+      'start the local stack with `npx tollgate dev`, or pass --facilitator-url',
+    )
+  }
+  const body: unknown = await response.json().catch(() => undefined)
+  if (response.status === 404) {
+    throw new UserError(
+      `${baseUrl} does not serve discovery`,
+      'a facilitator serves /discovery/search when it keeps a catalogue (`tollgate dev` and `tollgate facilitator` do)',
+    )
+  }
+  const parsed = searchAnswerSchema.safeParse(body)
+  if (!response.ok || !parsed.success) {
+    const message = z.object({ message: z.string() }).safeParse(body)
+    throw new UserError(
+      `the facilitator answered HTTP ${response.status}${message.success ? `: ${message.data.message}` : ''}`,
+    )
+  }
+  return parsed.data.resources
+}

@@ -1,0 +1,155 @@
+/**
+ * `tollgate mcp`: the agent's wallet as an MCP server, for any LLM client. stdio by default (the
+ * client starts it), streamable HTTP with `--http <port>`. Payments follow the spending policy
+ * the flags give; only the owner, who writes the configuration, can raise it.
+ */
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
+import { defaultEvmAssets, type EvmAsset } from '@tollgate/evm'
+import { type Command, InvalidArgumentError } from 'commander'
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { addWalletOptions, openAgentWallet, type WalletCliOptions } from '../agentWallet.ts'
+import { listen } from '../listen.ts'
+import { readManifest } from '../manifest.ts'
+import { note, UserError } from '../ui.ts'
+import { createWalletMcpServer, type WalletMcpContext } from '../walletMcp/server.ts'
+import { promptHidden } from './pay.ts'
+
+interface McpOptions extends WalletCliOptions {
+  http?: number
+  host: string
+  facilitatorUrl?: string
+  networks?: string
+}
+
+const howToRaise =
+  'only the wallet’s owner can raise it, in the `tollgate mcp` configuration: --max-payment, --daily-budget or --policy'
+
+export function registerMcp(program: Command): void {
+  const command = program
+    .command('mcp')
+    .description('serve a wallet to LLM clients over MCP: fetch and pay within a spending policy')
+    .option('--http <port>', 'serve streamable HTTP on this port instead of stdio', parsePort)
+    .option('--host <address>', 'address to listen on with --http', '127.0.0.1')
+    .option(
+      '--facilitator-url <url>',
+      'facilitator for `discover` and `tip` (default: the dev manifest’s)',
+    )
+    .option(
+      '--networks <file>',
+      'JSON {"eip155:84532": {"rpcUrl": "https://…"}}: networks whose balances `balance` reads',
+    )
+  addWalletOptions(command).action(serveMcp)
+}
+
+async function serveMcp(options: McpOptions): Promise<void> {
+  const wallet = await openAgentWallet(options, {
+    env: process.env,
+    howToRaise,
+    promptPassword: promptHidden,
+  })
+  const manifest = existsSync(options.manifest)
+    ? await readManifest(options.manifest).catch(() => undefined)
+    : undefined
+  const context: WalletMcpContext = {
+    wallet,
+    networks: {
+      ...(manifest
+        ? { [manifest.network]: { rpcUrl: manifest.rpcUrl, asset: manifest.asset } }
+        : {}),
+      ...(options.networks ? await readNetworks(options.networks) : {}),
+    },
+    facilitatorUrl: options.facilitatorUrl ?? manifest?.facilitatorUrl,
+  }
+  let closing = false
+  const close = async (code: number) => {
+    if (closing) return
+    closing = true
+    await wallet.close()
+    process.exit(code)
+  }
+  process.once('SIGINT', () => void close(0))
+  process.once('SIGTERM', () => void close(0))
+
+  if (options.http === undefined) {
+    // stdout carries the protocol: everything else goes to stderr.
+    const server = createWalletMcpServer(context)
+    const transport = new StdioServerTransport()
+    transport.onclose = () => void close(0)
+    process.stdin.once('end', () => void close(0))
+    await server.connect(transport)
+    note(`tollgate mcp: wallet ${wallet.signer.address} ready on stdio`)
+    return
+  }
+
+  const app = new Hono()
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(options.host)
+  app.all('/mcp', async (c) => {
+    // Stateless: a server and transport per request, sharing the wallet and its store.
+    const server = createWalletMcpServer(context)
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      enableJsonResponse: true,
+      // A web page must not drive a wallet on the owner's machine (DNS rebinding).
+      ...(loopback
+        ? {
+            enableDnsRebindingProtection: true,
+            allowedHosts: [`127.0.0.1:${port()}`, `localhost:${port()}`, `[::1]:${port()}`],
+          }
+        : {}),
+    })
+    await server.connect(transport)
+    try {
+      return await transport.handleRequest(c.req.raw)
+    } finally {
+      await server.close()
+    }
+  })
+  const listening = await listen(app, options.http, options.host)
+  const port = () => listening.port
+  note(`tollgate mcp: wallet ${wallet.signer.address} at ${listening.url}/mcp`)
+  if (!loopback)
+    note(
+      `warning: ${options.host} is not a loopback address; anyone who reaches it can spend within the policy`,
+    )
+}
+
+const networksSchema = z.record(
+  z.string().regex(/^eip155:\d+$/, 'an EVM network such as eip155:84532'),
+  z.strictObject({
+    rpcUrl: z.url(),
+    asset: z
+      .strictObject({
+        address: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+        name: z.string(),
+        version: z.string(),
+        decimals: z.number().int().min(0).max(36),
+        symbol: z.string().optional(),
+      })
+      .optional(),
+  }),
+)
+
+async function readNetworks(path: string): Promise<WalletMcpContext['networks']> {
+  let parsed: z.output<typeof networksSchema>
+  try {
+    parsed = networksSchema.parse(JSON.parse(await readFile(path, 'utf8')))
+  } catch (error) {
+    throw new UserError(`cannot read the networks file ${path}: ${(error as Error).message}`)
+  }
+  const networks: WalletMcpContext['networks'] = {}
+  for (const [network, entry] of Object.entries(parsed)) {
+    const asset = (entry.asset as EvmAsset | undefined) ?? defaultEvmAssets[network]
+    if (!asset) throw new UserError(`no USDC is known on ${network}`, `give its "asset" in ${path}`)
+    networks[network] = { rpcUrl: entry.rpcUrl, asset }
+  }
+  return networks
+}
+
+function parsePort(value: string): number {
+  const port = Number(value)
+  if (!/^\d+$/.test(value) || port > 65_535) throw new InvalidArgumentError('not a port number')
+  return port
+}
