@@ -152,10 +152,11 @@ describe('tollgate pay', () => {
 
   it('explains how to provide a wallet', async () => {
     const result = await runCli(['pay', `${stack.manifest.exampleApiUrl}/weather`], {
-      env: { TOLLGATE_PRIVATE_KEY: '' },
+      // A home without ~/.tollgate/keystore.json, the last place a wallet is looked for.
+      env: { TOLLGATE_PRIVATE_KEY: '', HOME: await mkdtemp(join(tmpdir(), 'tollgate-home-')) },
     })
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain('no wallet: set TOLLGATE_PRIVATE_KEY or pass --keystore <file>')
+    expect(result.stderr).toContain('no wallet: set TOLLGATE_PRIVATE_KEY, pass --keystore <file>')
   })
 })
 

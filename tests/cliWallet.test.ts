@@ -1,9 +1,3 @@
-/**
- * `tollgate wallet create|import|address|balance` as a user runs them: child processes, their
- * output and exit codes, the keystore files they leave, and balances read from a devnet. Every
- * run is checked for the private key it handled: it must never appear in any output.
- */
-import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,7 +6,7 @@ import { decryptKeystore } from '@tollgate/wallet'
 import { type DevStack, rpcClient } from 'tollgate'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type CliResult, cliPath, runCli } from './support/cli.ts'
+import { type CliResult, runCli } from './support/cli.ts'
 import { startTestStack, tokenBalance } from './support/stack.ts'
 
 const password = 'correct horse battery staple'
@@ -42,21 +36,7 @@ function walletWithStdin(
   input: string,
   env: NodeJS.ProcessEnv = {},
 ): Promise<CliResult> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [cliPath, 'wallet', ...args], {
-      env: { ...process.env, NO_COLOR: '1', ...walletEnv(env) },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-    })
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
-    child.on('close', (code) => done({ code, stdout, stderr }))
-    child.stdin.end(input)
-  })
+  return runCli(['wallet', ...args], { env: walletEnv(env), input })
 }
 
 /** Neither output holds the key, in any case, with or without 0x, nor a stack trace. */

@@ -101,6 +101,15 @@ async function officialPayment(
   }
 }
 
+/** Calls `forecast` with a payment in `_meta["x402/payment"]`. */
+async function payForecast(city: string, payment: unknown): Promise<CallToolResult> {
+  return (await client.callTool({
+    name: 'forecast',
+    arguments: { city },
+    _meta: { 'x402/payment': payment },
+  })) as CallToolResult
+}
+
 function text(result: CallToolResult): string {
   return result.content.map((block) => (block.type === 'text' ? block.text : '')).join('\n')
 }
@@ -141,11 +150,7 @@ describe('a paid tool called by the official MCP client', () => {
     const payer = stack.manifest.accounts.payer.address
     const debits = await transferCount(stack.manifest, payer, merchant())
     const payment = await officialPayment(await askForPayment('Oslo'))
-    const result = (await client.callTool({
-      name: 'forecast',
-      arguments: { city: 'Oslo' },
-      _meta: { 'x402/payment': payment },
-    })) as CallToolResult
+    const result = await payForecast('Oslo', payment)
     expect(result.isError).toBeFalsy()
     expect(text(result)).toBe('Forecast for Oslo: sunny, 21°C')
     const receipt = readPaymentResponse(result)
@@ -159,11 +164,7 @@ describe('a paid tool called by the official MCP client', () => {
 
     // The same payment again does not buy a second call.
     const before = calls.length
-    const again = (await client.callTool({
-      name: 'forecast',
-      arguments: { city: 'Oslo' },
-      _meta: { 'x402/payment': payment },
-    })) as CallToolResult
+    const again = await payForecast('Oslo', payment)
     expect(again.isError).toBe(true)
     expect(readPaymentRequired(again)?.error).toBe('payment_already_in_use')
     expect(calls.length).toBe(before)
@@ -191,11 +192,7 @@ describe('a paid tool called by the official MCP client', () => {
       signer: privateKeyToAccount(generatePrivateKey()),
       authorization: { from: stack.manifest.accounts.payer.address },
     })
-    const refused = (await client.callTool({
-      name: 'forecast',
-      arguments: { city: 'Quito' },
-      _meta: { 'x402/payment': forged },
-    })) as CallToolResult
+    const refused = await payForecast('Quito', forged)
     expect(refused.isError).toBe(true)
     expect(readPaymentRequired(refused)?.error).toBe('invalid_exact_evm_signature')
     const unreadable = (await client.callTool({
@@ -211,11 +208,7 @@ describe('a paid tool called by the official MCP client', () => {
     const payer = stack.manifest.accounts.payer.address
     const debits = await transferCount(stack.manifest, payer, merchant())
     const payment = await officialPayment(await askForPayment('Atlantis'))
-    const result = (await client.callTool({
-      name: 'forecast',
-      arguments: { city: 'Atlantis' },
-      _meta: { 'x402/payment': payment },
-    })) as CallToolResult
+    const result = await payForecast('Atlantis', payment)
     expect(result.isError).toBe(true)
     expect(text(result)).toBe('no such city')
     expect(readPaymentResponse(result)).toBeUndefined()
@@ -259,11 +252,7 @@ describe('a paid tool called by the official MCP client', () => {
     const before = calls.length
     let result: CallToolResult
     try {
-      result = (await client.callTool({
-        name: 'forecast',
-        arguments: { city: 'Bergen' },
-        _meta: { 'x402/payment': payment },
-      })) as CallToolResult
+      result = await payForecast('Bergen', payment)
     } finally {
       duringTool = undefined
     }

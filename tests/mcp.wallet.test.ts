@@ -5,7 +5,7 @@
  * The other tools (`call_paid_tool`, `discover`, `tip`, `balance`) work on the same devnet, over
  * streamable HTTP too, and no result ever carries the key.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,6 +13,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { encryptKeystore } from '@tollgate/wallet'
 import type { DevStack } from 'tollgate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cliPath, startCli } from './support/cli.ts'
@@ -260,6 +261,70 @@ describe('tollgate mcp --http', () => {
       server.child.kill('SIGTERM')
       await server.exited
     }
+  })
+})
+
+describe('the README', () => {
+  it('has an MCP client configuration that starts a working wallet', async () => {
+    const root = join(import.meta.dirname, '..')
+    const readme = await readFile(join(root, 'README.md'), 'utf8')
+    const block = [...readme.matchAll(/```json\n([\s\S]*?)```/g)]
+      .map((match) => match[1]!)
+      .find((json) => json.includes('mcpServers'))
+    expect(block).toBeDefined()
+    const config = JSON.parse(block!).mcpServers.wallet as {
+      command: string
+      args: string[]
+      env: Record<string, string>
+    }
+    const { manifest } = stack
+    const keystore = join(workdir, 'keystore.json')
+    await writeFile(
+      keystore,
+      JSON.stringify(
+        await encryptKeystore(manifest.accounts.payer.privateKey, 'correct horse', {
+          scryptN: 1024,
+        }),
+      ),
+    )
+    const networks = join(workdir, 'networks.json')
+    await writeFile(
+      networks,
+      JSON.stringify({ [manifest.network]: { rpcUrl: manifest.rpcUrl, asset: manifest.asset } }),
+    )
+    const args = config.args.map((arg) =>
+      arg
+        .replace('/path/to/tollgate', root)
+        .replace('/home/me/.tollgate/keystore.json', keystore)
+        .replace('/home/me/.tollgate/networks.json', networks),
+    )
+    expect(config.command).toBe('node')
+    const client = new Client({ name: 'readme-agent', version: '1.0.0' })
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args,
+        env: {
+          ...(process.env as Record<string, string>),
+          ...config.env,
+          TOLLGATE_KEYSTORE_PASSWORD: 'correct horse',
+          TOLLGATE_PRIVATE_KEY: '',
+          TOLLGATE_SPEND_STORE: join(workdir, 'readme-spending'),
+        },
+        stderr: 'pipe',
+      }),
+    )
+    clients.push(client)
+    const spending = await call(client, 'spending')
+    expect(spending.structuredContent).toMatchObject({
+      maxPaymentUsd: '0.05',
+      budgets: [{ budget: 'the daily budget of $2', spent: '0', left: '2' }],
+    })
+    const balance = await call(client, 'balance')
+    expect(balance.structuredContent).toMatchObject({
+      address: manifest.accounts.payer.address,
+      balances: [{ network: manifest.network, asset: 'USDC' }],
+    })
   })
 })
 

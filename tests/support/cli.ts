@@ -22,7 +22,7 @@ export interface CliResult {
 /** Runs `tollgate <args>` to completion. */
 export function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {},
 ): Promise<CliResult> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
@@ -38,6 +38,7 @@ export function runCli(
       stderr += chunk
     })
     child.on('close', (code) => done({ code, stdout, stderr }))
+    if (options.input !== undefined) child.stdin.end(options.input)
   })
 }
 

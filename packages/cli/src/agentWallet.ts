@@ -111,6 +111,11 @@ export async function openAgentWallet(
  * The wallet's signer: `--keystore` (password from TOLLGATE_KEYSTORE_PASSWORD or a prompt), else
  * TOLLGATE_PRIVATE_KEY. `tollgate wallet` reads addresses the same way.
  */
+/** Where `wallet create` and `wallet import` write, and where every command looks last. */
+export function defaultKeystorePath(): string {
+  return join(homedir(), '.tollgate', 'keystore.json')
+}
+
 export async function loadSigner(
   options: Pick<WalletCliOptions, 'keystore'>,
   context: { env: NodeJS.ProcessEnv; promptPassword(question: string): Promise<string> },
@@ -122,8 +127,10 @@ export async function loadSigner(
     return signerFromPrivateKey(await keyFromKeystore(options.keystore, password), 'the keystore')
   }
   if (!context.env.TOLLGATE_PRIVATE_KEY) {
+    if (existsSync(defaultKeystorePath()))
+      return loadSigner({ keystore: defaultKeystorePath() }, context)
     throw new UserError(
-      'no wallet: set TOLLGATE_PRIVATE_KEY or pass --keystore <file>',
+      `no wallet: set TOLLGATE_PRIVATE_KEY, pass --keystore <file>, or create ${defaultKeystorePath()}`,
       'create one with `tollgate wallet create`; on the local devnet the payer key is accounts.payer.privateKey in .tollgate/dev.json',
     )
   }

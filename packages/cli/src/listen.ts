@@ -19,8 +19,10 @@ export function listen(
   hostname = '127.0.0.1',
 ): Promise<Listening> {
   const server = createAdaptorServer({ fetch: app.fetch, hostname }) as Server
-  // Keep-alive connections would otherwise hold the process open after close().
-  server.keepAliveTimeout = 5_000
+  // Clients close idle connections a second before the timeout the server announces; on a busy
+  // machine that margin can vanish and a request meets a closing socket. A long announced timeout
+  // makes the race rare; close() ends idle connections itself.
+  server.keepAliveTimeout = 30_000
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {

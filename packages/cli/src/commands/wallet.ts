@@ -5,14 +5,13 @@
  */
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { encryptKeystore, signerFromPrivateKey } from '@tollgate/wallet'
 import { type Command, InvalidArgumentError } from 'commander'
 import { type Address, getAddress, type Hex, isAddress } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { z } from 'zod'
-import { loadSigner } from '../agentWallet.ts'
+import { defaultKeystorePath, loadSigner } from '../agentWallet.ts'
 import { asPrivateKey } from '../secrets.ts'
 import { dim, green, note, UserError } from '../ui.ts'
 import { promptHidden } from './pay.ts'
@@ -29,11 +28,6 @@ interface WriteOptions {
 
 /** More than any private key, however it is spaced; a bigger stdin is not a key. */
 const stdinBytesMax = 4096
-
-/** Where `wallet create` and `wallet import` write, and where `address`/`balance` look last. */
-export function defaultKeystorePath(): string {
-  return resolve(homedir(), '.tollgate', 'keystore.json')
-}
 
 function parseAsset(value: string): Address {
   if (!isAddress(value, { strict: false })) throw new InvalidArgumentError('not an address')
