@@ -24,6 +24,7 @@ async function sourceFiles(dir: string): Promise<string[]> {
 const allowedInternal: Record<string, string[]> = {
   core: [],
   evm: ['@tollgate/core'],
+  svm: ['@tollgate/core'],
   facilitator: ['@tollgate/core'],
   server: ['@tollgate/core'],
   client: ['@tollgate/core'],
@@ -44,6 +45,7 @@ const allowedInternal: Record<string, string[]> = {
     '@tollgate/sql',
     '@tollgate/wallet',
     '@tollgate/mcp',
+    '@tollgate/svm',
   ],
 }
 
@@ -90,7 +92,7 @@ describe('tidy', () => {
 
   it('libraries neither log to the console nor read the environment', async () => {
     const problems: string[] = []
-    for (const name of ['core', 'evm', 'facilitator', 'server', 'client', 'devnet']) {
+    for (const name of ['core', 'evm', 'svm', 'facilitator', 'server', 'client', 'devnet']) {
       for (const file of await sourceFiles(join(root, 'packages', name, 'src'))) {
         if (file.endsWith('.test.ts')) continue
         const text = await readFile(file, 'utf8')

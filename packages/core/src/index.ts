@@ -90,6 +90,13 @@ export type {
   SchemeServer,
   SchemeStats,
 } from './schemes.ts'
+export type {
+  SvmSettlementClaim,
+  SvmSettlementRecord,
+  SvmSettlementRecords,
+  SvmSettlementState,
+  SvmSubmission,
+} from './svmSettlements.ts'
 export { findMatchingRequirements, requirementsMatch } from './wire/match.ts'
 export {
   parsePaymentPayload,

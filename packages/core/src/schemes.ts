@@ -3,6 +3,7 @@ import type {
   PaymentRequirements,
   ResourceInfo,
   SettleResponse,
+  SupportedKind,
   VerifyResponse,
   X402Version,
 } from './wire/types.ts'
@@ -36,6 +37,13 @@ export interface SchemeClient {
   ): Promise<Record<string, unknown>>
   /** What the client knows of an asset, so spending caps can be set in dollars. */
   describeAsset(network: string, asset: string): AssetDescription | undefined
+  /**
+   * How much of the requirement's asset the buyer holds on its network, in atomic units, read
+   * from the chain; `undefined` when it cannot be known (no RPC, an error). When a route offers
+   * several requirements, the client prefers one the buyer can afford. Without this hook the
+   * balance counts as unknown.
+   */
+  balanceOf?(requirements: PaymentRequirements): Promise<bigint | undefined>
 }
 
 export interface AssetDescription {
@@ -57,6 +65,12 @@ export interface SchemeServer {
   }): PaymentRequirements
   /** Decimals of the asset a requirement names, when known (for display and caps). */
   assetDecimals(network: string, asset: string): number | undefined
+  /**
+   * Completes a requirement with what only the facilitator knows, from its `/supported` kind
+   * for the same scheme and network (e.g. the Solana fee payer in `extra.feePayer`). Called
+   * once the facilitator answered; without it, requirements are offered as built.
+   */
+  enhanceRequirements?(requirements: PaymentRequirements, kind: SupportedKind): PaymentRequirements
 }
 
 /** Verifies and settles payments for a facilitator. */

@@ -15,6 +15,7 @@ export type DevnetErrorCode =
   | 'ANVIL_STOP_TIMEOUT'
   | 'CHAIN_ID_MISMATCH'
   | 'TRANSACTION_FAILED'
+  | 'SOLANA_START_FAILED'
 
 /**
  * Thrown by every function of this package.

@@ -1,7 +1,8 @@
 /**
- * @tollgate/devnet: a local EVM devnet installed from npm alone. Starts anvil (from
+ * @tollgate/devnet: local devnets installed from npm alone. For EVM it starts anvil (from
  * `@foundry-rs/anvil`), deploys TestUSDC and Multicall3, funds accounts, and describes the result
- * as a viem chain.
+ * as a viem chain. For Solana it embeds litesvm behind a local JSON-RPC endpoint, with a funded
+ * payer, fee payer and test USDC mint.
  * @module
  */
 
@@ -16,5 +17,7 @@ export { DevnetError, isDevnetError } from './errors.ts'
 export type { FundDevnetOptions, FundDevnetResult } from './fundDevnet.ts'
 export { fundDevnet } from './fundDevnet.ts'
 export { resolveAnvilBinary } from './resolveAnvilBinary.ts'
+export type { SolanaDevnet, StartSolanaDevnetOptions } from './solana/startSolanaDevnet.ts'
+export { startSolanaDevnet } from './solana/startSolanaDevnet.ts'
 export type { AnvilProcess } from './startAnvil.ts'
 export { startAnvil } from './startAnvil.ts'

@@ -4,7 +4,7 @@
  * The facilitator's settlement ledger in SQL: embedded PGlite by default, PostgreSQL when a
  * `DATABASE_URL` is given, with the same migrations. The same database can hold the operator's
  * merchant API keys and blocklist (`SqlApiKeyStore`, `SqlBlocklist`) and the discovery
- * catalogue (`SqlDiscoveryCatalog`).
+ * catalogue (`SqlDiscoveryCatalog`), and the Solana settlements (`SqlSvmSettlements`).
  */
 export { ledgerSchema, migrate } from './migrations.ts'
 export { type OpenLedgerOptions, openLedger } from './openLedger.ts'
@@ -19,3 +19,4 @@ export {
 export { type BlockedAddress, SqlBlocklist } from './sqlBlocklist.ts'
 export { SqlDiscoveryCatalog } from './sqlDiscoveryCatalog.ts'
 export { SqlLedger } from './sqlLedger.ts'
+export { SqlSvmSettlements } from './sqlSvmSettlements.ts'

@@ -141,9 +141,31 @@ const migrations: Migration[] = [
         on tollgate_discovery_resources using gin (search);
     `,
   },
+  {
+    id: 4,
+    name: 'solana settlements by message hash',
+    sql: `
+      create table tollgate_svm_settlements (
+        message_hash text primary key,
+        network text not null,
+        state text not null check (state in ('claimed', 'submitted', 'finished')),
+        owner text not null,
+        lease_until timestamptz not null,
+        payer text,
+        transaction text,
+        raw text,
+        blockhash text,
+        outcome jsonb,
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null default now()
+      );
+      create index tollgate_svm_settlements_open
+        on tollgate_svm_settlements (state) where state <> 'finished';
+    `,
+  },
 ]
 
-/** The ledger's tables: payments, transactions, nonces, API keys, blocklist, discovery. */
+/** The ledger's tables: payments, transactions, nonces, API keys, blocklist, discovery, Solana settlements. */
 export const ledgerSchema: SchemaDefinition = {
   name: 'ledger',
   table: 'tollgate_migrations',

@@ -70,7 +70,10 @@ export class PaymentGate {
   readonly #schemes: readonly SchemeServer[]
   readonly #replays = new ReplayGuard()
   readonly #requirementsCache = new Map<CompiledRoute, PaymentRequirements[]>()
+  /** Requirements completed from the facilitator's kinds, once it has answered. */
+  readonly #offeredCache = new Map<CompiledRoute, PaymentRequirements[]>()
   #supported: Promise<SupportedResponse> | undefined
+  #supportedValue: SupportedResponse | undefined
   #supportedFailedAtMs = 0
 
   constructor(options: PaymentGateOptions) {
@@ -89,15 +92,23 @@ export class PaymentGate {
     if (!this.#supported) {
       const loading = this.#facilitator.supported()
       this.#supported = loading
-      loading.catch(() => {
-        this.#supported = undefined
-        this.#supportedFailedAtMs = Date.now()
-      })
+      loading.then(
+        (supported) => {
+          this.#supportedValue = supported
+        },
+        () => {
+          this.#supported = undefined
+          this.#supportedFailedAtMs = Date.now()
+        },
+      )
     }
     return this.#supported
   }
 
-  /** What a route asks for (`undefined` for a free path), without asking the facilitator. */
+  /**
+   * What a route asks for (`undefined` for a free path), without asking the facilitator. Before
+   * the facilitator first answered, requirements lack what only it knows (`enhanceRequirements`).
+   */
   paymentRequired(request: Omit<GateRequest, 'header'>): PaymentRequired | undefined {
     const route = matchRoute(this.#routes, request.method, request.path)
     return route ? this.#paymentRequired(route, request) : undefined
@@ -279,9 +290,42 @@ export class PaymentGate {
         ...(route.description ? { description: route.description } : {}),
         ...(route.mimeType ? { mimeType: route.mimeType } : {}),
       },
-      accepts: this.#requirementsFor(route),
+      accepts: this.#offeredFor(route),
       ...(bazaar ? { extensions: { [bazaarKey]: bazaar } } : {}),
     }
+  }
+
+  /**
+   * The route's requirements as offered: completed by each scheme server from the facilitator's
+   * kind for the same scheme and network (e.g. the Solana fee payer), once the facilitator has
+   * answered; as built before that.
+   */
+  #offeredFor(route: CompiledRoute): PaymentRequirements[] {
+    const supported = this.#supportedValue
+    if (!supported) return this.#requirementsFor(route)
+    const cached = this.#offeredCache.get(route)
+    if (cached) return cached
+    const offered = this.#requirementsFor(route).map((requirements) => {
+      const server = this.#serverFor(requirements.scheme, requirements.network)
+      const kind = supported.kinds.find(
+        (candidate) =>
+          candidate.x402Version === 2 &&
+          candidate.scheme === requirements.scheme &&
+          candidate.network === requirements.network,
+      )
+      if (!server?.enhanceRequirements || !kind) return requirements
+      return server.enhanceRequirements(requirements, kind)
+    })
+    this.#offeredCache.set(route, offered)
+    return offered
+  }
+
+  #serverFor(scheme: string, network: string): SchemeServer | undefined {
+    return this.#schemes.find(
+      (candidate) =>
+        candidate.scheme === scheme &&
+        candidate.networks.some((pattern) => networkMatches(pattern, network)),
+    )
   }
 
   #requirementsFor(route: CompiledRoute): PaymentRequirements[] {
@@ -289,11 +333,7 @@ export class PaymentGate {
     if (cached) return cached
     const built = route.options.map((option) => {
       const scheme = option.scheme ?? 'exact'
-      const server = this.#schemes.find(
-        (candidate) =>
-          candidate.scheme === scheme &&
-          candidate.networks.some((pattern) => networkMatches(pattern, option.network)),
-      )
+      const server = this.#serverFor(scheme, option.network)
       if (!server)
         throw new Error(`route ${route.key}: no scheme server for ${scheme} on ${option.network}`)
       return server.buildRequirements({

@@ -183,6 +183,170 @@ export const errorCodes = {
     kind: 'malformed',
     origin: 'tollgate',
   },
+
+  // SVM `exact` (reference @x402/svm exact/facilitator/errors.ts).
+  SVM_EXACT_SCHEME_UNSUPPORTED: {
+    reason: 'invalid_exact_svm_unsupported_scheme',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_NETWORK_MISMATCH: {
+    reason: 'invalid_exact_svm_network_mismatch',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_FEE_PAYER_MISSING: {
+    reason: 'invalid_exact_svm_payload_missing_fee_payer',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_FEE_PAYER_NOT_MANAGED: {
+    reason: 'invalid_exact_svm_fee_payer_not_managed_by_facilitator',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_TRANSACTION_UNDECODABLE: {
+    reason: 'invalid_exact_svm_payload_transaction_could_not_be_decoded',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_SIGNERS_EXCESSIVE: {
+    reason: 'invalid_exact_svm_payload_excessive_signers',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_FEE_PAYER_MISMATCH: {
+    reason: 'invalid_exact_svm_fee_payer_mismatch',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_SIGNATURE_INVALID: {
+    reason: 'invalid_exact_svm_payload_signature_invalid',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_INSTRUCTIONS_LENGTH: {
+    reason: 'invalid_exact_svm_payload_transaction_instructions_length',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_COMPUTE_LIMIT_INSTRUCTION: {
+    reason: 'invalid_exact_svm_payload_transaction_instructions_compute_limit_instruction',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_COMPUTE_LIMIT_TOO_HIGH: {
+    reason: 'invalid_exact_svm_payload_transaction_instructions_compute_limit_instruction_too_high',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_COMPUTE_PRICE_INSTRUCTION: {
+    reason: 'invalid_exact_svm_payload_transaction_instructions_compute_price_instruction',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_COMPUTE_PRICE_TOO_HIGH: {
+    reason: 'invalid_exact_svm_payload_transaction_instructions_compute_price_instruction_too_high',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_TRANSFER_INSTRUCTION_MISSING: {
+    reason: 'invalid_exact_svm_payload_no_transfer_instruction',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_FEE_PAYER_TRANSFERRING_FUNDS: {
+    reason: 'invalid_exact_svm_payload_transaction_fee_payer_transferring_funds',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_MINT_MISMATCH: {
+    reason: 'invalid_exact_svm_payload_mint_mismatch',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_RECIPIENT_MISMATCH: {
+    reason: 'invalid_exact_svm_payload_recipient_mismatch',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_AMOUNT_MISMATCH: {
+    reason: 'invalid_exact_svm_payload_amount_mismatch',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_UNKNOWN_FOURTH_INSTRUCTION: {
+    reason: 'invalid_exact_svm_payload_unknown_fourth_instruction',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_UNKNOWN_FIFTH_INSTRUCTION: {
+    reason: 'invalid_exact_svm_payload_unknown_fifth_instruction',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_UNKNOWN_SIXTH_INSTRUCTION: {
+    reason: 'invalid_exact_svm_payload_unknown_sixth_instruction',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_UNKNOWN_SEVENTH_INSTRUCTION: {
+    reason: 'invalid_exact_svm_payload_unknown_seventh_instruction',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_UNKNOWN_OPTIONAL_INSTRUCTION: {
+    reason: 'invalid_exact_svm_payload_unknown_optional_instruction',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_MEMO_COUNT: {
+    reason: 'invalid_exact_svm_payload_memo_count',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_MEMO_MISMATCH: {
+    reason: 'invalid_exact_svm_payload_memo_mismatch',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_SIMULATION_FAILED: {
+    reason: 'invalid_exact_svm_transaction_simulation_failed',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_TRANSACTION_FAILED: {
+    reason: 'invalid_exact_svm_transaction_failed',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  // SVM `exact` reasons of the reference's v1 list that its v2 code no longer emits.
+  SVM_EXACT_FEE_PAYER_IN_ACCOUNTS: {
+    reason: 'invalid_exact_svm_payload_transaction_fee_payer_included_in_instruction_accounts',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SVM_EXACT_BLOCK_HEIGHT_EXCEEDED: {
+    reason: 'settle_exact_svm_block_height_exceeded',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  // SVM `exact` checks the reference does not make (it resolves lookup tables, allows nonces).
+  SVM_EXACT_LOOKUP_TABLES: {
+    reason: 'invalid_exact_svm_payload_address_lookup_tables',
+    kind: 'rejected',
+    origin: 'tollgate',
+  },
+  SVM_EXACT_DURABLE_NONCE: {
+    reason: 'invalid_exact_svm_payload_durable_nonce',
+    kind: 'rejected',
+    origin: 'tollgate',
+  },
+  SVM_EXACT_TOKEN_PROGRAM_MISMATCH: {
+    reason: 'invalid_exact_svm_payload_token_program_mismatch',
+    kind: 'rejected',
+    origin: 'tollgate',
+  },
 } as const satisfies Record<string, CodeEntry>
 
 export type ErrorCode = keyof typeof errorCodes

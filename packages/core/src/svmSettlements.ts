@@ -1,0 +1,58 @@
+import type { SettleResponse } from './wire/types.ts'
+
+/**
+ * Where a facilitator remembers Solana settlements, keyed by the hash of the compiled message
+ * bytes: a copy of a payment that was re-encoded or re-signed by the buyer has the same message,
+ * so it is the same payment. The shape follows the EVM settlement ledger (claim with a lease,
+ * store the signed transaction before broadcast, finish), so a SQL store can back it.
+ */
+
+export type SvmSettlementState = 'claimed' | 'submitted' | 'finished'
+
+export interface SvmSettlementRecord {
+  messageHash: string
+  network: string
+  state: SvmSettlementState
+  /** The process that claimed it, and until when (ms since the epoch) its claim holds. */
+  owner: string
+  leaseUntilMs: number
+  payer?: string | undefined
+  /** The transaction's signature (the fee payer's, base58), once signed. */
+  transaction?: string | undefined
+  /** The fully signed transaction (base64), so any process can broadcast it again. */
+  raw?: string | undefined
+  blockhash?: string | undefined
+  /** The final answer, once finished. */
+  outcome?: SettleResponse | undefined
+}
+
+export type SvmSettlementClaim =
+  /** The caller now settles this payment. */
+  | { status: 'claimed'; record: SvmSettlementRecord }
+  /** Someone settled or is settling it: the record says where it stands. */
+  | { status: 'existing'; record: SvmSettlementRecord }
+
+export interface SvmSubmission {
+  transaction: string
+  raw: string
+  blockhash: string
+  payer: string
+}
+
+export interface SvmSettlementRecords {
+  /**
+   * Creates the record, or returns the existing one. A claim whose owner let its lease run out
+   * before submitting (a crashed process) is claimed again.
+   */
+  claim(
+    messageHash: string,
+    claim: { network: string; owner: string; leaseMs: number },
+  ): Promise<SvmSettlementClaim>
+  get(messageHash: string): Promise<SvmSettlementRecord | undefined>
+  /** Stores the signed transaction. Called before it is broadcast, so it is never lost. */
+  submit(messageHash: string, submission: SvmSubmission): Promise<void>
+  /** Stores the final answer; later settles of the payment get it. */
+  finish(messageHash: string, outcome: SettleResponse): Promise<void>
+  /** Drops a claim that sent nothing (the payment failed simulation), so it may be retried. */
+  release(messageHash: string, owner: string): Promise<void>
+}

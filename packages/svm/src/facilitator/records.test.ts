@@ -1,0 +1,57 @@
+/**
+ * Goal: the in-memory settlement records give one claimant per payment, hand an abandoned claim
+ * to another process only after its lease, and forget finished payments only after retention.
+ */
+import { describe, expect, it } from 'vitest'
+import { InMemorySvmSettlementRecords } from './records.ts'
+
+const submission = { transaction: 'sig', raw: 'AA==', blockhash: 'hash', payer: 'buyer' }
+const success = { success: true, transaction: 'sig', network: 'solana:test' }
+
+describe('InMemorySvmSettlementRecords', () => {
+  it('claims once, then answers with the record through every state', async () => {
+    let now = 0
+    const records = new InMemorySvmSettlementRecords({ now: () => now, retentionMs: 1_000 })
+    const claim = { network: 'solana:test', owner: 'a', leaseMs: 100 }
+    expect((await records.claim('h', claim)).status).toBe('claimed')
+    expect(await records.claim('h', { ...claim, owner: 'b' })).toMatchObject({
+      status: 'existing',
+      record: { state: 'claimed', owner: 'a' },
+    })
+    await records.submit('h', submission)
+    now = 500
+    expect(await records.claim('h', { ...claim, owner: 'b' })).toMatchObject({
+      status: 'existing',
+      record: { state: 'submitted', transaction: 'sig', raw: 'AA==' },
+    })
+    await records.finish('h', success)
+    expect(await records.get('h')).toMatchObject({ state: 'finished', outcome: success })
+    now = 1_400
+    expect((await records.claim('h', claim)).status).toBe('existing')
+    now = 2_600
+    expect((await records.claim('h', claim)).status).toBe('claimed')
+  })
+
+  it('lets another process take a claim whose lease ran out before submission', async () => {
+    let now = 0
+    const records = new InMemorySvmSettlementRecords({ now: () => now })
+    await records.claim('h', { network: 'solana:test', owner: 'a', leaseMs: 100 })
+    now = 101
+    expect(
+      (await records.claim('h', { network: 'solana:test', owner: 'b', leaseMs: 100 })).status,
+    ).toBe('claimed')
+  })
+
+  it('releases only an unsubmitted claim, and only for its owner', async () => {
+    const records = new InMemorySvmSettlementRecords()
+    await records.claim('h', { network: 'solana:test', owner: 'a', leaseMs: 100 })
+    await records.release('h', 'b')
+    expect(await records.get('h')).toBeDefined()
+    await records.release('h', 'a')
+    expect(await records.get('h')).toBeUndefined()
+    await records.claim('h', { network: 'solana:test', owner: 'a', leaseMs: 100 })
+    await records.submit('h', submission)
+    await records.release('h', 'a')
+    expect((await records.get('h'))?.state).toBe('submitted')
+  })
+})

@@ -1,0 +1,39 @@
+// biome-ignore-all lint/performance/noBarrelFile: the package entrypoint
+/**
+ * @module @tollgate/svm
+ * The x402 `exact` scheme on Solana: the buyer's partially signed transfer, the seller's
+ * requirements and the facilitator's allow-list verification and exactly-once settlement.
+ */
+export {
+  defaultSvmAssets,
+  findSvmAsset,
+  isSolanaNetwork,
+  type SvmAsset,
+} from './assets.ts'
+export { readSvmTokenBalance } from './balance.ts'
+export { type ExactSvmClientOptions, exactSvmClient, type SvmSigner } from './client.ts'
+export {
+  clientComputeUnitLimit,
+  clientComputeUnitPriceMicroLamports,
+  computeBudgetProgram,
+  lighthouseProgram,
+  memoBytesMax,
+  memoProgram,
+  token2022Program,
+  tokenProgram,
+} from './constants.ts'
+export { exactSvmFacilitator } from './facilitator/exactSvmFacilitator.ts'
+export {
+  type ExactSvmFacilitatorOptions,
+  type ExactSvmSettleOptions,
+  exactSvmDefaults,
+  worstCaseFeeLamports,
+} from './facilitator/options.ts'
+export {
+  InMemorySvmSettlementRecords,
+  type InMemorySvmSettlementRecordsOptions,
+} from './facilitator/records.ts'
+export { type ExactSvmPayload, exactSvmPayloadSchema } from './payload.ts'
+export { type SvmClientRpc, type SvmFacilitatorRpc, solanaRpc } from './rpc.ts'
+export { type ExactSvmServerOptions, exactSvmServer } from './server.ts'
+export { svmSignerFromSecretKey } from './signer.ts'
