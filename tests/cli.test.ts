@@ -9,6 +9,7 @@ import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
 import type { DevStack } from 'tollgate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { childPids, isAlive, runCli, startCli, waitFor } from './support/cli.ts'
+import { splBalance } from './support/solana.ts'
 import { startTestStack, tokenBalance } from './support/stack.ts'
 
 let workdir: string
@@ -27,6 +28,8 @@ describe('tollgate dev', () => {
       '--facilitator-port',
       '0',
       '--api-port',
+      '0',
+      '--solana-port',
       '0',
       '--manifest',
       manifestPath,
@@ -61,6 +64,27 @@ describe('tollgate dev', () => {
       routes: [{ method: 'GET', path: '/weather', price: '$0.001', amount: '1000' }],
     })
     expect(manifest.asset.address).toMatch(/^0x[0-9a-fA-F]{40}$/)
+    // The embedded Solana devnet answers as Solana devnet; its fee payer's key stays inside.
+    expect(manifest.solana).toEqual({
+      network: 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1',
+      rpcUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      mint: expect.stringMatching(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/),
+      decimals: 6,
+      payer: {
+        address: expect.stringMatching(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/),
+        secretKey: expect.stringMatching(/^[1-9A-HJ-NP-Za-km-z]{86,88}$/),
+      },
+      feePayer: { address: expect.stringMatching(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/) },
+    })
+    expect(dev.output.stderr).toContain(`Solana RPC   ${manifest.solana.rpcUrl}`)
+    expect(dev.output.stderr).toContain(`Solana mint  ${manifest.solana.mint}`)
+    const supported = await (await fetch(`${manifest.facilitatorUrl}/supported`)).json()
+    expect(supported.kinds).toContainEqual({
+      x402Version: 2,
+      scheme: 'exact',
+      network: manifest.solana.network,
+      extra: { feePayer: manifest.solana.feePayer.address },
+    })
     expect((await fetch(`${manifest.exampleApiUrl}/health`)).status).toBe(200)
     expect((await fetch(`${manifest.exampleApiUrl}/weather`)).status).toBe(402)
     expect((await fetch(`${manifest.facilitatorUrl}/healthz`)).status).toBe(200)
@@ -76,6 +100,7 @@ describe('tollgate dev', () => {
       3_000,
     )
     await expect(fetch(`${manifest.rpcUrl}`, { method: 'POST' })).rejects.toThrow()
+    await expect(fetch(manifest.solana.rpcUrl, { method: 'POST' })).rejects.toThrow()
     await expect(fetch(`${manifest.exampleApiUrl}/health`)).rejects.toThrow()
   })
 
@@ -88,6 +113,8 @@ describe('tollgate dev', () => {
         '--rpc-port',
         '0',
         '--api-port',
+        '0',
+        '--solana-port',
         '0',
         '--facilitator-port',
         port,
@@ -150,6 +177,43 @@ describe('tollgate pay', () => {
     expect(await tokenBalance(stack.manifest, stack.manifest.accounts.payer.address)).toBe(before)
   })
 
+  it('pays on Solana when the EVM wallet holds no USDC and a Solana key is given', async () => {
+    const { solana } = stack.manifest
+    const before = await splBalance(stack, solana.payer.address)
+    const emptyEvmWallet = ANVIL_ACCOUNTS[8].privateKey
+    const result = await runCli(
+      ['pay', `${stack.manifest.exampleApiUrl}/weather?city=Lima`, '--manifest', manifestPath],
+      {
+        env: {
+          TOLLGATE_PRIVATE_KEY: emptyEvmWallet,
+          TOLLGATE_SOLANA_SECRET_KEY: solana.payer.secretKey,
+        },
+      },
+    )
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toMatchObject({ city: 'Lima' })
+    expect(result.stderr).toMatch(
+      new RegExp(`paid 0\\.001 USDC on ${solana.network} · tx [1-9A-HJ-NP-Za-km-z]{64,88}`),
+    )
+    expect(result.stderr).not.toContain(solana.payer.secretKey)
+    expect(before - (await splBalance(stack, solana.payer.address))).toBe(1000n)
+  })
+
+  it('never pays with the manifest Solana key on its own, and says what the wallet holds', async () => {
+    const { solana } = stack.manifest
+    const before = await splBalance(stack, solana.payer.address)
+    const result = await runCli(
+      ['pay', `${stack.manifest.exampleApiUrl}/weather`, '--manifest', manifestPath],
+      { env: { TOLLGATE_PRIVATE_KEY: ANVIL_ACCOUNTS[8].privateKey } },
+    )
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(
+      `exact on ${stack.manifest.network}: the wallet holds 0 USDC, the price is 0.001 USDC`,
+    )
+    expect(result.stderr).toContain(`exact on ${solana.network}: no signer for this scheme`)
+    expect(await splBalance(stack, solana.payer.address)).toBe(before)
+  })
+
   it('explains how to provide a wallet', async () => {
     const result = await runCli(['pay', `${stack.manifest.exampleApiUrl}/weather`], {
       // A home without ~/.tollgate/keystore.json, the last place a wallet is looked for.
@@ -180,12 +244,25 @@ describe('tollgate facilitator --config', () => {
             signers: ['${FACILITATOR_KEY}'],
             assets: [stack.manifest.asset],
           },
+          {
+            network: stack.manifest.solana.network,
+            rpcUrl: '$SOLANA_RPC_URL',
+            feePayers: ['$SOLANA_FEE_PAYER_KEY'],
+            assets: [{ address: stack.manifest.solana.mint, decimals: 6, symbol: 'USDC' }],
+            maxComputeUnitLimit: 50_000,
+          },
         ],
       }),
     )
     const key = ANVIL_ACCOUNTS[7].privateKey
+    const { feePayer } = stack.solanaDevnet
     const running = startCli(['facilitator', '--config', configPath], {
-      env: { DEVNET_RPC_URL: stack.manifest.rpcUrl, FACILITATOR_KEY: key },
+      env: {
+        DEVNET_RPC_URL: stack.manifest.rpcUrl,
+        FACILITATOR_KEY: key,
+        SOLANA_RPC_URL: stack.manifest.solana.rpcUrl,
+        SOLANA_FEE_PAYER_KEY: feePayer.secretKey,
+      },
     })
     try {
       await waitFor(
@@ -195,9 +272,20 @@ describe('tollgate facilitator --config', () => {
       const listening = running.output.stdout
         .split('\n')
         .find((line) => line.includes('facilitator listening'))!
-      const { url } = JSON.parse(listening) as { url: string }
+      const { url, solanaWorstCaseFeeLamports } = JSON.parse(listening)
+      // 5,000,000 µlamports × 50,000 units / 1e6 + 2 signatures × 5,000 lamports.
+      expect(solanaWorstCaseFeeLamports).toEqual({ [stack.manifest.solana.network]: '260000' })
       const supported = await (await fetch(`${url}/supported`)).json()
-      expect(supported.signers).toEqual({ 'eip155:*': [ANVIL_ACCOUNTS[7].address] })
+      expect(supported.signers).toEqual({
+        'eip155:*': [ANVIL_ACCOUNTS[7].address],
+        'solana:*': [feePayer.address],
+      })
+      expect(supported.kinds).toContainEqual({
+        x402Version: 2,
+        scheme: 'exact',
+        network: stack.manifest.solana.network,
+        extra: { feePayer: feePayer.address },
+      })
       expect((await fetch(`${url}/readyz`)).status).toBe(200)
       // On a loopback host without operator.adminToken, the ledger API is open (local use).
       const ledger = await fetch(`${url}/ledger/payments`)
@@ -208,6 +296,7 @@ describe('tollgate facilitator --config', () => {
       expect(await running.exited).toBe(0)
     }
     expect(running.output.stdout + running.output.stderr).not.toContain(key.slice(2))
+    expect(running.output.stdout + running.output.stderr).not.toContain(feePayer.secretKey)
   })
 
   it('asks for a config file', async () => {
@@ -239,5 +328,18 @@ describe('tollgate facilitator --config', () => {
     expect(result.stderr).toContain('is not a valid facilitator config')
     expect(result.stderr).toContain('networks.0.network')
     expect(existsSync(configPath)).toBe(true)
+  })
+})
+
+describe('tollgate demo', () => {
+  it('pays the example API once on EVM and once on Solana, printing both transactions', async () => {
+    const result = await runCli(['demo'])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(/paid on eip155:31337, settled in tx 0x[0-9a-f]{64}/)
+    expect(result.stdout).toMatch(
+      /paid on solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1, settled in Solana transaction [1-9A-HJ-NP-Za-km-z]{64,88}/,
+    )
+    expect(result.stdout).toContain('✓ 1 paid on EVM, 0.001 USDC moved on chain')
+    expect(result.stdout).toContain('✓ 1 paid on Solana, 0.001 USDC moved on chain')
   })
 })

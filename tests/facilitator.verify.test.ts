@@ -259,17 +259,30 @@ describe('afterwards', () => {
     expect(ready.status).toBe(200)
     expect(await ready.json()).toMatchObject({
       status: 'ready',
-      checks: [{ network: 'eip155:31337', ok: true }],
+      checks: [
+        { network: 'eip155:31337', ok: true },
+        { network: stack.manifest.solana.network, ok: true },
+      ],
     })
   })
 
   it('lists what it supports', async () => {
     const supported = await (await fetch(`${stack.manifest.facilitatorUrl}/supported`)).json()
+    // The embedded Solana devnet answers as Solana devnet, which has a v1 name.
+    const feePayer = stack.manifest.solana.feePayer.address
+    const solana = { scheme: 'exact', extra: { feePayer } }
     expect(supported).toEqual({
-      kinds: [{ x402Version: 2, scheme: 'exact', network: 'eip155:31337' }],
+      kinds: [
+        { x402Version: 2, scheme: 'exact', network: 'eip155:31337' },
+        { x402Version: 2, network: stack.manifest.solana.network, ...solana },
+        { x402Version: 1, network: 'solana-devnet', ...solana },
+      ],
       // The dev stack keeps a discovery catalogue, so it takes bazaar declarations too.
       extensions: ['payment-identifier', 'bazaar'],
-      signers: { 'eip155:*': [stack.manifest.accounts.facilitator.address] },
+      signers: {
+        'eip155:*': [stack.manifest.accounts.facilitator.address],
+        'solana:*': [feePayer],
+      },
     })
   })
 })

@@ -36,6 +36,14 @@ describe('x402 v1', () => {
           maxAmountRequired: '1000',
           resource: `${stack.manifest.exampleApiUrl}/weather`,
         },
+        // The embedded Solana devnet answers as Solana devnet, which has a v1 name too.
+        {
+          scheme: 'exact',
+          network: 'solana-devnet',
+          maxAmountRequired: '1000',
+          asset: stack.manifest.solana.mint,
+          extra: { feePayer: stack.manifest.solana.feePayer.address },
+        },
       ],
     })
     expect(

@@ -26,7 +26,9 @@ const allowedInternal: Record<string, string[]> = {
   evm: ['@tollgate/core'],
   svm: ['@tollgate/core'],
   facilitator: ['@tollgate/core'],
-  server: ['@tollgate/core'],
+  server: ['@tollgate/core', '@tollgate/paywall'],
+  paywall: ['@tollgate/core'],
+  dashboard: [],
   client: ['@tollgate/core'],
   contracts: [],
   devnet: ['@tollgate/contracts'],
@@ -46,6 +48,7 @@ const allowedInternal: Record<string, string[]> = {
     '@tollgate/wallet',
     '@tollgate/mcp',
     '@tollgate/svm',
+    '@tollgate/dashboard',
   ],
 }
 
@@ -92,7 +95,16 @@ describe('tidy', () => {
 
   it('libraries neither log to the console nor read the environment', async () => {
     const problems: string[] = []
-    for (const name of ['core', 'evm', 'svm', 'facilitator', 'server', 'client', 'devnet']) {
+    for (const name of [
+      'core',
+      'evm',
+      'svm',
+      'facilitator',
+      'server',
+      'client',
+      'devnet',
+      'paywall',
+    ]) {
       for (const file of await sourceFiles(join(root, 'packages', name, 'src'))) {
         if (file.endsWith('.test.ts')) continue
         const text = await readFile(file, 'utf8')

@@ -14,7 +14,7 @@ import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
 
 /** A dev stack on free ports, for one test file. */
 export async function startTestStack(options: { chainId?: number } = {}): Promise<DevStack> {
-  return startDevStack({ rpcPort: 0, facilitatorPort: 0, apiPort: 0, ...options })
+  return startDevStack({ rpcPort: 0, facilitatorPort: 0, apiPort: 0, solanaPort: 0, ...options })
 }
 
 export function payerAccount(manifest: DevManifest): PrivateKeyAccount {

@@ -3,8 +3,9 @@ import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { PayerOptions } from '@tollgate/client'
-import type { SchemeClient } from '@tollgate/core'
+import { type SchemeClient, solanaNetworks } from '@tollgate/core'
 import { type EvmAsset, type EvmSigner, exactEvmClient } from '@tollgate/evm'
+import { exactSvmClient, type SvmSigner, svmSignerFromSecretKey } from '@tollgate/svm'
 import {
   type ApprovalRequest,
   parseSpendingPolicy,
@@ -17,7 +18,7 @@ import {
   spendingGuard,
 } from '@tollgate/wallet'
 import type { Command } from 'commander'
-import { readManifest } from './manifest.ts'
+import { type DevManifest, readManifest } from './manifest.ts'
 import { keyFromKeystore } from './secrets.ts'
 import { UserError } from './ui.ts'
 
@@ -50,10 +51,16 @@ export function addWalletOptions(command: Command): Command {
       'record spending in PostgreSQL instead, shared by several agents (or TOLLGATE_SPEND_DATABASE_URL)',
     )
     .option('--manifest <path>', 'dev manifest whose test USDC to recognise', '.tollgate/dev.json')
+    .addHelpText(
+      'after',
+      "\nSolana: with TOLLGATE_SOLANA_SECRET_KEY (base58 of the 64-byte key) the wallet also pays on Solana,\nthrough TOLLGATE_SOLANA_RPC_URL, the manifest's devnet or the public clusters. Where a route offers\nseveral chains, it pays on the first one whose balance covers the price.",
+    )
 }
 
 export interface AgentWallet {
   signer: EvmSigner
+  /** The Solana signer, from TOLLGATE_SOLANA_SECRET_KEY; without it the wallet pays on EVM only. */
+  solanaSigner: SvmSigner | undefined
   assets: Record<string, EvmAsset>
   policy: SpendingPolicy
   store: SpendStore
@@ -77,8 +84,10 @@ export async function openAgentWallet(
   },
 ): Promise<AgentWallet> {
   const signer = await loadSigner(options, context)
+  const solanaSigner = await loadSolanaSigner(context.env)
   const policy = await loadPolicy(options)
-  const assets = await knownAssets(options.manifest)
+  const dev = await devManifest(options.manifest)
+  const assets: Record<string, EvmAsset> = dev ? { [dev.network]: dev.asset } : {}
   const storeUrl = options.storeUrl ?? (context.env.TOLLGATE_SPEND_DATABASE_URL || undefined)
   const storeDir =
     options.store ?? (context.env.TOLLGATE_SPEND_STORE || join(homedir(), '.tollgate', 'spending'))
@@ -89,9 +98,10 @@ export async function openAgentWallet(
     howToRaise: context.howToRaise,
     ...(context.onApproval ? { onApproval: context.onApproval } : {}),
   })
-  const schemes = [exactEvmClient({ signer, assets })]
+  const schemes = walletSchemes({ signer, solanaSigner, dev, env: context.env })
   return {
     signer,
+    solanaSigner,
     assets,
     policy,
     store,
@@ -165,9 +175,82 @@ async function loadPolicy(options: WalletCliOptions): Promise<SpendingPolicy> {
   }
 }
 
-/** The default USDC table plus the devnet's test USDC when a manifest is present. */
-export async function knownAssets(manifestPath: string): Promise<Record<string, EvmAsset>> {
-  if (!existsSync(manifestPath)) return {}
-  const manifest = await readManifest(manifestPath)
-  return { [manifest.network]: manifest.asset }
+/** The manifest of the local stack, when there is one. */
+async function devManifest(manifestPath: string): Promise<DevManifest | undefined> {
+  return existsSync(manifestPath) ? readManifest(manifestPath) : undefined
+}
+
+/**
+ * The Solana key, base58 of its 64 bytes, from TOLLGATE_SOLANA_SECRET_KEY. The dev manifest's
+ * Solana payer is never used implicitly: a wallet pays only with keys its owner gave it.
+ */
+export async function loadSolanaSigner(env: NodeJS.ProcessEnv): Promise<SvmSigner | undefined> {
+  const secret = env.TOLLGATE_SOLANA_SECRET_KEY
+  if (!secret) return undefined
+  try {
+    return await svmSignerFromSecretKey(secret)
+  } catch {
+    throw new UserError(
+      'TOLLGATE_SOLANA_SECRET_KEY is not a base58 64-byte Solana secret key',
+      'on the local devnet it is solana.payer.secretKey in .tollgate/dev.json',
+    )
+  }
+}
+
+/** Public Solana RPC endpoints, for a wallet with neither TOLLGATE_SOLANA_RPC_URL nor a manifest. */
+const publicSolanaRpcUrls: Readonly<Record<string, string>> = {
+  [solanaNetworks.mainnet]: 'https://api.mainnet-beta.solana.com',
+  [solanaNetworks.devnet]: 'https://api.devnet.solana.com',
+}
+
+/**
+ * What the wallet signs with: EVM always, Solana when it has a Solana key. Each reads balances
+ * where it knows an RPC (so a route offered on several chains is paid where the wallet holds
+ * enough): the local stack's from the manifest, for Solana also TOLLGATE_SOLANA_RPC_URL or the
+ * public clusters.
+ */
+function walletSchemes(wallet: {
+  signer: EvmSigner
+  solanaSigner: SvmSigner | undefined
+  dev: DevManifest | undefined
+  env: NodeJS.ProcessEnv
+}): SchemeClient[] {
+  const { dev, solanaSigner } = wallet
+  const schemes: SchemeClient[] = [
+    exactEvmClient({
+      signer: wallet.signer,
+      ...(dev
+        ? { assets: { [dev.network]: dev.asset }, rpcUrls: { [dev.network]: dev.rpcUrl } }
+        : {}),
+    }),
+  ]
+  if (!solanaSigner) return schemes
+  const rpcUrl = wallet.env.TOLLGATE_SOLANA_RPC_URL || undefined
+  if (rpcUrl) {
+    schemes.push(exactSvmClient({ signer: solanaSigner, rpcUrl, ...svmAssetsOf(dev) }))
+    return schemes
+  }
+  // The manifest's cluster is the local devnet, even though it answers as Solana devnet.
+  const endpoints = {
+    ...publicSolanaRpcUrls,
+    ...(dev ? { [dev.solana.network]: dev.solana.rpcUrl } : {}),
+  }
+  for (const [network, url] of Object.entries(endpoints)) {
+    schemes.push(
+      exactSvmClient({
+        signer: solanaSigner,
+        rpcUrl: url,
+        networks: [network],
+        ...svmAssetsOf(dev),
+      }),
+    )
+  }
+  return schemes
+}
+
+/** The local test USDC mint, known as a dollar when the manifest is present. */
+function svmAssetsOf(dev: DevManifest | undefined) {
+  if (!dev) return {}
+  const { network, mint, decimals } = dev.solana
+  return { assets: { [network]: { address: mint, decimals, symbol: 'USDC' } } }
 }

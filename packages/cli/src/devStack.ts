@@ -1,16 +1,20 @@
 import { join } from 'node:path'
-import { toAtomicUnits } from '@tollgate/core'
+import { solanaNetworks, toAtomicUnits } from '@tollgate/core'
+import { dashboardDist } from '@tollgate/dashboard'
 import {
   ANVIL_ACCOUNTS,
   type AnvilProcess,
   DEVNET_ROLES,
   deployDevnet,
   fundDevnet,
+  type SolanaDevnet,
   startAnvil,
+  startSolanaDevnet,
 } from '@tollgate/devnet'
 import { exactEvmServer } from '@tollgate/evm'
 import type { Logger } from '@tollgate/facilitator'
-import { openLedger, SqlDiscoveryCatalog } from '@tollgate/ledger'
+import { openLedger, SqlDiscoveryCatalog, SqlLedgerReports } from '@tollgate/ledger'
+import { exactSvmServer, type SvmAsset, svmSignerFromSecretKey } from '@tollgate/svm'
 import { buildEvmFacilitator, rpcClient } from './evmFacilitator.ts'
 import { createExampleApi } from './exampleApi.ts'
 import { type Listening, listen } from './listen.ts'
@@ -23,6 +27,8 @@ export interface DevStackOptions {
   facilitatorPort?: number
   /** @default 4021 */
   apiPort?: number
+  /** The embedded Solana devnet's JSON-RPC port. @default 8899 */
+  solanaPort?: number
   /** @default 31337 */
   chainId?: number
   /** Where to write the manifest; undefined writes none. */
@@ -38,6 +44,8 @@ export interface DevStackOptions {
 
 export interface DevStack {
   manifest: DevManifest
+  /** The embedded Solana devnet, running in this process (its fee payer's key, `advance()`). */
+  solanaDevnet: SolanaDevnet
   stop(): Promise<void>
 }
 
@@ -46,8 +54,9 @@ const payerFundingUsd = '1000000'
 const examplePrice = '$0.001'
 
 /**
- * The local stack in one call: anvil with TestUSDC and Multicall3, a funded payer, the
- * facilitator and the example paid API. On failure, whatever was started is stopped again.
+ * The local stack in one call: anvil with TestUSDC and Multicall3, a funded payer, the embedded
+ * Solana devnet (answering as Solana devnet, with a local test USDC mint), the facilitator for
+ * both and the example paid API. On failure, whatever was started is stopped again.
  */
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const progress = options.onProgress ?? (() => undefined)
@@ -85,6 +94,18 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       ethBalance: [{ address: facilitatorAccount.address, balance: 10n ** 22n }],
     })
 
+    const solanaPort = options.solanaPort ?? 8899
+    progress(`starting the embedded Solana devnet on port ${solanaPort}`)
+    // Labelled as Solana devnet: the official @x402/svm packages accept no other id.
+    const solana = await startSolanaDevnet({ port: solanaPort, network: solanaNetworks.devnet })
+    started.push(() => solana.stop())
+    // The network id maps to the public devnet USDC in default tables: name the local mint.
+    const solanaAsset: SvmAsset = {
+      address: solana.mint,
+      decimals: solana.decimals,
+      symbol: 'USDC',
+    }
+
     const asset = { ...token, symbol: token.symbol }
     progress(`starting the facilitator on port ${options.facilitatorPort ?? 4020}`)
     const genesis = await rpcClient(anvil.rpcUrl).getBlock({ blockNumber: 0n })
@@ -105,9 +126,28 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
           multicall3: contracts.multicall3,
         },
       ],
+      svm: [
+        {
+          network: solana.network,
+          rpcUrl: solana.rpcUrl,
+          feePayers: [await svmSignerFromSecretKey(solana.feePayer.secretKey)],
+          assets: [solanaAsset],
+        },
+      ],
       ledger,
       // `tollgate ledger` reads it; no admin token on a local dev stack.
-      app: { ledger: { ledger } },
+      app: {
+        ledger: { ledger },
+        // The dashboard at /dashboard/, its API open like the ledger's (a local stack).
+        dashboard: {
+          reports: new SqlLedgerReports(ledger.sql),
+          staticDir: dashboardDist,
+          assets: [
+            { network, ...asset },
+            { network: solana.network, ...solanaAsset },
+          ],
+        },
+      },
       // `tollgate discover` reads the catalogue, kept in the dev ledger's database.
       catalog: new SqlDiscoveryCatalog(ledger.sql),
       batch: options.batch ?? { maxSize: 100, maxWaitMs: 0 },
@@ -124,7 +164,11 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         network,
         payTo: merchant.address,
         facilitatorUrl: facilitator.url,
-        schemes: [exactEvmServer({ assets: { [network]: asset } })],
+        solana: { network: solana.network, payTo: solana.merchant.address },
+        schemes: [
+          exactEvmServer({ assets: { [network]: asset } }),
+          exactSvmServer({ assets: { [solana.network]: solanaAsset } }),
+        ],
         price: examplePrice,
       }),
       options.apiPort ?? 4021,
@@ -158,12 +202,21 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         },
       ],
       multicall3: contracts.multicall3,
+      solana: {
+        network: solana.network,
+        rpcUrl: solana.rpcUrl,
+        mint: solana.mint,
+        decimals: solana.decimals,
+        payer: { address: solana.payer.address, secretKey: solana.payer.secretKey },
+        // The fee payer's key stays in this process: it pays every buyer's fees.
+        feePayer: { address: solana.feePayer.address },
+      },
     }
     if (options.manifestPath) {
       await writeManifest(options.manifestPath, manifest)
       progress(`wrote ${options.manifestPath}`)
     }
-    return { manifest, stop }
+    return { manifest, solanaDevnet: solana, stop }
   } catch (error) {
     await stop()
     throw error

@@ -1,4 +1,4 @@
-import type { DiscoveryCatalog, SettlementLedger } from '@tollgate/core'
+import type { DiscoveryCatalog, SchemeFacilitator, SettlementLedger } from '@tollgate/core'
 import {
   type EvmAsset,
   type ExactEvmFacilitator,
@@ -13,7 +13,7 @@ import {
   type FacilitatorAppOptions,
   type Logger,
 } from '@tollgate/facilitator'
-import { type OpenLedgerOptions, openLedger } from '@tollgate/ledger'
+import { type OpenLedgerOptions, openLedger, SqlLedger, SqlSvmSettlements } from '@tollgate/ledger'
 import {
   type Address,
   type Chain,
@@ -23,6 +23,7 @@ import {
   type PublicClient,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { buildSvmSchemes, type SvmNetworkSetup } from './svmFacilitator.ts'
 
 export interface EvmNetworkSetup {
   network: string
@@ -59,10 +60,13 @@ export interface BuiltFacilitator {
 
 /**
  * Wires the EVM exact scheme, its ledger and the HTTP app, and starts recovery (which settles
- * anything a previous run left unfinished before the first request).
+ * anything a previous run left unfinished before the first request). Solana clusters in `svm`
+ * are served next to it, their settlements kept in the same ledger database.
  */
 export async function buildEvmFacilitator(options: {
   networks: readonly EvmNetworkSetup[]
+  /** Solana clusters served by the exact SVM scheme, next to the EVM networks. */
+  svm?: readonly SvmNetworkSetup[]
   /** A ledger to use, or where to open one (default: an embedded one in memory). */
   ledger?: SettlementLedger | OpenLedgerOptions
   logger?: Logger
@@ -101,14 +105,18 @@ export async function buildEvmFacilitator(options: {
     ...(options.onSettlementStep ? { onSettlementStep: options.onSettlementStep } : {}),
     ...options.tuning,
   })
+  let svmSchemes: SchemeFacilitator[]
   try {
+    // A SQL ledger keeps Solana settlements too (by message hash), so they hold across restarts.
+    const records = ledger instanceof SqlLedger ? new SqlSvmSettlements(ledger.sql) : undefined
+    svmSchemes = buildSvmSchemes(options.svm ?? [], records)
     await scheme.start()
   } catch (error) {
     if (ownsLedger) await ledger.close()
     throw error
   }
   const facilitator = new Facilitator({
-    schemes: [scheme],
+    schemes: [scheme, ...svmSchemes],
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.catalog ? { catalog: options.catalog } : {}),
   })

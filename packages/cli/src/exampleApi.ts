@@ -8,6 +8,8 @@ export interface ExampleApiOptions {
   network: string
   payTo: string
   facilitatorUrl: string
+  /** A Solana cluster `/weather` can also be paid on (after the EVM option); its scheme in `schemes`. */
+  solana?: { network: string; payTo: string } | undefined
   schemes: readonly SchemeServer[]
   /** @default '$0.001' */
   price?: string
@@ -16,20 +18,24 @@ export interface ExampleApiOptions {
 const conditions = ['sunny', 'cloudy', 'light rain', 'windy', 'clear'] as const
 
 /**
- * The demo's paid API: `GET /weather` costs $0.001, `GET /health` is free, and `/mcp` is an MCP
- * server whose `forecast` tool costs the same. Both declare how to call them (the `bazaar`
- * extension), so the facilitator catalogues them.
+ * The demo's paid API: `GET /weather` costs $0.001 on EVM or on Solana, `GET /health` is free,
+ * and `/mcp` is an MCP server whose `forecast` tool costs the same (on EVM). Both declare how to
+ * call them (the `bazaar` extension), so the facilitator catalogues them.
  */
 export function createExampleApi(options: ExampleApiOptions): Hono {
   const app = new Hono()
+  const price = options.price ?? '$0.001'
+  // EVM first: clients that take the first option they can pay keep paying on EVM.
+  const accepts = [
+    { price, network: options.network, payTo: options.payTo },
+    ...(options.solana ? [{ price, ...options.solana }] : []),
+  ]
   app.use(cors({ origin: '*', allowHeaders: ['PAYMENT-SIGNATURE', 'X-PAYMENT', 'Content-Type'] }))
   app.use(
     paymentMiddleware({
       routes: {
         'GET /weather': {
-          price: options.price ?? '$0.001',
-          network: options.network,
-          payTo: options.payTo,
+          accepts,
           description: 'Current weather for a city',
           mimeType: 'application/json',
           discovery: {

@@ -1,6 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { getBase58Decoder } from '@solana/kit'
 import { openLedger, SqlApiKeyStore, SqlBlocklist, type SqlLedger } from '@tollgate/ledger'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadFacilitatorConfig, resolveNetworks } from './facilitatorConfig.ts'
@@ -16,7 +18,8 @@ describe('the example facilitator configs', () => {
       BASE_SEPOLIA_RPC_URL: 'https://sepolia.base.org',
       FACILITATOR_PRIVATE_KEY: key,
     })
-    expect(networks).toEqual([
+    expect(networks.svm).toEqual([])
+    expect(networks.evm).toEqual([
       {
         network: 'eip155:84532',
         rpcUrl: 'https://sepolia.base.org',
@@ -51,6 +54,104 @@ describe('the example facilitator configs', () => {
     })
     await expect(attempt).rejects.toThrow('eip155:84532 signer 1 is not a 32-byte hex private key')
     await expect(attempt).rejects.not.toThrow(secretish)
+  })
+})
+
+/** A fresh Solana key: base58 of its 64 bytes (secret then public half), and its address. */
+function solanaKey(): { secretKey: string; address: string } {
+  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })
+  const secret = Buffer.from(String(jwk.d), 'base64url')
+  const publicKey = Buffer.from(String(jwk.x), 'base64url')
+  const base58 = getBase58Decoder()
+  return {
+    secretKey: base58.decode(Buffer.concat([secret, publicKey])),
+    address: base58.decode(publicKey),
+  }
+}
+
+describe('Solana networks', () => {
+  const devnet = 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1'
+
+  it('Solana devnet reads its RPC URL and fee payer key from the environment', async () => {
+    const config = await loadFacilitatorConfig(resolve(configDir, 'facilitator.solana-devnet.json'))
+    const feePayer = solanaKey()
+    const networks = await resolveNetworks(config, {
+      SOLANA_DEVNET_RPC_URL: 'https://api.devnet.solana.com',
+      SOLANA_FEE_PAYER_KEY: feePayer.secretKey,
+    })
+    expect(networks.evm).toEqual([])
+    expect(networks.svm).toHaveLength(1)
+    const [solana] = networks.svm
+    expect(solana).toMatchObject({
+      network: devnet,
+      rpcUrl: 'https://api.devnet.solana.com',
+      assets: [{ address: '4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU', decimals: 6 }],
+      maxComputeUnitPrice: 5_000_000n,
+      maxComputeUnitLimit: 200_000,
+    })
+    expect(solana?.feePayers.map((signer) => signer.address)).toEqual([feePayer.address])
+    // The signer holds the key, unreadable: nothing of the secret can reach a log line.
+    expect(JSON.stringify(solana?.feePayers)).not.toContain(feePayer.secretKey)
+  })
+
+  it('serves EVM and Solana from one file, with the cluster USDC by default', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-config-'))
+    const path = join(dir, 'both.json')
+    await writeFile(
+      path,
+      JSON.stringify({
+        networks: [
+          { network: 'eip155:84532', rpcUrl: 'https://sepolia.base.org', signers: ['$EVM_KEY'] },
+          { network: devnet, rpcUrl: '$SOLANA_RPC', feePayers: ['$SOLANA_KEY'] },
+        ],
+      }),
+    )
+    const networks = await resolveNetworks(await loadFacilitatorConfig(path), {
+      EVM_KEY: key,
+      SOLANA_RPC: 'http://127.0.0.1:8899',
+      SOLANA_KEY: solanaKey().secretKey,
+    })
+    expect(networks.evm.map((setup) => setup.network)).toEqual(['eip155:84532'])
+    expect(networks.svm[0]).toMatchObject({
+      network: devnet,
+      rpcUrl: 'http://127.0.0.1:8899',
+      assets: [{ address: '4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU', symbol: 'USDC' }],
+      maxComputeUnitPrice: undefined,
+    })
+  })
+
+  it('rejects a malformed fee payer key without echoing it, and names a missing variable', async () => {
+    const config = await loadFacilitatorConfig(resolve(configDir, 'facilitator.solana-devnet.json'))
+    const env = { SOLANA_DEVNET_RPC_URL: 'https://x' }
+    const secretish = solanaKey().secretKey.slice(0, 60)
+    const attempt = resolveNetworks(config, { ...env, SOLANA_FEE_PAYER_KEY: secretish })
+    await expect(attempt).rejects.toThrow(
+      `${devnet} fee payer 1 is not a base58 64-byte Solana secret key`,
+    )
+    await expect(attempt).rejects.not.toThrow(secretish)
+    await expect(resolveNetworks(config, env)).rejects.toThrow(
+      'environment variable SOLANA_FEE_PAYER_KEY is not set',
+    )
+  })
+
+  it('explains a Solana entry with EVM settings or caps out of range', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-config-'))
+    const path = join(dir, 'wrong.json')
+    await writeFile(
+      path,
+      JSON.stringify({
+        networks: [
+          { network: devnet, rpcUrl: 'http://x', signers: ['$K'] },
+          { network: devnet, rpcUrl: 'http://x', feePayers: ['$K'], maxComputeUnitLimit: 2e6 },
+          { network: 'solana:devnet', rpcUrl: 'http://x', feePayers: ['$K'] },
+        ],
+      }),
+    )
+    const failure = loadFacilitatorConfig(path)
+    await expect(failure).rejects.toThrow('networks.0: Unrecognized key: "signers"')
+    await expect(failure).rejects.toThrow('networks.0.feePayers:')
+    await expect(failure).rejects.toThrow('networks.1.maxComputeUnitLimit:')
+    await expect(failure).rejects.toThrow('networks.2.network: must be solana:<genesis hash>')
   })
 })
 

@@ -14,6 +14,11 @@ export {
   rpcClient,
 } from './evmFacilitator.ts'
 export { createExampleApi, type ExampleApiOptions } from './exampleApi.ts'
-export { loadFacilitatorConfig, resolveNetworks } from './facilitatorConfig.ts'
+export {
+  loadFacilitatorConfig,
+  type ResolvedNetworks,
+  resolveNetworks,
+} from './facilitatorConfig.ts'
 export { type Listening, listen } from './listen.ts'
 export { type DevManifest, readManifest } from './manifest.ts'
+export { type SvmNetworkSetup, svmWorstCaseFee } from './svmFacilitator.ts'

@@ -8,6 +8,26 @@ const address = z
   .regex(/^0x[0-9a-fA-F]{40}$/)
   .transform((value) => value as Address)
 
+/** A Solana address (base58 of 32 bytes). */
+const solanaAddress = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/)
+
+/**
+ * The embedded Solana devnet. It answers as Solana devnet (`network`) so that the official
+ * `@x402/svm` packages accept it, but its mint and keys are local. The payer's key is base58 of
+ * its 64 bytes; the fee payer's key stays in the process.
+ */
+const solanaSchema = z.object({
+  network: z.string().regex(/^solana:[1-9A-HJ-NP-Za-km-z]{32}$/),
+  rpcUrl: z.string(),
+  mint: solanaAddress,
+  decimals: z.number().int(),
+  payer: z.object({
+    address: solanaAddress,
+    secretKey: z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{64,90}$/),
+  }),
+  feePayer: z.object({ address: solanaAddress }),
+})
+
 /** What `tollgate dev` writes so other programs (and agents) can find the local stack. */
 export const devManifestSchema = z.looseObject({
   network: z.string(),
@@ -37,6 +57,7 @@ export const devManifestSchema = z.looseObject({
     z.object({ method: z.string(), path: z.string(), price: z.string(), amount: z.string() }),
   ),
   multicall3: address.optional(),
+  solana: solanaSchema,
 })
 
 export type DevManifest = z.output<typeof devManifestSchema>
@@ -56,6 +77,13 @@ export async function readManifest(path: string): Promise<DevManifest> {
   }
   const parsed = devManifestSchema.safeParse(JSON.parse(text))
   if (!parsed.success)
-    throw new Error(`${path} is not a Tollgate dev manifest: ${parsed.error.issues[0]?.message}`)
+    throw new Error(
+      `${path} is not a Tollgate dev manifest (${issueOf(parsed.error.issues[0])}): run \`npx tollgate dev\` again to rewrite it`,
+    )
   return parsed.data
+}
+
+function issueOf(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'unreadable'
+  return issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { dashboardDist } from '@tollgate/dashboard'
 /**
  * @module
  * The `operator` section of a facilitator config (API keys, rate limits, blocklist, metrics,
@@ -8,13 +9,20 @@ import { readFile } from 'node:fs/promises'
 import {
   type ApiKeyStore,
   type Blocklist,
+  type DashboardAsset,
   type FacilitatorAppOptions,
   fileBlocklist,
   type Logger,
   memoryApiKeyStore,
   type RateLimitOptions,
 } from '@tollgate/facilitator'
-import { openLedger, SqlApiKeyStore, SqlBlocklist, type SqlLedger } from '@tollgate/ledger'
+import {
+  openLedger,
+  SqlApiKeyStore,
+  SqlBlocklist,
+  type SqlLedger,
+  SqlLedgerReports,
+} from '@tollgate/ledger'
 import { DataDirInUseError, lockDataDir } from '@tollgate/sql'
 import { z } from 'zod'
 import { resolveEnvReference } from './secrets.ts'
@@ -78,6 +86,8 @@ export interface OperatorContext {
   logger: Logger
   /** `--redis-url`, which wins over `REDIS_URL` and the config. */
   redisUrl?: string | undefined
+  /** The configured assets, so the dashboard shows amounts with their symbol and decimals. */
+  assets?: readonly DashboardAsset[] | undefined
 }
 
 /** The app options an operator section asks for, plus a summary for the start-up log. */
@@ -125,8 +135,17 @@ export async function resolveOperator(
   if (adminToken || isLoopback(context.host)) {
     app.ledger = { ledger, adminToken }
     summary.ledgerApi = adminToken ? 'token' : 'open (loopback)'
+    // The dashboard's API follows the ledger API's rule: a token, or an open one on loopback.
+    app.dashboard = {
+      reports: new SqlLedgerReports(ledger.sql),
+      adminToken,
+      staticDir: dashboardDist,
+      assets: context.assets,
+    }
+    summary.dashboard = adminToken ? '/dashboard/ (token)' : '/dashboard/ (open, loopback)'
   } else {
     summary.ledgerApi = 'off: set operator.adminToken to serve GET /ledger/payments'
+    summary.dashboard = 'off: set operator.adminToken to serve /dashboard/'
   }
   return { app, summary }
 }

@@ -55,7 +55,7 @@ export async function preparePayment(
       `refused to pay for ${url}: host not in the allowed list${hint}`,
     )
   }
-  const selection = selectRequirements(required.accepts, options.schemes, options)
+  const selection = await selectRequirements(required.accepts, options.schemes, options)
   if (!selection.ok) {
     throw new TollgateError(
       'POLICY_REFUSED',

@@ -47,23 +47,65 @@ export interface Candidate {
 
 export type Selection = { ok: true; chosen: Candidate } | { ok: false; reasons: string[] }
 
+/** A balance read slower than this counts as unknown rather than holding the payment up. */
+const balanceTimeoutMsDefault = 3_000
+
 /**
- * Picks the first offered requirement this buyer can and may pay: a scheme that signs for its
- * network, an allowed network, a known dollar asset, an amount within the cap. Each refusal
- * is explained, so the caller can tell the user what to change.
+ * Picks a requirement this buyer can and may pay: a scheme that signs for its network, an
+ * allowed network, a known dollar asset, an amount within the cap. Among those, in the order
+ * offered, it prefers one the buyer is known to hold enough of (schemes with `balanceOf`), then
+ * one whose balance is unknown; one the buyer is known not to afford is refused. Each refusal is
+ * explained, so the caller can tell the user what to change.
  */
-export function selectRequirements(
+export async function selectRequirements(
   accepts: readonly PaymentRequirements[],
   schemes: readonly SchemeClient[],
   policy: PaymentPolicy,
-): Selection {
+  options: {
+    /** @default 3000 */
+    balanceTimeoutMs?: number
+  } = {},
+): Promise<Selection> {
   const reasons: string[] = []
+  const candidates: Candidate[] = []
   for (const requirements of accepts) {
     const refusal = refusalOf(requirements, schemes, policy)
     if (typeof refusal === 'string') reasons.push(refusal)
-    else return { ok: true, chosen: refusal }
+    else candidates.push(refusal)
   }
+  const timeoutMs = options.balanceTimeoutMs ?? balanceTimeoutMsDefault
+  const balances = await Promise.all(candidates.map((candidate) => balanceOf(candidate, timeoutMs)))
+  const affordable = candidates.findIndex((candidate, index) => {
+    const balance = balances[index]
+    return balance !== undefined && balance >= BigInt(candidate.requirements.amount)
+  })
+  const unknown = balances.indexOf(undefined)
+  const chosen = candidates[affordable >= 0 ? affordable : unknown]
+  if (chosen) return { ok: true, chosen }
+  candidates.forEach(({ requirements, asset }, index) => {
+    const held = formatAtomicUnits(balances[index] ?? 0n, asset.decimals)
+    const price = formatAtomicUnits(BigInt(requirements.amount), asset.decimals)
+    reasons.push(
+      `${requirements.scheme} on ${requirements.network}: the wallet holds ${held} ${asset.symbol}, the price is ${price} ${asset.symbol}`,
+    )
+  })
   return { ok: false, reasons }
+}
+
+/** The buyer's balance for a candidate, or `undefined` when unknown, failed or too slow. */
+async function balanceOf(candidate: Candidate, timeoutMs: number): Promise<bigint | undefined> {
+  if (!candidate.scheme.balanceOf) return undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs)
+  })
+  try {
+    return await Promise.race([candidate.scheme.balanceOf(candidate.requirements), late])
+  } catch {
+    return undefined
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 function refusalOf(

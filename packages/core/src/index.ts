@@ -70,6 +70,19 @@ export {
   type TransactionState,
   terminalPaymentStates,
 } from './ledger.ts'
+export type {
+  LatencyPercentiles,
+  LedgerOverview,
+  LedgerReports,
+  MerchantRevenue,
+  PaymentEvent,
+  PaymentHistory,
+  PaymentSearch,
+  ReportRange,
+  ResourceRevenue,
+  SignerActivity,
+  TransactionReport,
+} from './ledgerReports.ts'
 export { formatAtomicUnits, toAtomicUnits } from './money/money.ts'
 export {
   type Caip2,

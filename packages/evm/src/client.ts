@@ -5,7 +5,18 @@ import {
   type SchemeClient,
   TollgateError,
 } from '@tollgate/core'
-import { type Address, bytesToHex, getAddress, type Hex, type TypedDataDefinition } from 'viem'
+import {
+  type Address,
+  bytesToHex,
+  createPublicClient,
+  getAddress,
+  type Hex,
+  http,
+  isAddress,
+  type PublicClient,
+  type TypedDataDefinition,
+} from 'viem'
+import { eip3009Abi } from './abi.ts'
 import { defaultEvmAssets, type EvmAsset } from './assets.ts'
 import type { Authorization } from './payload.ts'
 import { authorizationTypedData } from './typedData.ts'
@@ -22,9 +33,18 @@ export interface ExactEvmClientOptions {
   networks?: readonly string[]
   /** Assets this client recognises, per network, beyond the default USDC table. */
   assets?: Readonly<Record<string, EvmAsset>>
+  /**
+   * JSON-RPC URLs by CAIP-2 network. With one for a requirement's network, the client can read
+   * the buyer's token balance (`balanceOf`), so a buyer offered several ways to pay picks one it
+   * can afford. Signing needs no RPC.
+   */
+  rpcUrls?: Readonly<Record<string, string>>
   /** Seconds since the epoch; injected for tests. */
   now?: () => number
 }
+
+/** A balance read slower than this counts as unknown rather than holding the payment up. */
+const balanceTimeoutMs = 3_000
 
 /**
  * The buyer's side of `exact` on EVM: signs an EIP-3009 `transferWithAuthorization` for exactly
@@ -33,7 +53,9 @@ export interface ExactEvmClientOptions {
 export function exactEvmClient(options: ExactEvmClientOptions): SchemeClient {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
   const assets: Record<string, EvmAsset> = { ...defaultEvmAssets, ...options.assets }
+  const balances = options.rpcUrls ? balanceReader(options.signer.address, options.rpcUrls) : {}
   return {
+    ...balances,
     scheme: 'exact',
     networks: options.networks ?? ['eip155:*'],
     async createPayload(requirements: PaymentRequirements, _context: PaymentContext) {
@@ -74,6 +96,37 @@ export function exactEvmClient(options: ExactEvmClientOptions): SchemeClient {
         symbol: asset.symbol ?? asset.name,
         decimals: asset.decimals,
         usdPegged: isUsdStable(asset),
+      }
+    },
+  }
+}
+
+/** `balanceOf` over the configured RPCs: the buyer's ERC-20 balance, one client per network. */
+function balanceReader(
+  owner: Address,
+  rpcUrls: Readonly<Record<string, string>>,
+): Pick<SchemeClient, 'balanceOf'> {
+  const clients = new Map<string, PublicClient>()
+  return {
+    async balanceOf(requirements) {
+      const url = rpcUrls[requirements.network]
+      if (!url || !isAddress(requirements.asset)) return undefined
+      let client = clients.get(url)
+      if (!client) {
+        client = createPublicClient({
+          transport: http(url, { timeout: balanceTimeoutMs, retryCount: 0 }),
+        })
+        clients.set(url, client)
+      }
+      try {
+        return await client.readContract({
+          address: requirements.asset,
+          abi: eip3009Abi,
+          functionName: 'balanceOf',
+          args: [owner],
+        })
+      } catch {
+        return undefined
       }
     },
   }

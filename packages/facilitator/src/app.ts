@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import {
   type ErrorCode,
   type PaymentState,
@@ -12,9 +11,11 @@ import {
 import type { Context, MiddlewareHandler } from 'hono'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { type DashboardOptions, serveDashboard } from './dashboard/dashboardApi.ts'
 import { serveDiscovery } from './discovery/discoveryRoutes.ts'
 import type { Facilitator } from './facilitator.ts'
 import { type Logger, silentLogger } from './logger.ts'
+import { bearerTokenGuard } from './operator/adminToken.ts'
 import type { ApiKeyOptions } from './operator/apiKeys.ts'
 import type { Blocklist } from './operator/blocklist.ts'
 import type { TrustProxy } from './operator/clientIp.ts'
@@ -52,6 +53,12 @@ export interface FacilitatorAppOptions {
    * it); without, it is open, which is for a local dev stack only.
    */
   ledger?: { ledger: Pick<SettlementLedger, 'recent'>; adminToken?: string | undefined }
+  /**
+   * Serves the operator dashboard: its JSON API under `/api/*` (overview, payments, signers,
+   * merchants, resources, live events) and, from `staticDir`, the app at `/dashboard/`. With
+   * `adminToken` the API needs it as a bearer token; without, it is open (a local dev stack).
+   */
+  dashboard?: DashboardOptions
 }
 
 /** The Hono app, plus `close()` for what the app opened itself (a Redis connection from a URL). */
@@ -94,8 +101,13 @@ export function createFacilitatorApp(
     app.use('/settle', operatorGuard('settle', settleRefusal, { ...guard, logger }))
   }
 
+  // The rest of an oversized body is never read, so the connection cannot carry another request:
+  // saying so keeps a client from sending its next request on a socket that is closing.
   const limit = (failure: () => unknown) =>
-    bodyLimit({ maxSize: bodyBytesMax, onError: (c) => c.json(failure(), 413) })
+    bodyLimit({
+      maxSize: bodyBytesMax,
+      onError: (c) => c.json(failure(), 413, { Connection: 'close' }),
+    })
   const tooLarge = `the request body exceeds ${bodyBytesMax} bytes`
   const screenFor = (c: Context, endpoint: string) =>
     createPaymentScreen({
@@ -153,6 +165,9 @@ export function createFacilitatorApp(
 
   if (options.ledger) serveLedger(app, options.ledger, logger)
   if (facilitator.catalog) serveDiscovery(app, facilitator.catalog, logger)
+  const dashboard = options.dashboard
+    ? serveDashboard(app, facilitator, options.dashboard, logger)
+    : undefined
 
   app.notFound((c) =>
     c.json(
@@ -164,6 +179,7 @@ export function createFacilitatorApp(
   app.onError((_, c) => c.json({ error: 'internal_error' }, 500))
   return Object.assign(app, {
     async close() {
+      dashboard?.close()
       await limiters?.close()
     },
   })
@@ -249,21 +265,4 @@ function serveLedger(
       return c.json({ error: 'ledger_unavailable', message: 'the ledger could not be read' }, 503)
     }
   })
-}
-
-/** `Authorization: Bearer <token>`, compared as digests in constant time. */
-function bearerTokenGuard(token: string, message: string): MiddlewareHandler {
-  if (token.length < 16) throw new RangeError('an admin token needs at least 16 characters')
-  const expected = createHash('sha256').update(token).digest()
-  return async function bearerTokenGuardMiddleware(c, next) {
-    const match = /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')
-    const given = createHash('sha256')
-      .update(match?.[1] ?? '')
-      .digest()
-    if (!match || !timingSafeEqual(given, expected)) {
-      c.header('WWW-Authenticate', 'Bearer')
-      return c.json({ error: 'unauthorized', message }, 401)
-    }
-    await next()
-  }
 }

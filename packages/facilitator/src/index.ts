@@ -3,12 +3,14 @@
  * @module @tollgate/facilitator
  * An x402 facilitator: protocol logic (`Facilitator`) and its HTTP face (`createFacilitatorApp`),
  * with optional operator features (API keys, rate limits, blocklists, Prometheus metrics) and the
- * `bazaar` discovery catalogue.
+ * `bazaar` discovery catalogue, and the operator dashboard's API and static files.
  * Schemes are injected; nothing here reads the environment or does I/O on import.
  */
 
 export type { DiscoveryCatalog, DiscoveryEntry, DiscoveryItem } from '@tollgate/core'
 export { createFacilitatorApp, type FacilitatorApp, type FacilitatorAppOptions } from './app.ts'
+export type { DashboardAsset } from './dashboard/assetBook.ts'
+export type { DashboardOptions } from './dashboard/dashboardApi.ts'
 export {
   type CatalogueEntryResult,
   catalogueEntry,

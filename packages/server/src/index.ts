@@ -4,6 +4,7 @@
  * The framework-independent payment gate; adapters live in `@tollgate/server/hono` and
  * `@tollgate/server/express`.
  */
+export type { PaywallOptions } from '@tollgate/paywall'
 export { canonicalPath } from './canonicalPath.ts'
 export type { RouteDiscovery } from './discovery.ts'
 export {

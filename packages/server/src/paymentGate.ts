@@ -17,8 +17,10 @@ import {
   type SettleResponse,
   type SupportedResponse,
 } from '@tollgate/core'
+import type { PaywallOptions } from '@tollgate/paywall'
 import { bazaarExtension } from './discovery.ts'
 import { paymentKey } from './paymentKey.ts'
+import { isBrowserNavigation, paywallAssets, paywallResponse } from './paywall.ts'
 import { readPayment } from './readPayment.ts'
 import { ReplayGuard } from './replayGuard.ts'
 import {
@@ -36,6 +38,12 @@ export interface PaymentGateOptions {
   facilitator: FacilitatorClient | { url: string }
   /** Scheme servers that turn prices into requirements, e.g. `exactEvmServer()`. */
   schemes: readonly SchemeServer[]
+  /**
+   * The page a browser (a GET with `Accept: text/html` from a `Mozilla` user agent) gets for an
+   * unpaid request, to pay with its wallet. `false` answers browsers with JSON like other clients.
+   * @default {} (the page, without branding)
+   */
+  paywall?: false | PaywallOptions | undefined
 }
 
 /** The request facts the gate needs, whatever the framework. */
@@ -68,6 +76,7 @@ export class PaymentGate {
   readonly #routes: CompiledRoute[]
   readonly #facilitator: FacilitatorClient
   readonly #schemes: readonly SchemeServer[]
+  readonly #paywall: PaywallOptions | false
   readonly #replays = new ReplayGuard()
   readonly #requirementsCache = new Map<CompiledRoute, PaymentRequirements[]>()
   /** Requirements completed from the facilitator's kinds, once it has answered. */
@@ -83,6 +92,7 @@ export class PaymentGate {
         ? options.facilitator
         : new HttpFacilitatorClient({ url: options.facilitator.url })
     this.#schemes = options.schemes
+    this.#paywall = options.paywall ?? {}
     // Every route must be priceable with the given schemes: a mistake fails at start-up.
     for (const route of this.#routes) this.#requirementsFor(route)
   }
@@ -122,8 +132,14 @@ export class PaymentGate {
     const required = this.#paymentRequired(route, request)
     const header =
       request.header(paymentHeaders.signature) ?? request.header(paymentHeaders.v1Payment)
-    if (header === undefined)
-      return { kind: 'respond', response: paymentRequiredResponse(required) }
+    if (header === undefined) {
+      if (this.#paywall === false || !isBrowserNavigation(request))
+        return { kind: 'respond', response: paymentRequiredResponse(required) }
+      const assets = paywallAssets(route.options, required, (scheme, network) =>
+        this.#serverFor(scheme, network),
+      )
+      return { kind: 'respond', response: paywallResponse(required, assets, this.#paywall) }
+    }
 
     const read = readPayment(header, required.accepts)
     if ('code' in read) return this.#refuse(required, reasonOf(read.code), read.message)

@@ -6,10 +6,13 @@ import { parsePort, waitForShutdown } from './shared.ts'
 export function registerDev(program: Command): void {
   program
     .command('dev')
-    .description('run the local stack: anvil devnet, facilitator and a paid example API')
+    .description(
+      'run the local stack: anvil and Solana devnets, facilitator and a paid example API',
+    )
     .option('--rpc-port <port>', 'anvil JSON-RPC port', parsePort, 8545)
     .option('--facilitator-port <port>', 'facilitator port', parsePort, 4020)
     .option('--api-port <port>', 'example API port', parsePort, 4021)
+    .option('--solana-port <port>', 'embedded Solana devnet JSON-RPC port', parsePort, 8899)
     .option(
       '--chain-id <id>',
       'chain id of the devnet (84532 makes it look like Base Sepolia)',
@@ -22,6 +25,7 @@ export function registerDev(program: Command): void {
         rpcPort: number
         facilitatorPort: number
         apiPort: number
+        solanaPort: number
         chainId: number
         manifest: string
       }) => {
@@ -30,19 +34,25 @@ export function registerDev(program: Command): void {
           rpcPort: options.rpcPort,
           facilitatorPort: options.facilitatorPort,
           apiPort: options.apiPort,
+          solanaPort: options.solanaPort,
           chainId: options.chainId,
           manifestPath: options.manifest,
           onProgress: step,
         })
         const m = stack.manifest
+        const sol = m.solana
         note(`
 ${green('Ready.')}
   RPC          ${cyan(m.rpcUrl)}  ${dim(`(${m.network})`)}
+  Solana RPC   ${cyan(sol.rpcUrl)}  ${dim(`(embedded, answers as Solana devnet ${sol.network})`)}
   Facilitator  ${cyan(m.facilitatorUrl)}  ${dim('/verify /settle /supported /healthz /readyz')}
-  Example API  ${cyan(m.exampleApiUrl)}  ${dim('GET /weather costs $0.001 · GET /health is free')}
+  Dashboard    ${cyan(`${m.facilitatorUrl}/dashboard/`)}  ${dim('payments, signers and revenue, live')}
+  Example API  ${cyan(m.exampleApiUrl)}  ${dim('GET /weather costs $0.001 on EVM or Solana · GET /health is free')}
   Paid MCP     ${cyan(`${m.exampleApiUrl}/mcp`)}  ${dim('tool forecast costs $0.001')}
   Test USDC    ${m.asset.address}
+  Solana mint  ${sol.mint}  ${dim('(local test USDC, 6 decimals)')}
   Payer        ${m.accounts.payer.address}  ${dim('1,000,000 USDC; its devnet key is in the manifest')}
+  Solana payer ${sol.payer.address}  ${dim('1,000,000 USDC; key at solana.payer.secretKey')}
   Merchant     ${m.accounts.merchant.address}
   Manifest     ${options.manifest}
 

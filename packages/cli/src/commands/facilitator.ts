@@ -6,6 +6,7 @@ import { loadFacilitatorConfig, resolveNetworks } from '../facilitatorConfig.ts'
 import { listen } from '../listen.ts'
 import { openOperatorLedger, resolveOperator } from '../operatorConfig.ts'
 import { resolveEnvReference } from '../secrets.ts'
+import { svmWorstCaseFee } from '../svmFacilitator.ts'
 import { UserError } from '../ui.ts'
 import { registerOperatorCommands } from './keys.ts'
 import { waitForShutdown } from './shared.ts'
@@ -24,7 +25,7 @@ export function registerFacilitator(program: Command): void {
     // Not a commander requiredOption: the subcommands (keys, block…) run without a config.
     .option(
       '--config <file>',
-      'JSON config: networks, RPC URLs, signer keys ($ENV references), operator features',
+      'JSON config: EVM and Solana networks, RPC URLs, signer keys ($ENV references), operator features',
     )
     .option('--port <port>', 'override the configured port')
     .option(
@@ -45,8 +46,10 @@ function createLogger() {
       paths: [
         '*.privateKey',
         '*.signerKeys',
+        '*.feePayers',
         'privateKey',
         'signerKeys',
+        'feePayers',
         '*.password',
         '*.databaseUrl',
         '*.redisUrl',
@@ -85,9 +88,13 @@ async function runFacilitator(options: FacilitatorOptions): Promise<void> {
       host: config.host,
       logger,
       redisUrl: options.redisUrl,
+      assets: [...networks.evm, ...networks.svm].flatMap((setup) =>
+        setup.assets.map((asset) => ({ network: setup.network, ...asset })),
+      ),
     })
     const built = await buildEvmFacilitator({
-      networks,
+      networks: networks.evm,
+      svm: networks.svm,
       logger,
       ledger: opened.ledger,
       batch: config.batch,
@@ -103,7 +110,15 @@ async function runFacilitator(options: FacilitatorOptions): Promise<void> {
     logger.info(
       {
         url: server.url,
-        networks: networks.map((n) => n.network),
+        networks: [...networks.evm, ...networks.svm].map((setup) => setup.network),
+        // The most one accepted Solana transaction can cost its fee payer (compute caps).
+        ...(networks.svm.length > 0
+          ? {
+              solanaWorstCaseFeeLamports: Object.fromEntries(
+                networks.svm.map((setup) => [setup.network, svmWorstCaseFee(setup)]),
+              ),
+            }
+          : {}),
         signers: built.facilitator.supported().signers,
         ledger: databaseUrl ? 'postgres' : config.ledgerDir,
         operator: operator.summary,

@@ -1,8 +1,7 @@
 import { createInterface } from 'node:readline/promises'
 import { Writable } from 'node:stream'
 import { type PaymentOutcome, wrapFetch } from '@tollgate/client'
-import { formatAtomicUnits } from '@tollgate/core'
-import type { EvmAsset } from '@tollgate/evm'
+import { formatAtomicUnits, networkMatches, type SchemeClient } from '@tollgate/core'
 import type { ApprovalRequest } from '@tollgate/wallet'
 import type { Command } from 'commander'
 import { addWalletOptions, openAgentWallet, type WalletCliOptions } from '../agentWallet.ts'
@@ -53,7 +52,7 @@ export function registerPay(program: Command): void {
       })
       process.stdout.write(await response.text())
       process.stdout.write('\n')
-      reportOutcome(response, outcome, wallet.assets)
+      reportOutcome(response, outcome, wallet.schemes)
       if (!response.ok) process.exitCode = 1
     } finally {
       await wallet.close()
@@ -64,14 +63,16 @@ export function registerPay(program: Command): void {
 function reportOutcome(
   response: Response,
   outcome: PaymentOutcome | undefined,
-  assets: Record<string, EvmAsset>,
+  schemes: readonly SchemeClient[],
 ): void {
   if (!outcome) {
     note(dim(`HTTP ${response.status}, no payment asked`))
     return
   }
   const accepted = outcome.payment.accepted
-  const asset = assets[accepted.network]
+  const asset = schemes
+    .find((scheme) => scheme.networks.some((pattern) => networkMatches(pattern, accepted.network)))
+    ?.describeAsset(accepted.network, accepted.asset)
   const amount = asset
     ? `${formatAtomicUnits(BigInt(accepted.amount), asset.decimals)} ${asset.symbol}`
     : `${accepted.amount} units`

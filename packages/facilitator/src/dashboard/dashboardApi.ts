@@ -1,0 +1,207 @@
+/**
+ * @module
+ * The operator dashboard: a JSON API under `/api/*` (behind the admin token when one is given)
+ * and the built single-page app under `/dashboard/`. Everything is read from the ledger's
+ * reports, the schemes' readiness checks and the discovery catalogue; nothing here writes.
+ *
+ * Live updates are server-sent events: `GET /api/events` sends `ready` with the current change
+ * mark, then `tick` whenever a payment changes state or a verification is recorded, and a comment
+ * line every 15 s to keep proxies from closing an idle stream. Being an ordinary GET, it takes
+ * the same bearer token (a browser reads it with `fetch`, since `EventSource` sends no headers).
+ */
+import {
+  discoveryLimits,
+  type LedgerReports,
+  type PaymentHistory,
+  paymentSummary,
+} from '@tollgate/core'
+import type { Context, Hono } from 'hono'
+import type { Facilitator } from '../facilitator.ts'
+import type { Logger } from '../logger.ts'
+import { bearerTokenGuard } from '../operator/adminToken.ts'
+import { type AssetBook, assetBook, type DashboardAsset } from './assetBook.ts'
+import { ChangeTicker, serveEvents } from './changeTicker.ts'
+import { parseOverviewQuery, parsePaymentId, parsePaymentsQuery } from './dashboardQueries.ts'
+import { overviewReport } from './overviewReport.ts'
+import { merchantsReport, resourcesReport } from './revenueReport.ts'
+import { signersReport } from './signersReport.ts'
+import { serveDashboardFile } from './staticFiles.ts'
+
+/** The dashboard of `createFacilitatorApp`; off unless given. */
+export interface DashboardOptions {
+  /** The ledger's aggregates and searches: `new SqlLedgerReports(ledger.sql)`. */
+  reports: LedgerReports
+  /**
+   * Bearer token for `/api/*` (at least 16 characters). Without one the API is open, which is
+   * for a local dev stack only: `tollgate facilitator` serves it tokenless on loopback alone.
+   */
+  adminToken?: string | undefined
+  /** Folder of the built app (`dashboardDist` of `@tollgate/dashboard`); without, API only. */
+  staticDir?: string | undefined
+  /** Symbols and decimals of the assets, so amounts read "1.50 USDC" instead of atomic units. */
+  assets?: readonly DashboardAsset[] | undefined
+  /** How often the change mark is read while a stream is open. @default 1000 */
+  eventsPollMs?: number | undefined
+  /** Open event streams at most; more are refused with 503. @default 32 */
+  eventStreamsMax?: number | undefined
+  /** How long the signers' readiness checks may take. @default 3000 */
+  readinessTimeoutMs?: number | undefined
+}
+
+/** Confirmed revenue rows answered at most, per list. */
+const revenueRowsMax = 200
+
+/** What the route groups share: the sources, and how a read failure is answered. */
+interface RouteContext {
+  reports: LedgerReports
+  facilitator: Facilitator
+  describeAsset: AssetBook
+  options: DashboardOptions
+  /** Runs a handler; a thrown read (the ledger down) is a 503 with a reason, and logged. */
+  read(c: Context, work: () => Promise<Response>): Promise<Response>
+}
+
+const invalid = (c: Context, message: string) => c.json({ error: 'invalid_request', message }, 400)
+
+/** Mounts the dashboard; the returned `close` ends open event streams. */
+export function serveDashboard(
+  app: Hono,
+  facilitator: Facilitator,
+  options: DashboardOptions,
+  logger: Logger,
+): { close(): void } {
+  const { reports } = options
+  const ticker = new ChangeTicker({
+    readMark: () => reports.changeMark(),
+    pollMs: options.eventsPollMs ?? 1_000,
+    onError: (error) => logger.warn({ err: String(error) }, 'dashboard change mark failed'),
+  })
+  if (options.adminToken !== undefined) {
+    app.use('/api/*', bearerTokenGuard(options.adminToken, 'an admin token is required'))
+  }
+  const context: RouteContext = {
+    reports,
+    facilitator,
+    describeAsset: assetBook(options.assets),
+    options,
+    async read(c, work) {
+      try {
+        return await work()
+      } catch (error) {
+        logger.error({ err: String(error), path: c.req.path }, 'dashboard read failed')
+        return c.json({ error: 'ledger_unavailable', message: 'the ledger could not be read' }, 503)
+      }
+    },
+  }
+  servePaymentRoutes(app, context)
+  serveOperatorRoutes(app, context)
+  app.get('/api/events', (c) =>
+    context.read(c, () => serveEvents(c, ticker, reports, options.eventStreamsMax ?? 32)),
+  )
+  const staticDir = options.staticDir
+  if (staticDir !== undefined) {
+    app.get('/dashboard', (c) => c.redirect('dashboard/', 302))
+    app.get('/dashboard/*', (c) =>
+      context.read(c, () =>
+        serveDashboardFile(c, staticDir, c.req.path.slice('/dashboard/'.length)),
+      ),
+    )
+  }
+  return { close: () => ticker.close() }
+}
+
+/** `/api/overview`, `/api/payments` and `/api/payments/:id`. */
+function servePaymentRoutes(app: Hono, context: RouteContext): void {
+  const { reports, describeAsset, read } = context
+  app.get('/api/overview', (c) =>
+    read(c, async () => {
+      const parsed = parseOverviewQuery(new URL(c.req.url).searchParams, Date.now())
+      if (!parsed.ok) return invalid(c, parsed.message)
+      const overview = await reports.overview(parsed.value)
+      return c.json(overviewReport(overview, parsed.value, describeAsset))
+    }),
+  )
+  app.get('/api/payments', (c) =>
+    read(c, async () => {
+      const parsed = parsePaymentsQuery(new URL(c.req.url).searchParams)
+      if (!parsed.ok) return invalid(c, parsed.message)
+      const found = await reports.searchPayments(parsed.value)
+      return c.json({
+        payments: found.payments.map((payment) => labelled(paymentSummary(payment), describeAsset)),
+        total: found.total,
+        limit: parsed.value.limit,
+        offset: parsed.value.offset,
+      })
+    }),
+  )
+  app.get('/api/payments/:id', (c) =>
+    read(c, async () => {
+      const id = parsePaymentId(c.req.param('id'))
+      if (id === undefined) return invalid(c, 'a payment id is a positive whole number')
+      const history = await reports.paymentHistory(id)
+      if (!history) return c.json({ error: 'not_found', message: `no payment ${id}` }, 404)
+      return c.json(paymentDetail(history, describeAsset))
+    }),
+  )
+}
+
+/** `/api/signers`, `/api/merchants` and `/api/resources`. */
+function serveOperatorRoutes(app: Hono, context: RouteContext): void {
+  const { reports, facilitator, describeAsset, read } = context
+  app.get('/api/signers', (c) =>
+    read(c, async () => {
+      const [checks, activity] = await Promise.all([
+        facilitator.readiness(context.options.readinessTimeoutMs ?? 3_000),
+        reports.signerActivity(),
+      ])
+      return c.json(signersReport(checks, facilitator.supported().signers, activity, new Date()))
+    }),
+  )
+  const revenue = () => Promise.all([reports.revenue(revenueRowsMax), cataloguedItems(facilitator)])
+  app.get('/api/merchants', (c) =>
+    read(c, async () => {
+      const [{ merchants }, catalogue] = await revenue()
+      return c.json({ merchants: merchantsReport(merchants, catalogue, describeAsset) })
+    }),
+  )
+  app.get('/api/resources', (c) =>
+    read(c, async () => {
+      const [{ resources }, catalogue] = await revenue()
+      return c.json({ resources: resourcesReport(resources, catalogue, describeAsset) })
+    }),
+  )
+}
+
+/** A payment in full, without its signed payload (as good as money until settled). */
+function paymentDetail(history: PaymentHistory, describeAsset: AssetBook) {
+  const { paymentPayload, paymentRequirements } = history.payment.payment
+  return {
+    payment: {
+      ...labelled(paymentSummary(history.payment), describeAsset),
+      ...(paymentPayload.resource ? { resource: paymentPayload.resource.url } : {}),
+      maxTimeoutSeconds: paymentRequirements.maxTimeoutSeconds,
+    },
+    events: history.events.map((event) => ({
+      state: event.state,
+      ...(event.reason ? { reason: event.reason } : {}),
+      ...(event.transaction ? { transaction: event.transaction } : {}),
+      at: event.at.toISOString(),
+    })),
+    transactions: history.transactions.map((transaction) => ({
+      ...transaction,
+      createdAt: transaction.createdAt.toISOString(),
+    })),
+  }
+}
+
+/** A row with an amount, with the asset's symbol and decimals when they are known. */
+function labelled<T extends { network: string; asset: string }>(row: T, describeAsset: AssetBook) {
+  return { ...row, ...describeAsset(row.network, row.asset) }
+}
+
+/** The newest catalogued resources (at most the catalogue's page size), or none without one. */
+async function cataloguedItems(facilitator: Facilitator) {
+  if (!facilitator.catalog) return []
+  const page = await facilitator.catalog.list({ limit: discoveryLimits.max, offset: 0 })
+  return page.items
+}
