@@ -13,10 +13,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
 import { encryptKeystore } from '@tollgate/wallet'
 import type { DevStack } from 'tollgate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cliPath, startCli } from './support/cli.ts'
+import { splBalance } from './support/solana.ts'
 import { startTestStack, tokenBalance, transferCount } from './support/stack.ts'
 
 let stack: DevStack
@@ -192,6 +194,37 @@ describe('tollgate mcp over stdio', () => {
         },
       ],
     })
+  })
+})
+
+describe('a Solana wallet', () => {
+  it('pays on Solana when the EVM wallet holds no USDC, and reports the amount in USDC', async () => {
+    const { solana } = stack.manifest
+    const before = await splBalance(stack, solana.payer.address)
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cliPath, 'mcp', '--manifest', join(workdir, 'dev.json')],
+      env: {
+        ...(process.env as Record<string, string>),
+        NO_COLOR: '1',
+        TOLLGATE_PRIVATE_KEY: ANVIL_ACCOUNTS[8].privateKey,
+        TOLLGATE_SOLANA_SECRET_KEY: solana.payer.secretKey,
+        TOLLGATE_SPEND_STORE: join(workdir, 'solana-spending'),
+      },
+      stderr: 'pipe',
+    })
+    const client = new Client({ name: 'test-agent', version: '1.0.0' })
+    await client.connect(transport)
+    clients.push(client)
+    const result = await call(client, 'fetch', {
+      url: `${stack.manifest.exampleApiUrl}/weather?city=Accra`,
+    })
+    expect(result.isError).toBeFalsy()
+    expect(result.structuredContent).toMatchObject({
+      payment: { state: 'settled', amount: '0.001 USDC', network: solana.network },
+    })
+    expect(before - (await splBalance(stack, solana.payer.address))).toBe(1000n)
+    expect(JSON.stringify(result)).not.toContain(solana.payer.secretKey)
   })
 })
 

@@ -40,12 +40,12 @@ export function registerPayTools(server: McpServer, context: WalletMcpContext): 
           ...(body === undefined ? {} : { body }),
         })
       } catch (error) {
-        const payment = paymentFacts(outcome, wallet.assets)
+        const payment = paymentFacts(outcome, wallet.schemes)
         return refusal(messageOf(error), payment ? { payment } : {})
       }
       const text = await response.text()
       const truncated = text.length > bodyLengthMax
-      const payment = paymentFacts(outcome, wallet.assets)
+      const payment = paymentFacts(outcome, wallet.schemes)
       const structured = {
         url,
         status: response.status,
@@ -90,7 +90,7 @@ export function registerPayTools(server: McpServer, context: WalletMcpContext): 
             },
           }),
         )
-        const payment = paymentFacts(paid.outcome, wallet.assets)
+        const payment = paymentFacts(paid.outcome, wallet.schemes)
         return {
           ...paid.result,
           content: [
@@ -100,7 +100,7 @@ export function registerPayTools(server: McpServer, context: WalletMcpContext): 
           ...(payment ? { _meta: { ...paid.result._meta, 'tollgate/payment': payment } } : {}),
         }
       } catch (error) {
-        const payment = paymentFacts(outcome, wallet.assets)
+        const payment = paymentFacts(outcome, wallet.schemes)
         return refusal(messageOf(error), payment ? { payment } : {})
       } finally {
         await client.close()

@@ -66,7 +66,7 @@ async function tipUrl(context: WalletMcpContext, url: string, dollars: string, n
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ amount: dollars, ...(note ? { note } : {}) }),
     })
-    const payment = paymentFacts(outcome, wallet.assets)
+    const payment = paymentFacts(outcome, wallet.schemes)
     const text = `HTTP ${response.status}. ${describePayment(payment)}`
     const result = answer(text, {
       to: url,
@@ -75,7 +75,7 @@ async function tipUrl(context: WalletMcpContext, url: string, dollars: string, n
     })
     return response.ok ? result : { ...result, isError: true }
   } catch (error) {
-    const payment = paymentFacts(outcome, wallet.assets)
+    const payment = paymentFacts(outcome, wallet.schemes)
     return refusal(messageOf(error), payment ? { payment } : {})
   }
 }
@@ -132,10 +132,10 @@ async function tipAddress(
       await new Promise((resolve) => setTimeout(resolve, nextDelayMs(attempt, options)))
     }
   } catch (error) {
-    const payment = paymentFacts(outcome, wallet.assets)
+    const payment = paymentFacts(outcome, wallet.schemes)
     return refusal(messageOf(error), payment ? { payment } : {})
   }
-  const payment = paymentFacts(outcome, wallet.assets)
+  const payment = paymentFacts(outcome, wallet.schemes)
   const text = `Tip to ${to}: ${describePayment(payment)}`
   const result = answer(text, { to, ...(payment ? { payment } : {}) })
   return outcome?.state === 'settled' ? result : { ...result, isError: true }

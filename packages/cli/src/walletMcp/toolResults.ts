@@ -1,7 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import type { PaymentOutcome } from '@tollgate/client'
-import { formatAtomicUnits } from '@tollgate/core'
-import type { EvmAsset } from '@tollgate/evm'
+import { formatAtomicUnits, type SchemeClient } from '@tollgate/core'
 
 /** A successful tool result: the text an LLM reads, and the same facts as JSON. */
 export function answer(text: string, structured: Record<string, unknown>): CallToolResult {
@@ -20,16 +19,19 @@ export function refusal(message: string, structured: Record<string, unknown> = {
 /** What a payment came to, for a tool result: never the signed payload itself. */
 export function paymentFacts(
   outcome: PaymentOutcome | undefined,
-  assets: Record<string, EvmAsset>,
+  schemes: readonly SchemeClient[],
 ): Record<string, unknown> | undefined {
   if (!outcome) return undefined
   const accepted = outcome.payment.accepted
-  const asset = assets[accepted.network]
+  // Whichever scheme client signed it knows the asset (EVM or Solana), for a readable amount.
+  const asset = schemes
+    .map((scheme) => scheme.describeAsset(accepted.network, accepted.asset))
+    .find((described) => described !== undefined)
   const receipt = 'receipt' in outcome ? outcome.receipt : undefined
   return {
     state: outcome.state,
     amount: asset
-      ? `${formatAtomicUnits(BigInt(accepted.amount), asset.decimals)} ${asset.symbol ?? 'USDC'}`
+      ? `${formatAtomicUnits(BigInt(accepted.amount), asset.decimals)} ${asset.symbol}`
       : `${accepted.amount} atomic units`,
     network: accepted.network,
     payTo: accepted.payTo,
