@@ -28,7 +28,7 @@ const allowedInternal: Record<string, string[]> = {
   facilitator: ['@tollgate/core'],
   server: ['@tollgate/core', '@tollgate/paywall'],
   paywall: ['@tollgate/core'],
-  dashboard: [],
+  dashboard: ['@tollgate/core'],
   client: ['@tollgate/core'],
   contracts: [],
   devnet: ['@tollgate/contracts'],

@@ -31,7 +31,7 @@ function scheme(pattern: string, balance: Balance = 'no hook'): SchemeClient {
   const client: SchemeClient = {
     scheme: 'exact',
     networks: [pattern],
-    createPayload: () => Promise.reject(new Error('not implemented')),
+    createPayload: () => Promise.reject(new Error('choosing a requirement signs nothing')),
     describeAsset: () => ({ symbol: 'USDC', decimals: 6, usdPegged: true }),
   }
   if (balance === 'no hook') return client

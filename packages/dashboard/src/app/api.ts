@@ -2,15 +2,11 @@
  * @module
  * The facilitator's dashboard API as the page sees it: the answers' shapes (written here, since
  * the page reaches the facilitator over HTTP only) and `getJson`, which adds the admin token.
+ * Payments have the ledger's own shape, from `@tollgate/core` (types only: nothing of it is bundled).
  */
+import type { PaymentState, PaymentSummary } from '@tollgate/core'
 
-export type PaymentState =
-  | 'received'
-  | 'verified'
-  | 'submitted'
-  | 'pending'
-  | 'confirmed'
-  | 'failed'
+export type { PaymentState }
 
 /** Symbol and decimals, when the facilitator knows the asset. */
 export interface AssetLabel {
@@ -48,23 +44,8 @@ export interface Overview {
   batchSizeMean: number | null
 }
 
-export interface Payment extends AssetLabel {
-  id: number
-  state: PaymentState
-  network: string
-  scheme: string
-  payer: string
-  payTo: string
-  asset: string
-  amount: string
-  transaction?: string
-  reason?: string
-  message?: string
-  paymentIdentifier?: string
-  attempts: number
-  createdAt: string
-  updatedAt: string
-}
+/** A payment as the ledger shows it outside the facilitator, with its asset's label. */
+export type Payment = PaymentSummary & AssetLabel
 
 export interface PaymentPage {
   payments: Payment[]
