@@ -71,6 +71,8 @@ export {
   terminalPaymentStates,
 } from './ledger.ts'
 export type {
+  AssetLabel,
+  DashboardOverview,
   LatencyPercentiles,
   LedgerOverview,
   LedgerReports,

@@ -131,3 +131,47 @@ export interface LedgerReports {
    */
   changeMark(): Promise<string>
 }
+
+/** What the dashboard API adds to a row with an amount, when the asset is known. */
+export interface AssetLabel {
+  symbol?: string
+  decimals?: number
+}
+
+/**
+ * The dashboard's overview (`GET /api/overview`): the ledger's aggregates laid out for plotting,
+ * one value per time bucket in every series. Written once, for the facilitator that answers and
+ * the page that plots.
+ */
+export interface DashboardOverview {
+  range: { name: string; since: string; until: string; bucketSeconds: number }
+  /** Bucket starts, seconds since the epoch: the x axis of every series. */
+  time: number[]
+  payments: Record<'confirmed' | 'failed' | 'open', number[]>
+  totals: Record<'confirmed' | 'failed' | 'open' | 'payments', number>
+  /** Confirmed volume per asset: exact total in atomic units, plot values in whole units. */
+  volume: Array<{ network: string; asset: string; total: string; values: number[] } & AssetLabel>
+  outcomes: LedgerOverview['outcomes']
+  verifications: LedgerOverview['verifications']
+  latency: {
+    count: number
+    p50Ms: number
+    p90Ms: number
+    p99Ms: number
+    series: {
+      p50Ms: Array<number | null>
+      p90Ms: Array<number | null>
+      p99Ms: Array<number | null>
+    }
+  }
+  gas: {
+    used: string
+    transactions: number
+    payments: number
+    perPayment: number | null
+    series: { transactions: number[]; perPayment: Array<number | null> }
+  }
+  batchSizes: LedgerOverview['batchSizes']
+  /** Payments per settlement transaction, over the window. */
+  batchSizeMean: number | null
+}

@@ -2,47 +2,15 @@
  * @module
  * The facilitator's dashboard API as the page sees it: the answers' shapes (written here, since
  * the page reaches the facilitator over HTTP only) and `getJson`, which adds the admin token.
- * Payments have the ledger's own shape, from `@tollgate/core` (types only: nothing of it is bundled).
+ * Payments and the overview have the shapes `@tollgate/core` defines for both sides (types only:
+ * nothing of it is bundled).
  */
-import type { PaymentState, PaymentSummary } from '@tollgate/core'
+import type { AssetLabel, DashboardOverview, PaymentState, PaymentSummary } from '@tollgate/core'
 
-export type { PaymentState }
+export type { AssetLabel, PaymentState }
 
-/** Symbol and decimals, when the facilitator knows the asset. */
-export interface AssetLabel {
-  symbol?: string
-  decimals?: number
-}
-
-export interface Overview {
-  range: { name: string; since: string; until: string; bucketSeconds: number }
-  time: number[]
-  payments: { confirmed: number[]; failed: number[]; open: number[] }
-  totals: { payments: number; confirmed: number; failed: number; open: number }
-  volume: Array<{ network: string; asset: string; total: string; values: number[] } & AssetLabel>
-  outcomes: Array<{ state: PaymentState; reason?: string; payments: number }>
-  verifications: Array<{ reason?: string; verifications: number }>
-  latency: {
-    count: number
-    p50Ms: number
-    p90Ms: number
-    p99Ms: number
-    series: {
-      p50Ms: Array<number | null>
-      p90Ms: Array<number | null>
-      p99Ms: Array<number | null>
-    }
-  }
-  gas: {
-    used: string
-    transactions: number
-    payments: number
-    perPayment: number | null
-    series: { transactions: number[]; perPayment: Array<number | null> }
-  }
-  batchSizes: Array<{ size: number; transactions: number }>
-  batchSizeMean: number | null
-}
+/** `GET /api/overview`. */
+export type Overview = DashboardOverview
 
 /** A payment as the ledger shows it outside the facilitator, with its asset's label. */
 export type Payment = PaymentSummary & AssetLabel

@@ -3,6 +3,9 @@
  * Display names of assets for the dashboard: the ledger keeps atomic amounts and addresses, an
  * operator wants "12.50 USDC". Unknown assets stay in atomic units.
  */
+import type { AssetLabel } from '@tollgate/core'
+
+export type { AssetLabel }
 
 /** An asset the dashboard can name; without `network` it names that address on any network. */
 export interface DashboardAsset {
@@ -10,12 +13,6 @@ export interface DashboardAsset {
   address: string
   symbol?: string | undefined
   decimals: number
-}
-
-/** What the API adds to a row with an amount, when the asset is known. */
-export interface AssetLabel {
-  symbol?: string
-  decimals?: number
 }
 
 export type AssetBook = (network: string, asset: string) => AssetLabel

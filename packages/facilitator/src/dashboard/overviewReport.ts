@@ -4,44 +4,14 @@
  * per bucket of the window (zero, or null where there is nothing to measure), so a chart can put
  * them on one time axis as they are.
  */
-import type { LedgerOverview, PaymentState } from '@tollgate/core'
-import { type AssetBook, type AssetLabel, unitsForPlot } from './assetBook.ts'
+import type { DashboardOverview, LedgerOverview, PaymentState } from '@tollgate/core'
+import { type AssetBook, unitsForPlot } from './assetBook.ts'
 import type { OverviewRangeName } from './dashboardQueries.ts'
 
-type StateGroup = 'confirmed' | 'failed' | 'open'
+type StateGroup = keyof DashboardOverview['payments']
 
-export interface OverviewReport {
-  range: { name: OverviewRangeName; since: string; until: string; bucketSeconds: number }
-  /** Bucket starts, seconds since the epoch: the x axis of every series. */
-  time: number[]
-  payments: Record<StateGroup, number[]>
-  totals: Record<StateGroup | 'payments', number>
-  /** Confirmed volume per asset: exact total in atomic units, plot values in whole units. */
-  volume: Array<{ network: string; asset: string; total: string; values: number[] } & AssetLabel>
-  outcomes: LedgerOverview['outcomes']
-  verifications: LedgerOverview['verifications']
-  latency: {
-    count: number
-    p50Ms: number
-    p90Ms: number
-    p99Ms: number
-    series: {
-      p50Ms: Array<number | null>
-      p90Ms: Array<number | null>
-      p99Ms: Array<number | null>
-    }
-  }
-  gas: {
-    used: string
-    transactions: number
-    payments: number
-    perPayment: number | null
-    series: { transactions: number[]; perPayment: Array<number | null> }
-  }
-  batchSizes: LedgerOverview['batchSizes']
-  /** Payments per settlement transaction, over the window. */
-  batchSizeMean: number | null
-}
+/** `GET /api/overview`'s answer; its shape is core's, so the page reads the same type. */
+export type OverviewReport = DashboardOverview
 
 const groupOf: Record<PaymentState, StateGroup> = {
   received: 'open',
