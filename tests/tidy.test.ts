@@ -15,7 +15,9 @@ async function sourceFiles(dir: string): Promise<string[]> {
   return entries
     .filter(
       (entry) =>
-        entry.isFile() && /\.tsx?$/.test(entry.name) && !entry.parentPath.includes('node_modules'),
+        entry.isFile() &&
+        /\.tsx?$/.test(entry.name) &&
+        !/(^|\/)(node_modules|dist|bundle)(\/|$)/.test(entry.parentPath),
     )
     .map((entry) => join(entry.parentPath, entry.name))
 }

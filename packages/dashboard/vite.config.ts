@@ -10,7 +10,7 @@ export default defineConfig({
   base: './',
   plugins: [preact({ devToolsEnabled: false, prefreshEnabled: false })],
   build: {
-    outDir: '../../dist',
+    outDir: '../../dist/app',
     emptyOutDir: true,
     target: 'es2022',
     // The facilitator serves `assets/*` as immutable; a source map would only add weight.

@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// The CLI is written in TypeScript and runs from source through tsx's loader.
-import { register } from 'tsx/esm/api'
-
-register()
-await import('../src/main.ts')
+// The CLI runs its compiled JavaScript; `npm install` (or `npm run build`) writes bundle/.
+import '../bundle/main.js'

@@ -1,7 +1,5 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
-import { join } from 'node:path'
 import type { PayerOptions } from '@tollgate/client'
 import { type SchemeClient, solanaNetworks } from '@tollgate/core'
 import { type EvmAsset, type EvmSigner, exactEvmClient } from '@tollgate/evm'
@@ -17,45 +15,11 @@ import {
   signerFromPrivateKey,
   spendingGuard,
 } from '@tollgate/wallet'
-import type { Command } from 'commander'
+import type { WalletCliOptions } from './commands/walletOptions.ts'
 import { type DevManifest, readManifest } from './manifest.ts'
+import { defaultKeystorePath, defaultSpendStorePath } from './paths.ts'
 import { keyFromKeystore } from './secrets.ts'
 import { UserError } from './ui.ts'
-
-/** The options `tollgate pay` and `tollgate mcp` share: the wallet, its policy and its store. */
-export interface WalletCliOptions {
-  keystore?: string
-  maxPayment?: string
-  dailyBudget?: string
-  policy?: string
-  store?: string
-  storeUrl?: string
-  manifest: string
-}
-
-export function addWalletOptions(command: Command): Command {
-  return command
-    .option(
-      '--keystore <file>',
-      'encrypted JSON keystore (password from TOLLGATE_KEYSTORE_PASSWORD or a prompt); default: TOLLGATE_PRIVATE_KEY',
-    )
-    .option('--max-payment <usd>', 'largest single payment, in dollars (default 0.10)')
-    .option('--daily-budget <usd>', 'most to spend in any 24 hours, in dollars')
-    .option('--policy <file>', 'spending policy JSON: caps, budgets, allowed networks/payees/hosts')
-    .option(
-      '--store <dir>',
-      'where spending is recorded (or TOLLGATE_SPEND_STORE; default ~/.tollgate/spending)',
-    )
-    .option(
-      '--store-url <url>',
-      'record spending in PostgreSQL instead, shared by several agents (or TOLLGATE_SPEND_DATABASE_URL)',
-    )
-    .option('--manifest <path>', 'dev manifest whose test USDC to recognise', '.tollgate/dev.json')
-    .addHelpText(
-      'after',
-      "\nSolana: with TOLLGATE_SOLANA_SECRET_KEY (base58 of the 64-byte key) the wallet also pays on Solana,\nthrough TOLLGATE_SOLANA_RPC_URL, the manifest's devnet or the public clusters. Where a route offers\nseveral chains, it pays on the first one whose balance covers the price.",
-    )
-}
 
 export interface AgentWallet {
   signer: EvmSigner
@@ -89,8 +53,7 @@ export async function openAgentWallet(
   const dev = await devManifest(options.manifest)
   const assets: Record<string, EvmAsset> = dev ? { [dev.network]: dev.asset } : {}
   const storeUrl = options.storeUrl ?? (context.env.TOLLGATE_SPEND_DATABASE_URL || undefined)
-  const storeDir =
-    options.store ?? (context.env.TOLLGATE_SPEND_STORE || join(homedir(), '.tollgate', 'spending'))
+  const storeDir = options.store ?? (context.env.TOLLGATE_SPEND_STORE || defaultSpendStorePath())
   const store = await SpendStore.open(storeUrl ? { databaseUrl: storeUrl } : { dataDir: storeDir })
   const guard = spendingGuard({
     store,
@@ -121,11 +84,6 @@ export async function openAgentWallet(
  * The wallet's signer: `--keystore` (password from TOLLGATE_KEYSTORE_PASSWORD or a prompt), else
  * TOLLGATE_PRIVATE_KEY. `tollgate wallet` reads addresses the same way.
  */
-/** Where `wallet create` and `wallet import` write, and where every command looks last. */
-export function defaultKeystorePath(): string {
-  return join(homedir(), '.tollgate', 'keystore.json')
-}
-
 export async function loadSigner(
   options: Pick<WalletCliOptions, 'keystore'>,
   context: { env: NodeJS.ProcessEnv; promptPassword(question: string): Promise<string> },

@@ -1,18 +1,20 @@
+/**
+ * The `tollgate` command. Only the command tree is loaded here; each command's module loads when
+ * it runs, so help and quick commands start fast.
+ */
 import { Command } from 'commander'
-import { registerDemo } from './commands/demo.ts'
-import { registerDev } from './commands/dev.ts'
-import { registerDiscover } from './commands/discover.ts'
+import { registerDemo, registerDev } from './commands/dev.ts'
 import { registerFacilitator } from './commands/facilitator.ts'
-import { registerLedger } from './commands/ledger.ts'
-import { registerMcp } from './commands/mcp.ts'
-import { registerPay } from './commands/pay.ts'
+import { registerMcp, registerPay } from './commands/pay.ts'
+import { registerDiscover, registerLedger } from './commands/query.ts'
 import { registerWallet } from './commands/wallet.ts'
 import { reportFailure } from './ui.ts'
+import { version } from './version.ts'
 
 const program = new Command()
   .name('tollgate')
   .description('HTTP 402 payments for APIs and AI agents, on the x402 protocol')
-  .version('0.1.0')
+  .version(version)
   .showHelpAfterError()
   // Options belong to the command they follow, so `facilitator keys add --database-url` reaches
   // `keys add` rather than `facilitator`, which has an option of the same name.

@@ -1,5 +1,5 @@
 /**
- * `npm run build -w @tollgate/paywall`: bundles the page's script and writes `src/generated.ts`.
+ * `npm run generate -w @tollgate/paywall`: bundles the page's script and writes `src/generated.ts`.
  * The result is checked in, so the package works from a clean clone in any runtime with no build
  * step; `generated.test.ts` fails when it no longer matches the sources.
  */

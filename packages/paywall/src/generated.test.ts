@@ -10,7 +10,7 @@ import {
   renderGeneratedModule,
 } from '../scripts/bundle.ts'
 
-it('src/generated.ts matches a fresh bundle (else: npm run build -w @tollgate/paywall)', async () => {
+it('src/generated.ts matches a fresh bundle (else: npm run generate -w @tollgate/paywall)', async () => {
   const fresh = renderGeneratedModule(await bundlePaywallScript())
   expect(await readFile(generatedModulePath, 'utf8')).toBe(fresh)
 })

@@ -24,6 +24,13 @@ export {
   signerFromKeystore,
   signerFromPrivateKey,
 } from './signers.ts'
+export type {
+  Reservation,
+  SpendChange,
+  SpendRecord,
+  SpendRequest,
+  SpendState,
+} from './spendBook.ts'
 export {
   type ApprovalRequest,
   hostOf,
@@ -31,11 +38,10 @@ export {
   spendingGuard,
   toMicros,
 } from './spendingGuard.ts'
+export { SpendJournal, type SpendJournalOptions } from './spendJournal.ts'
 export {
-  type Reservation,
-  type SpendRecord,
-  type SpendRequest,
-  type SpendState,
+  type SpendBackend,
   SpendStore,
+  type SpendStoreOptions,
   spendSchema,
 } from './spendStore.ts'

@@ -1,16 +1,14 @@
 /**
- * Budgets in the spending store (embedded, in memory): what counts, per window and per host, and
- * that concurrent reservations cannot together exceed a budget.
+ * Budgets in the spending store, in memory and in a journal folder: what counts, per window and
+ * per host, and that concurrent reservations cannot together exceed a budget.
  */
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseSpendingPolicy } from './policy.ts'
-import { type SpendRequest, SpendStore } from './spendStore.ts'
-
-let store: SpendStore
-beforeAll(async () => {
-  store = await SpendStore.open()
-})
-afterAll(() => store?.close())
+import type { SpendRequest } from './spendBook.ts'
+import { SpendStore } from './spendStore.ts'
 
 const request = (overrides: Partial<SpendRequest> = {}): SpendRequest => ({
   url: 'https://api.example.com/weather',
@@ -25,7 +23,19 @@ const request = (overrides: Partial<SpendRequest> = {}): SpendRequest => ({
   ...overrides,
 })
 
-describe('SpendStore', () => {
+describe.each([
+  ['in memory', async () => SpendStore.open()],
+  [
+    'in a journal folder',
+    async () => SpendStore.open({ dataDir: await mkdtemp(join(tmpdir(), 'tollgate-spend-')) }),
+  ],
+])('SpendStore %s', (_, openStore) => {
+  let store: SpendStore
+  beforeAll(async () => {
+    store = await openStore()
+  })
+  afterAll(() => store?.close())
+
   it('lets concurrent reservations fill a budget and no more', async () => {
     const { budgets } = parseSpendingPolicy({
       budgets: [{ limit: '$0.05', per: 'day', host: 'burst.example' }],

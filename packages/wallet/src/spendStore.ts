@@ -1,12 +1,22 @@
+import { randomUUID } from 'node:crypto'
 import {
   type Migration,
   openSqlAccess,
   type SchemaDefinition,
   type Sql,
   type SqlAccess,
-  type SqlAccessOptions,
 } from '@tollgate/sql'
 import { type Budget, budgetPeriods, formatUsd } from './policy.ts'
+import {
+  expiryMarginSeconds,
+  type Reservation,
+  SpendBook,
+  type SpendChange,
+  type SpendRecord,
+  type SpendRequest,
+  type SpendState,
+} from './spendBook.ts'
+import { SpendJournal } from './spendJournal.ts'
 
 const migrations: Migration[] = [
   {
@@ -57,54 +67,106 @@ const reserveLockKey = 402404
 const counted = `(state in ('reserved', 'signed', 'settled', 'pending')
   or (state = 'failed' and expires_at > now()))`
 
-export type SpendState = 'reserved' | 'signed' | 'settled' | 'failed' | 'pending' | 'abandoned'
-
-export interface SpendRecord {
-  id: string
-  createdAt: string
-  url: string
-  host: string
-  network: string
-  asset: string
-  payTo: string
-  /** Atomic units of the asset. */
-  amount: string
-  decimals: number
-  /** Dollars. */
-  usd: string
-  state: SpendState
-  reason?: string
-  transaction?: string
-  payer?: string
+/** Where a spending store keeps its records. */
+export interface SpendStoreOptions {
+  /** `postgres://…`: one PostgreSQL shared by agents on several machines. */
+  databaseUrl?: string | undefined
+  /** PostgreSQL schema to use (created if absent). */
+  schema?: string | undefined
+  /** A folder for the journal, shared by the processes of one machine. */
+  dataDir?: string | undefined
+  /** Folder only: how long to wait for another process to let go of it. @default 60000 */
+  waitMs?: number | undefined
 }
 
-export interface SpendRequest {
-  url: string
-  host: string
-  network: string
-  asset: string
-  payTo: string
-  amount: bigint
-  decimals: number
-  usdMicros: bigint
-  /** How long the authorization may be settled after signing. */
-  validForSeconds: number
+/** What every kind of spending store does; `SpendStore` is the one to use. */
+export interface SpendBackend {
+  reserve(request: SpendRequest, budgets: readonly Budget[]): Promise<Reservation>
+  update(id: string, change: SpendChange): Promise<void>
+  list(options?: { limit?: number; sinceSeconds?: number }): Promise<SpendRecord[]>
+  spent(budget: Budget, host?: string): Promise<bigint>
+  hostsWithin(budget: Budget): Promise<string[]>
+  close(): Promise<void>
 }
-
-export type Reservation =
-  | { ok: true; id: string }
-  | { ok: false; budget: Budget; host?: string; spentMicros: bigint }
 
 /**
  * Every payment an agent signs, recorded before it is signed: the record that makes budgets hold
- * across restarts and across processes sharing the store (embedded folder or PostgreSQL).
+ * across restarts and across processes sharing the store. It lives in PostgreSQL (`databaseUrl`),
+ * in a journal in a folder (`dataDir`), or, with neither, in this process's memory.
  */
-export class SpendStore {
-  constructor(readonly access: SqlAccess) {}
+export class SpendStore implements SpendBackend {
+  constructor(readonly backend: SpendBackend) {}
 
-  static async open(options: SqlAccessOptions = {}): Promise<SpendStore> {
-    return new SpendStore(await openSqlAccess(spendSchema, options))
+  static async open(options: SpendStoreOptions = {}): Promise<SpendStore> {
+    if (options.databaseUrl) {
+      const access = await openSqlAccess(spendSchema, {
+        databaseUrl: options.databaseUrl,
+        schema: options.schema,
+      })
+      return new SpendStore(new SqlSpendBackend(access))
+    }
+    if (options.dataDir)
+      return new SpendStore(
+        new SpendJournal(options.dataDir, options.waitMs ? { waitMs: options.waitMs } : {}),
+      )
+    return new SpendStore(new MemorySpendBackend())
   }
+
+  reserve(request: SpendRequest, budgets: readonly Budget[]): Promise<Reservation> {
+    return this.backend.reserve(request, budgets)
+  }
+
+  update(id: string, change: SpendChange): Promise<void> {
+    return this.backend.update(id, change)
+  }
+
+  list(options: { limit?: number; sinceSeconds?: number } = {}): Promise<SpendRecord[]> {
+    return this.backend.list(options)
+  }
+
+  spent(budget: Budget, host?: string): Promise<bigint> {
+    return this.backend.spent(budget, host)
+  }
+
+  hostsWithin(budget: Budget): Promise<string[]> {
+    return this.backend.hostsWithin(budget)
+  }
+
+  close(): Promise<void> {
+    return this.backend.close()
+  }
+}
+
+/** A store that lives as long as its process: for tests and one-off payers. */
+class MemorySpendBackend implements SpendBackend {
+  readonly #book = new SpendBook()
+
+  async reserve(request: SpendRequest, budgets: readonly Budget[]): Promise<Reservation> {
+    return this.#book.reserve(request, budgets, randomUUID(), Date.now()).reservation
+  }
+
+  async update(id: string, change: SpendChange): Promise<void> {
+    this.#book.update(id, change)
+  }
+
+  async list(options: { limit?: number; sinceSeconds?: number } = {}): Promise<SpendRecord[]> {
+    return this.#book.list(options, Date.now())
+  }
+
+  async spent(budget: Budget, host?: string): Promise<bigint> {
+    return this.#book.spent(budget, host, Date.now())
+  }
+
+  async hostsWithin(budget: Budget): Promise<string[]> {
+    return this.#book.hostsWithin(budget, Date.now())
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The store in PostgreSQL, shared by agents on several machines. */
+class SqlSpendBackend implements SpendBackend {
+  constructor(readonly access: SqlAccess) {}
 
   /** Checks every budget and records the payment as reserved, atomically, or names the budget it would break. */
   reserve(request: SpendRequest, budgets: readonly Budget[]): Promise<Reservation> {
@@ -133,7 +195,7 @@ export class SpendStore {
             request.amount.toString(),
             request.decimals,
             request.usdMicros.toString(),
-            request.validForSeconds + 60,
+            request.validForSeconds + expiryMarginSeconds,
           ],
         )
         return { ok: true as const, id: row!.id }
@@ -142,16 +204,7 @@ export class SpendStore {
   }
 
   /** Moves a record on; the payer and transaction are kept once known. */
-  async update(
-    id: string,
-    change: {
-      state: SpendState
-      reason?: string | undefined
-      transaction?: string | undefined
-      payer?: string | undefined
-      paymentIdentifier?: string | undefined
-    },
-  ): Promise<void> {
+  async update(id: string, change: SpendChange): Promise<void> {
     await this.access.use((sql) =>
       sql.query(
         `update tollgate_spend set state = $2, reason = coalesce($3, reason),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import { startDevStack } from '../devStack.ts'
-import { bold, cyan, dim, green, note, step } from '../ui.ts'
-import { parsePort, waitForShutdown } from './shared.ts'
+import { defaultManifestPath } from '../paths.ts'
+import { lazy } from './lazy.ts'
+import { parseChainId, parsePort, wholeNumber } from './shared.ts'
 
 export function registerDev(program: Command): void {
   program
@@ -16,54 +16,20 @@ export function registerDev(program: Command): void {
     .option(
       '--chain-id <id>',
       'chain id of the devnet (84532 makes it look like Base Sepolia)',
-      parsePort,
+      parseChainId,
       31337,
     )
-    .option('--manifest <path>', 'where to write the manifest', '.tollgate/dev.json')
-    .action(
-      async (options: {
-        rpcPort: number
-        facilitatorPort: number
-        apiPort: number
-        solanaPort: number
-        chainId: number
-        manifest: string
-      }) => {
-        note(bold('Tollgate dev stack'))
-        const stack = await startDevStack({
-          rpcPort: options.rpcPort,
-          facilitatorPort: options.facilitatorPort,
-          apiPort: options.apiPort,
-          solanaPort: options.solanaPort,
-          chainId: options.chainId,
-          manifestPath: options.manifest,
-          onProgress: step,
-        })
-        const m = stack.manifest
-        const sol = m.solana
-        note(`
-${green('Ready.')}
-  RPC          ${cyan(m.rpcUrl)}  ${dim(`(${m.network})`)}
-  Solana RPC   ${cyan(sol.rpcUrl)}  ${dim(`(embedded, answers as Solana devnet ${sol.network})`)}
-  Facilitator  ${cyan(m.facilitatorUrl)}  ${dim('/verify /settle /supported /healthz /readyz')}
-  Dashboard    ${cyan(`${m.facilitatorUrl}/dashboard/`)}  ${dim('payments, signers and revenue, live')}
-  Example API  ${cyan(m.exampleApiUrl)}  ${dim('GET /weather costs $0.001 on EVM or Solana · GET /health is free')}
-  Paid MCP     ${cyan(`${m.exampleApiUrl}/mcp`)}  ${dim('tool forecast costs $0.001')}
-  Test USDC    ${m.asset.address}
-  Solana mint  ${sol.mint}  ${dim('(local test USDC, 6 decimals)')}
-  Payer        ${m.accounts.payer.address}  ${dim('1,000,000 USDC; its devnet key is in the manifest')}
-  Solana payer ${sol.payer.address}  ${dim('1,000,000 USDC; key at solana.payer.secretKey')}
-  Merchant     ${m.accounts.merchant.address}
-  Manifest     ${options.manifest}
+    .option('--manifest <path>', 'where to write the manifest', defaultManifestPath)
+    .action(lazy(async () => (await import('../actions/dev.ts')).runDev))
+}
 
-Try it:  npx tollgate pay ${m.exampleApiUrl}/weather
-        npx tollgate ledger    ${dim('(payments and their states)')}
-        npx tollgate mcp --daily-budget 1    ${dim('(a wallet for your LLM client; README: Give your agent a wallet)')}
-Press Ctrl-C to stop.`)
-        await waitForShutdown()
-        step('stopping')
-        await stack.stop()
-        step('stopped')
-      },
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description(
+      'start the local stack on free ports and let agents pay the example API on EVM and Solana',
     )
+    .option('--requests <n>', 'paid requests on each chain', wholeNumber(1, 1000), 1)
+    .option('--chain-id <id>', 'chain id of the devnet', parseChainId, 31337)
+    .action(lazy(async () => (await import('../actions/demo.ts')).runDemo))
 }

@@ -1,22 +1,5 @@
-import { SqlDiscoveryCatalog } from '@tollgate/ledger'
 import type { Command } from 'commander'
-import pino from 'pino'
-import { buildEvmFacilitator } from '../evmFacilitator.ts'
-import { loadFacilitatorConfig, resolveNetworks } from '../facilitatorConfig.ts'
-import { listen } from '../listen.ts'
-import { openOperatorLedger, resolveOperator } from '../operatorConfig.ts'
-import { resolveEnvReference } from '../secrets.ts'
-import { svmWorstCaseFee } from '../svmFacilitator.ts'
-import { UserError } from '../ui.ts'
-import { registerOperatorCommands } from './keys.ts'
-import { waitForShutdown } from './shared.ts'
-
-interface FacilitatorOptions {
-  config?: string
-  port?: string
-  databaseUrl?: string
-  redisUrl?: string
-}
+import { lazy } from './lazy.ts'
 
 export function registerFacilitator(program: Command): void {
   const facilitator = program
@@ -33,107 +16,57 @@ export function registerFacilitator(program: Command): void {
       'PostgreSQL for the ledger, shared by several processes (or DATABASE_URL)',
     )
     .option('--redis-url <url>', 'Redis for rate limits shared by several processes (or REDIS_URL)')
-    .action(runFacilitator)
+    .action(lazy(async () => (await import('../actions/facilitator.ts')).runFacilitator))
   registerOperatorCommands(facilitator)
 }
 
-function createLogger() {
-  return pino({
-    name: 'tollgate-facilitator',
-    // Payment payloads carry signatures, not keys; keys and tokens never reach a log call, and
-    // the redaction stays as a second line of defence.
-    redact: {
-      paths: [
-        '*.privateKey',
-        '*.signerKeys',
-        '*.feePayers',
-        'privateKey',
-        'signerKeys',
-        'feePayers',
-        '*.password',
-        '*.databaseUrl',
-        '*.redisUrl',
-        '*.adminToken',
-        '*.metricsToken',
-      ],
-      censor: '[redacted]',
-    },
-  })
+const keysAction = async () => import('../actions/keys.ts')
+
+function withStoreOptions(command: Command): Command {
+  return command
+    .option('--database-url <url>', "the facilitator's PostgreSQL ledger (or DATABASE_URL)")
+    .option(
+      '--ledger-dir <dir>',
+      'its embedded ledger instead, only while no facilitator runs on it',
+      '.tollgate/ledger',
+    )
 }
 
-async function runFacilitator(options: FacilitatorOptions): Promise<void> {
-  if (!options.config) {
-    throw new UserError(
-      'a facilitator needs --config <file>',
-      'start from config/facilitator.base-sepolia.json',
-    )
-  }
-  const logger = createLogger()
-  const config = await loadFacilitatorConfig(options.config)
-  const networks = await resolveNetworks(config, process.env)
-  const databaseUrl =
-    options.databaseUrl ??
-    process.env.DATABASE_URL ??
-    (config.databaseUrl ? resolveEnvReference(config.databaseUrl, process.env) : undefined)
-  // Opened here rather than by buildEvmFacilitator: the operator's stores share its database.
-  const opened = await openOperatorLedger({ databaseUrl, ledgerDir: config.ledgerDir })
-  const closeAll: Array<() => Promise<void>> = [() => opened.close()]
-  const stop = async () => {
-    for (const close of closeAll.reverse()) await close()
-  }
-  try {
-    const operator = await resolveOperator(config.operator, {
-      env: process.env,
-      ledger: opened.ledger,
-      host: config.host,
-      logger,
-      redisUrl: options.redisUrl,
-      assets: [...networks.evm, ...networks.svm].flatMap((setup) =>
-        setup.assets.map((asset) => ({ network: setup.network, ...asset })),
-      ),
-    })
-    const built = await buildEvmFacilitator({
-      networks: networks.evm,
-      svm: networks.svm,
-      logger,
-      ledger: opened.ledger,
-      batch: config.batch,
-      app: operator.app,
-      // The discovery catalogue lives in the ledger's database, shared like the ledger.
-      catalog: new SqlDiscoveryCatalog(opened.ledger.sql),
-      ...(config.receiptTimeoutMs ? { receiptTimeoutMs: config.receiptTimeoutMs } : {}),
-    })
-    closeAll.push(() => built.close())
-    const port = options.port === undefined ? config.port : Number(options.port)
-    const server = await listen(built.app, port, config.host)
-    closeAll.push(() => server.close())
-    logger.info(
-      {
-        url: server.url,
-        networks: [...networks.evm, ...networks.svm].map((setup) => setup.network),
-        // The most one accepted Solana transaction can cost its fee payer (compute caps).
-        ...(networks.svm.length > 0
-          ? {
-              solanaWorstCaseFeeLamports: Object.fromEntries(
-                networks.svm.map((setup) => [setup.network, svmWorstCaseFee(setup)]),
-              ),
-            }
-          : {}),
-        signers: built.facilitator.supported().signers,
-        ledger: databaseUrl ? 'postgres' : config.ledgerDir,
-        operator: operator.summary,
-      },
-      'facilitator listening',
-    )
-    for (const check of await built.facilitator.readiness()) {
-      if (check.ok) logger.info({ check }, 'network ready')
-      else logger.warn({ check }, 'network not ready')
-    }
-  } catch (error) {
-    await stop()
-    throw error
-  }
-  await waitForShutdown()
-  await stop()
-  logger.info({}, 'facilitator stopped')
+/**
+ * `keys add|list|revoke` and `block|unblock|blocklist`: the merchant API keys and the blocklist
+ * a facilitator reads with `"source": "database"` / `"blocklist": "database"`.
+ */
+function registerOperatorCommands(facilitator: Command): void {
+  const keys = facilitator
+    .command('keys')
+    .description("merchant API keys in the facilitator's database")
+  withStoreOptions(keys.command('add'))
+    .description('create a key for a merchant: printed once on stdout, only its hash is stored')
+    .argument('<merchant>', 'who the key is for')
+    .option('--network <id...>', 'networks the key may be used on (default: any)')
+    .option('--asset <address...>', 'token addresses the key may be paid in (default: any)')
+    .action(lazy(async () => (await keysAction()).addKey))
+  withStoreOptions(keys.command('list'))
+    .description('list the keys (hashes only)')
+    .option('--all', 'include revoked keys')
+    .option('--json', 'print JSON instead of a table')
+    .action(lazy(async () => (await keysAction()).listKeys))
+  withStoreOptions(keys.command('revoke'))
+    .description('revoke a key, given the key itself, its hash, or 8+ first characters of its hash')
+    .argument('<key-or-hash>')
+    .action(lazy(async () => (await keysAction()).revokeKey))
+
+  withStoreOptions(facilitator.command('block'))
+    .description('refuse payments from or to an address')
+    .argument('<address>')
+    .option('--reason <text>', 'why, for the record')
+    .action(lazy(async () => (await keysAction()).blockAddress))
+  withStoreOptions(facilitator.command('unblock'))
+    .description('accept payments from and to an address again')
+    .argument('<address>')
+    .action(lazy(async () => (await keysAction()).unblockAddress))
+  withStoreOptions(facilitator.command('blocklist'))
+    .description('list the blocked addresses')
+    .option('--json', 'print JSON instead of a table')
+    .action(lazy(async () => (await keysAction()).listBlocked))
 }

@@ -1,18 +1,7 @@
-import { createInterface } from 'node:readline/promises'
-import { Writable } from 'node:stream'
-import { type PaymentOutcome, wrapFetch } from '@tollgate/client'
-import { formatAtomicUnits, networkMatches, type SchemeClient } from '@tollgate/core'
-import type { ApprovalRequest } from '@tollgate/wallet'
 import type { Command } from 'commander'
-import { addWalletOptions, openAgentWallet, type WalletCliOptions } from '../agentWallet.ts'
-import { dim, green, note, UserError } from '../ui.ts'
-
-interface PayOptions extends WalletCliOptions {
-  max?: string
-  method: string
-  data?: string
-  header: string[]
-}
+import { lazy } from './lazy.ts'
+import { parsePort } from './shared.ts'
+import { addWalletOptions } from './walletOptions.ts'
 
 export function registerPay(program: Command): void {
   const command = program
@@ -25,110 +14,22 @@ export function registerPay(program: Command): void {
     .option('-d, --data <body>', 'request body')
     .option('-H, --header <header...>', 'extra request headers, "Name: value"', [])
     .option('--max <usd>', 'same as --max-payment')
-  addWalletOptions(command).action(async (url: string, options: PayOptions) => {
-    const wallet = await openAgentWallet(
-      { ...options, ...(options.max && !options.maxPayment ? { maxPayment: options.max } : {}) },
-      {
-        env: process.env,
-        howToRaise: 'raise it with --max-payment, --daily-budget or --policy',
-        promptPassword: promptHidden,
-        onApproval: process.stdin.isTTY ? askApproval : undefined,
-      },
-    )
-    try {
-      let outcome: PaymentOutcome | undefined
-      const pay = wrapFetch(
-        fetch,
-        wallet.payer({
-          onOutcome: (finished) => {
-            outcome = finished
-          },
-        }),
-      )
-      const response = await pay(url, {
-        method: options.method.toUpperCase(),
-        headers: parseHeaders(options.header),
-        ...(options.data === undefined ? {} : { body: options.data }),
-      })
-      process.stdout.write(await response.text())
-      process.stdout.write('\n')
-      reportOutcome(response, outcome, wallet.schemes)
-      if (!response.ok) process.exitCode = 1
-    } finally {
-      await wallet.close()
-    }
-  })
+  addWalletOptions(command).action(lazy(async () => (await import('../actions/pay.ts')).pay))
 }
 
-function reportOutcome(
-  response: Response,
-  outcome: PaymentOutcome | undefined,
-  schemes: readonly SchemeClient[],
-): void {
-  if (!outcome) {
-    note(dim(`HTTP ${response.status}, no payment asked`))
-    return
-  }
-  const accepted = outcome.payment.accepted
-  const asset = schemes
-    .find((scheme) => scheme.networks.some((pattern) => networkMatches(pattern, accepted.network)))
-    ?.describeAsset(accepted.network, accepted.asset)
-  const amount = asset
-    ? `${formatAtomicUnits(BigInt(accepted.amount), asset.decimals)} ${asset.symbol}`
-    : `${accepted.amount} units`
-  const tries = outcome.attempts > 1 ? ` · presented ${outcome.attempts} times` : ''
-  if (outcome.state === 'settled') {
-    const receipt = outcome.receipt
-    note(
-      receipt
-        ? `${green('paid')} ${amount} on ${receipt.network} · tx ${receipt.transaction} · payer ${receipt.payer}${tries}`
-        : `${green('paid')} ${amount} (the server sent no receipt)${tries}`,
+export function registerMcp(program: Command): void {
+  const command = program
+    .command('mcp')
+    .description('serve a wallet to LLM clients over MCP: fetch and pay within a spending policy')
+    .option('--http <port>', 'serve streamable HTTP on this port instead of stdio', parsePort)
+    .option('--host <address>', 'address to listen on with --http', '127.0.0.1')
+    .option(
+      '--facilitator-url <url>',
+      'facilitator for `discover` and `tip` (default: the dev manifest’s)',
     )
-    return
-  }
-  if (outcome.state === 'pending') {
-    note(
-      `payment of ${amount} not confirmed yet (${outcome.reason})${tries}: it may still settle; it is recorded as pending and was not paid twice`,
+    .option(
+      '--networks <file>',
+      'JSON {"eip155:84532": {"rpcUrl": "https://…"}}: networks whose balances `balance` reads',
     )
-    return
-  }
-  const transaction = outcome.receipt?.transaction
-  note(`not served: ${outcome.reason}${transaction ? ` (tx ${transaction})` : ''}`)
-}
-
-async function askApproval(request: ApprovalRequest): Promise<boolean> {
-  const reader = createInterface({ input: process.stdin, output: process.stderr })
-  try {
-    const answer = await reader.question(
-      `pay ${request.amount} ($${request.usd}) to ${request.payTo} for ${request.url}? [y/N] `,
-    )
-    return /^y(es)?$/i.test(answer.trim())
-  } finally {
-    reader.close()
-  }
-}
-
-function parseHeaders(lines: string[]): Headers {
-  const headers = new Headers()
-  for (const line of lines) {
-    const colon = line.indexOf(':')
-    if (colon <= 0)
-      throw new UserError(`header ${JSON.stringify(line)} must look like "Name: value"`)
-    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim())
-  }
-  return headers
-}
-
-export async function promptHidden(question: string): Promise<string> {
-  if (!process.stdin.isTTY)
-    throw new UserError('no keystore password', 'set TOLLGATE_KEYSTORE_PASSWORD')
-  const muted = new Writable({ write: (_chunk, _encoding, done) => done() })
-  process.stderr.write(question)
-  const reader = createInterface({ input: process.stdin, output: muted, terminal: true })
-  try {
-    return await reader.question('')
-  } finally {
-    reader.close()
-    process.stderr.write('\n')
-  }
+  addWalletOptions(command).action(lazy(async () => (await import('../actions/mcp.ts')).serveMcp))
 }

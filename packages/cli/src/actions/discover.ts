@@ -3,8 +3,7 @@
  * `GET /discovery/search` (the x402 `bazaar` catalogue), as a table or as JSON.
  */
 import { existsSync } from 'node:fs'
-import { discoveryLimits, paymentRequirementsSchema, toCaip2 } from '@tollgate/core'
-import { type Command, InvalidArgumentError } from 'commander'
+import { paymentRequirementsSchema, toCaip2 } from '@tollgate/core'
 import { z } from 'zod'
 import { readManifest } from '../manifest.ts'
 import { note, UserError } from '../ui.ts'
@@ -34,36 +33,7 @@ const resourceSchema = z.looseObject({
 })
 const searchAnswerSchema = z.object({ resources: z.array(resourceSchema) })
 
-function parseLimit(value: string): number {
-  const limit = Number(value)
-  if (!/^[0-9]+$/.test(value) || limit < 1 || limit > discoveryLimits.max)
-    throw new InvalidArgumentError(`${value} is not a number from 1 to ${discoveryLimits.max}`)
-  return limit
-}
-
-function parseType(value: string): 'http' | 'mcp' {
-  if (value === 'http' || value === 'mcp') return value
-  throw new InvalidArgumentError('takes http or mcp')
-}
-
-export function registerDiscover(program: Command): void {
-  program
-    .command('discover')
-    .description("search the paid APIs a facilitator has catalogued (x402 'bazaar' discovery)")
-    .argument('<query>', 'words to look for, e.g. "weather lisbon"')
-    .option('--type <type>', 'only http or mcp resources', parseType)
-    .option('--network <id>', 'only resources payable on this network (CAIP-2 id)')
-    .option('--limit <n>', `how many, best first (1 to ${discoveryLimits.max})`, parseLimit, 20)
-    .option('--json', 'print JSON instead of a table')
-    .option(
-      '--facilitator-url <url>',
-      `ask this facilitator (default: the dev manifest's, else ${defaultFacilitatorUrl})`,
-    )
-    .option('--manifest <path>', 'dev manifest of the local stack', '.tollgate/dev.json')
-    .action(discover)
-}
-
-async function discover(query: string, options: DiscoverOptions): Promise<void> {
+export async function discover(query: string, options: DiscoverOptions): Promise<void> {
   const manifest = existsSync(options.manifest)
     ? await readManifest(options.manifest).catch(() => undefined)
     : undefined

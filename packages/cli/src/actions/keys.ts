@@ -5,7 +5,6 @@
 import { toCaip2 } from '@tollgate/core'
 import { generateApiKey, hashApiKey } from '@tollgate/facilitator'
 import { type ApiKeyRecord, SqlApiKeyStore, SqlBlocklist, type SqlLedger } from '@tollgate/ledger'
-import type { Command } from 'commander'
 import { openOperatorLedger } from '../operatorConfig.ts'
 import { dim, green, note, UserError } from '../ui.ts'
 import { printTable } from './table.ts'
@@ -17,16 +16,6 @@ interface StoreOptions {
 
 /** How long a facilitator may keep answering from its cache (the stores' default staleMsMax). */
 const staleSeconds = 5
-
-function withStoreOptions(command: Command): Command {
-  return command
-    .option('--database-url <url>', "the facilitator's PostgreSQL ledger (or DATABASE_URL)")
-    .option(
-      '--ledger-dir <dir>',
-      'its embedded ledger instead, only while no facilitator runs on it',
-      '.tollgate/ledger',
-    )
-}
 
 async function withLedger<T>(
   options: StoreOptions,
@@ -43,62 +32,34 @@ async function withLedger<T>(
   }
 }
 
-export function registerOperatorCommands(facilitator: Command): void {
-  const keys = facilitator
-    .command('keys')
-    .description("merchant API keys in the facilitator's database")
-  withStoreOptions(keys.command('add'))
-    .description('create a key for a merchant: printed once on stdout, only its hash is stored')
-    .argument('<merchant>', 'who the key is for')
-    .option('--network <id...>', 'networks the key may be used on (default: any)')
-    .option('--asset <address...>', 'token addresses the key may be paid in (default: any)')
-    .action(addKey)
-  withStoreOptions(keys.command('list'))
-    .description('list the keys (hashes only)')
-    .option('--all', 'include revoked keys')
-    .option('--json', 'print JSON instead of a table')
-    .action(listKeys)
-  withStoreOptions(keys.command('revoke'))
-    .description('revoke a key, given the key itself, its hash, or 8+ first characters of its hash')
-    .argument('<key-or-hash>')
-    .action(revokeKey)
-
-  withStoreOptions(facilitator.command('block'))
-    .description('refuse payments from or to an address')
-    .argument('<address>')
-    .option('--reason <text>', 'why, for the record')
-    .action(async (address: string, options: StoreOptions & { reason?: string }) => {
-      const added = await withLedger(options, (ledger) =>
-        new SqlBlocklist(ledger.sql).add(address, options.reason),
-      )
-      note(
-        added ? `${green('blocked')} ${address.toLowerCase()}` : `${address} was blocked already`,
-      )
-    })
-  withStoreOptions(facilitator.command('unblock'))
-    .description('accept payments from and to an address again')
-    .argument('<address>')
-    .action(async (address: string, options: StoreOptions) => {
-      const removed = await withLedger(options, (ledger) =>
-        new SqlBlocklist(ledger.sql).remove(address),
-      )
-      if (!removed) throw new UserError(`${address} is not blocked`)
-      note(`${green('unblocked')} ${address.toLowerCase()}`)
-    })
-  withStoreOptions(facilitator.command('blocklist'))
-    .description('list the blocked addresses')
-    .option('--json', 'print JSON instead of a table')
-    .action(async (options: StoreOptions & { json?: boolean }) => {
-      const blocked = await withLedger(options, (ledger) => new SqlBlocklist(ledger.sql).list())
-      if (options.json) return void process.stdout.write(`${JSON.stringify(blocked, null, 2)}\n`)
-      printTable(
-        ['ADDRESS', 'SINCE', 'REASON'],
-        blocked.map((entry) => [entry.address, entry.createdAt.toISOString(), entry.reason ?? '']),
-      )
-    })
+export async function blockAddress(
+  address: string,
+  options: StoreOptions & { reason?: string },
+): Promise<void> {
+  const added = await withLedger(options, (ledger) =>
+    new SqlBlocklist(ledger.sql).add(address, options.reason),
+  )
+  note(added ? `${green('blocked')} ${address.toLowerCase()}` : `${address} was blocked already`)
 }
 
-async function addKey(
+export async function unblockAddress(address: string, options: StoreOptions): Promise<void> {
+  const removed = await withLedger(options, (ledger) =>
+    new SqlBlocklist(ledger.sql).remove(address),
+  )
+  if (!removed) throw new UserError(`${address} is not blocked`)
+  note(`${green('unblocked')} ${address.toLowerCase()}`)
+}
+
+export async function listBlocked(options: StoreOptions & { json?: boolean }): Promise<void> {
+  const blocked = await withLedger(options, (ledger) => new SqlBlocklist(ledger.sql).list())
+  if (options.json) return void process.stdout.write(`${JSON.stringify(blocked, null, 2)}\n`)
+  printTable(
+    ['ADDRESS', 'SINCE', 'REASON'],
+    blocked.map((entry) => [entry.address, entry.createdAt.toISOString(), entry.reason ?? '']),
+  )
+}
+
+export async function addKey(
   merchant: string,
   options: StoreOptions & { network?: string[]; asset?: string[] },
 ): Promise<void> {
@@ -122,7 +83,9 @@ async function addKey(
   )
 }
 
-async function listKeys(options: StoreOptions & { all?: boolean; json?: boolean }): Promise<void> {
+export async function listKeys(
+  options: StoreOptions & { all?: boolean; json?: boolean },
+): Promise<void> {
   const keys = await withLedger(options, (ledger) =>
     new SqlApiKeyStore(ledger.sql).list({ revoked: options.all ?? false }),
   )
@@ -140,7 +103,7 @@ async function listKeys(options: StoreOptions & { all?: boolean; json?: boolean 
   )
 }
 
-async function revokeKey(given: string, options: StoreOptions): Promise<void> {
+export async function revokeKey(given: string, options: StoreOptions): Promise<void> {
   const revoked = await withLedger(options, async (ledger) => {
     const store = new SqlApiKeyStore(ledger.sql)
     const target = matchKey(given.trim(), await store.list())

@@ -2,39 +2,28 @@ import { readReceipt, wrapFetch } from '@tollgate/client'
 import { formatAtomicUnits, type SchemeClient } from '@tollgate/core'
 import { exactEvmClient } from '@tollgate/evm'
 import { exactSvmClient, readSvmTokenBalance, svmSignerFromSecretKey } from '@tollgate/svm'
-import type { Command } from 'commander'
 import { type Address, erc20Abi } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { type DevStack, startDevStack } from '../devStack.ts'
 import { rpcClient } from '../evmFacilitator.ts'
 import type { DevManifest } from '../manifest.ts'
 import { bold, dim, green, note, step } from '../ui.ts'
-import { parsePort } from './shared.ts'
 
-export function registerDemo(program: Command): void {
-  program
-    .command('demo')
-    .description(
-      'start the local stack on free ports and let agents pay the example API on EVM and Solana',
-    )
-    .option('--requests <n>', 'paid requests on each chain', parsePort, 1)
-    .option('--chain-id <id>', 'chain id of the devnet', parsePort, 31337)
-    .action(async (options: { requests: number; chainId: number }) => {
-      note(bold('Tollgate demo: agents pay an API in test USDC on a local EVM chain and Solana'))
-      const stack = await startDevStack({
-        rpcPort: 0,
-        facilitatorPort: 0,
-        apiPort: 0,
-        solanaPort: 0,
-        chainId: options.chainId,
-        onProgress: step,
-      })
-      try {
-        await runAgents(stack, options.requests)
-      } finally {
-        await stack.stop()
-      }
-    })
+export async function runDemo(options: { requests: number; chainId: number }): Promise<void> {
+  note(bold('Tollgate demo: agents pay an API in test USDC on a local EVM chain and Solana'))
+  const stack = await startDevStack({
+    rpcPort: 0,
+    facilitatorPort: 0,
+    apiPort: 0,
+    solanaPort: 0,
+    chainId: options.chainId,
+    onProgress: step,
+  })
+  try {
+    await runAgents(stack, options.requests)
+  } finally {
+    await stack.stop()
+  }
 }
 
 /** One agent per chain, each with the key of that chain's devnet payer. */

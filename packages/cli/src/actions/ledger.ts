@@ -7,7 +7,6 @@ import { formatAtomicUnits, type PaymentState, paymentSummary, toCaip2 } from '@
 import { defaultEvmAssets } from '@tollgate/evm'
 import { SqlLedger } from '@tollgate/ledger'
 import { openPostgres } from '@tollgate/sql'
-import { type Command, InvalidArgumentError } from 'commander'
 import { z } from 'zod'
 import { type DevManifest, readManifest } from '../manifest.ts'
 import { UserError } from '../ui.ts'
@@ -62,34 +61,7 @@ const paymentRowSchema = z.object({
 type PaymentRow = z.output<typeof paymentRowSchema>
 const ledgerAnswerSchema = z.object({ payments: z.array(paymentRowSchema) })
 
-function parseLimit(value: string): number {
-  const limit = Number(value)
-  if (!/^[0-9]+$/.test(value) || limit < 1 || limit > 500)
-    throw new InvalidArgumentError(`${value} is not a number from 1 to 500`)
-  return limit
-}
-
-export function registerLedger(program: Command): void {
-  program
-    .command('ledger')
-    .description(
-      'recent payments and their states: from --database-url, else from a running facilitator',
-    )
-    .option('--limit <n>', 'how many, newest first (1 to 500)', parseLimit, 50)
-    .option('--state <state...>', `only these states: ${Object.keys(stateFlags).join(', ')}`)
-    .option('--network <id>', 'only this network (CAIP-2 id)')
-    .option('--json', 'print JSON instead of a table')
-    .option('--database-url <url>', 'read a PostgreSQL ledger directly (or DATABASE_URL)')
-    .option(
-      '--facilitator-url <url>',
-      `ask this facilitator (default: the dev manifest's, else ${defaultFacilitatorUrl})`,
-    )
-    .option('--admin-token <token>', "the facilitator's admin token (or TOLLGATE_ADMIN_TOKEN)")
-    .option('--manifest <path>', 'dev manifest of the local stack', '.tollgate/dev.json')
-    .action(showLedger)
-}
-
-async function showLedger(options: LedgerOptions): Promise<void> {
+export async function showLedger(options: LedgerOptions): Promise<void> {
   const query = ledgerQuery(options)
   const manifest = existsSync(options.manifest)
     ? await readManifest(options.manifest).catch(() => undefined)

@@ -8,15 +8,15 @@ import { readFile } from 'node:fs/promises'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import { defaultEvmAssets, type EvmAsset } from '@tollgate/evm'
-import { type Command, InvalidArgumentError } from 'commander'
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { addWalletOptions, openAgentWallet, type WalletCliOptions } from '../agentWallet.ts'
+import { openAgentWallet } from '../agentWallet.ts'
+import type { WalletCliOptions } from '../commands/walletOptions.ts'
 import { listen } from '../listen.ts'
 import { readManifest } from '../manifest.ts'
 import { note, UserError } from '../ui.ts'
 import { createWalletMcpServer, type WalletMcpContext } from '../walletMcp/server.ts'
-import { promptHidden } from './pay.ts'
+import { promptHidden } from './prompt.ts'
 
 interface McpOptions extends WalletCliOptions {
   http?: number
@@ -28,24 +28,7 @@ interface McpOptions extends WalletCliOptions {
 const howToRaise =
   'only the wallet’s owner can raise it, in the `tollgate mcp` configuration: --max-payment, --daily-budget or --policy'
 
-export function registerMcp(program: Command): void {
-  const command = program
-    .command('mcp')
-    .description('serve a wallet to LLM clients over MCP: fetch and pay within a spending policy')
-    .option('--http <port>', 'serve streamable HTTP on this port instead of stdio', parsePort)
-    .option('--host <address>', 'address to listen on with --http', '127.0.0.1')
-    .option(
-      '--facilitator-url <url>',
-      'facilitator for `discover` and `tip` (default: the dev manifest’s)',
-    )
-    .option(
-      '--networks <file>',
-      'JSON {"eip155:84532": {"rpcUrl": "https://…"}}: networks whose balances `balance` reads',
-    )
-  addWalletOptions(command).action(serveMcp)
-}
-
-async function serveMcp(options: McpOptions): Promise<void> {
+export async function serveMcp(options: McpOptions): Promise<void> {
   const wallet = await openAgentWallet(options, {
     env: process.env,
     howToRaise,
@@ -146,10 +129,4 @@ async function readNetworks(path: string): Promise<WalletMcpContext['networks']>
     networks[network] = { rpcUrl: entry.rpcUrl, asset }
   }
   return networks
-}
-
-function parsePort(value: string): number {
-  const port = Number(value)
-  if (!/^\d+$/.test(value) || port > 65_535) throw new InvalidArgumentError('not a port number')
-  return port
 }

@@ -1,0 +1,48 @@
+import { startDevStack } from '../devStack.ts'
+import { bold, cyan, dim, green, note, step } from '../ui.ts'
+import { waitForShutdown } from './shutdown.ts'
+
+export async function runDev(options: {
+  rpcPort: number
+  facilitatorPort: number
+  apiPort: number
+  solanaPort: number
+  chainId: number
+  manifest: string
+}): Promise<void> {
+  note(bold('Tollgate dev stack'))
+  const stack = await startDevStack({
+    rpcPort: options.rpcPort,
+    facilitatorPort: options.facilitatorPort,
+    apiPort: options.apiPort,
+    solanaPort: options.solanaPort,
+    chainId: options.chainId,
+    manifestPath: options.manifest,
+    onProgress: step,
+  })
+  const m = stack.manifest
+  const sol = m.solana
+  note(`
+${green('Ready.')}
+  RPC          ${cyan(m.rpcUrl)}  ${dim(`(${m.network})`)}
+  Solana RPC   ${cyan(sol.rpcUrl)}  ${dim(`(embedded, answers as Solana devnet ${sol.network})`)}
+  Facilitator  ${cyan(m.facilitatorUrl)}  ${dim('/verify /settle /supported /healthz /readyz')}
+  Dashboard    ${cyan(`${m.facilitatorUrl}/dashboard/`)}  ${dim('payments, signers and revenue, live')}
+  Example API  ${cyan(m.exampleApiUrl)}  ${dim('GET /weather costs $0.001 on EVM or Solana · GET /health is free')}
+  Paid MCP     ${cyan(`${m.exampleApiUrl}/mcp`)}  ${dim('tool forecast costs $0.001')}
+  Test USDC    ${m.asset.address}
+  Solana mint  ${sol.mint}  ${dim('(local test USDC, 6 decimals)')}
+  Payer        ${m.accounts.payer.address}  ${dim('1,000,000 USDC; its devnet key is in the manifest')}
+  Solana payer ${sol.payer.address}  ${dim('1,000,000 USDC; key at solana.payer.secretKey')}
+  Merchant     ${m.accounts.merchant.address}
+  Manifest     ${options.manifest}
+
+Try it:  npx tollgate pay ${m.exampleApiUrl}/weather
+        npx tollgate ledger    ${dim('(payments and their states)')}
+        npx tollgate mcp --daily-budget 1    ${dim('(a wallet for your LLM client; README: Give your agent a wallet)')}
+Press Ctrl-C to stop.`)
+  await waitForShutdown()
+  step('stopping')
+  await stack.stop()
+  step('stopped')
+}
