@@ -6,6 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { errorCodes } from '@tollgate/core'
 import { renderErrorsDoc } from '../scripts/errorsDoc.ts'
 
 const root = resolve(import.meta.dirname, '..')
@@ -139,5 +140,24 @@ describe('tidy', () => {
 
   it('docs/ERRORS.md matches the code table', async () => {
     expect(await readFile(join(root, 'docs/ERRORS.md'), 'utf8')).toBe(renderErrorsDoc())
+  })
+
+  it('every reason string is written once, in core\'s table', async () => {
+    const reasons = new Set<string>(Object.values(errorCodes).map((entry) => entry.reason))
+    const table = join(root, 'packages/core/src/errors/codes.ts')
+    const problems: string[] = []
+    for (const file of await sourceFiles(join(root, 'packages'))) {
+      if (file === table || /\.test\.tsx?$/.test(file) || file.endsWith('generated.ts')) continue
+      const code = (await readFile(file, 'utf8'))
+        .split('\n')
+        .filter((line) => !/^\s*(\*|\/\/|\/\*)/.test(line))
+        .join('\n')
+      for (const [literal, value] of code.matchAll(/['"`]([a-z][a-z0-9]*(?:_[a-z0-9]+)*)['"`]/g)) {
+        if (reasons.has(value!)) problems.push(`${relative(root, file)}: ${literal}`)
+      }
+      for (const [found] of code.matchAll(/\b(error|errorReason|invalidReason): '[a-z_]+'/g))
+        problems.push(`${relative(root, file)}: ${found} (add it to the table, use reasonOf)`)
+    }
+    expect(problems).toEqual([])
   })
 })

@@ -5,6 +5,7 @@ import {
   type PaymentPayload,
   type PaymentRequired,
   paymentHeaders,
+  reasonOf,
   type SchemeClient,
   type SettleResponse,
   TollgateError,
@@ -106,13 +107,13 @@ export function judgeResponse(status: number, header: (name: string) => string |
       return { kind: 'failed', reason: receipt.errorReason ?? 'settlement failed', receipt }
     return { kind: 'settled', ...(receipt ? { receipt } : {}) }
   }
-  if (receipt?.errorReason === 'settlement_pending')
-    return { kind: 'unknown', reason: 'settlement_pending', ...later }
+  if (receipt?.errorReason === reasonOf('SETTLEMENT_PENDING'))
+    return { kind: 'unknown', reason: reasonOf('SETTLEMENT_PENDING'), ...later }
   if (status >= 500) return { kind: 'unknown', reason: `HTTP ${status}`, ...later }
   const reason = receipt?.errorReason ?? requiredError(header) ?? `HTTP ${status}`
   // A payment signed for this request alone is "in use" only by an earlier presentation of it
   // whose answer was lost: that one may still finish.
-  if (reason === 'payment_already_in_use') return { kind: 'unknown', reason, ...later }
+  if (reason === reasonOf('PAYMENT_IN_USE')) return { kind: 'unknown', reason, ...later }
   return { kind: 'failed', reason, ...(receipt ? { receipt } : {}) }
 }
 

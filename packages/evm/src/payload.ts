@@ -5,7 +5,8 @@ import { z } from 'zod'
 const uint256 = z
   .string()
   .regex(/^(0|[1-9][0-9]{0,77})$/, 'must be a uint256 as a decimal string')
-  .refine((value) => BigInt(value) < 2n ** 256n, 'exceeds uint256')
+  // Zod runs every check even after the regex failed, so the bound must not assume digits.
+  .refine((value) => !/^[0-9]+$/.test(value) || BigInt(value) < 2n ** 256n, 'exceeds uint256')
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 20-byte hex address')
 

@@ -3,6 +3,7 @@ import {
   type PaymentState,
   parseStrictJson,
   paymentSummary,
+  reasonOf,
   reject,
   type SettlementLedger,
   settleFailure,
@@ -171,12 +172,19 @@ export function createFacilitatorApp(
 
   app.notFound((c) =>
     c.json(
-      { error: 'not_found', message: `${c.req.method} ${c.req.path} is not an endpoint` },
+      { error: reasonOf('NOT_FOUND'), message: `${c.req.method} ${c.req.path} is not an endpoint` },
       404,
     ),
   )
   // Handlers turn every expected failure into a reason; reaching here is a bug, logged by the host.
-  app.onError((_, c) => c.json({ error: 'internal_error' }, 500))
+  app.onError((error, c) => {
+    // Whatever escaped a route is a fault of ours: the operator sees it, the caller gets a code.
+    logger.error({ err: String(error), method: c.req.method, path: c.req.path }, 'unhandled error')
+    return c.json(
+      { error: reasonOf('INTERNAL'), message: 'the facilitator failed; see its log' },
+      500,
+    )
+  })
   return Object.assign(app, {
     async close() {
       dashboard?.close()
@@ -256,13 +264,17 @@ function serveLedger(
   }
   app.get('/ledger/payments', async (c) => {
     const parsed = parseLedgerQuery(new URL(c.req.url).searchParams)
-    if (!parsed.ok) return c.json({ error: 'invalid_request', message: parsed.message }, 400)
+    if (!parsed.ok)
+      return c.json({ error: reasonOf('REQUEST_INVALID'), message: parsed.message }, 400)
     try {
       const payments = await options.ledger.recent(parsed.query)
       return c.json({ payments: payments.map(paymentSummary) })
     } catch (error) {
       logger.error({ err: String(error) }, 'ledger read failed')
-      return c.json({ error: 'ledger_unavailable', message: 'the ledger could not be read' }, 503)
+      return c.json(
+        { error: reasonOf('LEDGER_UNAVAILABLE'), message: 'the ledger could not be read' },
+        503,
+      )
     }
   })
 }

@@ -10,7 +10,7 @@ import {
   type PaymentOutcome,
   preparePayment,
 } from '@tollgate/client'
-import { codeOfReason, errorCodes, type SettleResponse } from '@tollgate/core'
+import { codeOfReason, errorCodes, reasonOf, type SettleResponse } from '@tollgate/core'
 import { mcpPaymentMetaKey, readPaymentRequired, readPaymentResponse } from './paymentResults.ts'
 
 export interface PaidToolCall {
@@ -72,7 +72,11 @@ export function judgeToolResult(result: CallToolResult): Judgement {
     return { kind: 'settled', ...(receipt ? { receipt } : {}) }
   }
   const reason = receipt?.errorReason ?? required?.error ?? 'the tool refused the payment'
-  if (reason === 'settlement_pending' || reason === 'payment_already_in_use' || trouble(reason))
+  if (
+    reason === reasonOf('SETTLEMENT_PENDING') ||
+    reason === reasonOf('PAYMENT_IN_USE') ||
+    trouble(reason)
+  )
     return { kind: 'unknown', reason }
   // An error result without a payment request: the tool failed, and paid tools do not settle then.
   if (!required && !receipt)

@@ -2,6 +2,8 @@
  * @module @tollgate/server/express
  * x402 payments for Express routes: `app.use(paymentMiddleware({ routes, facilitator, schemes }))`.
  */
+
+import { reasonOf } from '@tollgate/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import {
   type GateFinish,
@@ -96,7 +98,7 @@ function holdResponse(res: Response, finish: (status: number) => Promise<GateFin
       })
       .catch((error: unknown) => {
         for (const name of res.getHeaderNames()) res.removeHeader(name)
-        res.status(503).json({ error: 'facilitator_unavailable', message: String(error) })
+        res.status(503).json({ error: reasonOf('FACILITATOR_UNAVAILABLE'), message: String(error) })
       })
     return res
   } as Response['end']

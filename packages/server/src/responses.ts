@@ -4,6 +4,7 @@ import {
   type PaymentRequired,
   paymentHeaders,
   paymentRequiredToV1,
+  reasonOf,
   type SettleResponse,
   type X402Version,
 } from '@tollgate/core'
@@ -52,7 +53,7 @@ export function settlementFailedResponse(
   version: X402Version,
 ): GateResponse {
   const header = encodePaymentResponseHeader(receipt, version)
-  const pending = receipt.errorReason === 'settlement_pending'
+  const pending = receipt.errorReason === reasonOf('SETTLEMENT_PENDING')
   return {
     status: 402,
     headers: {

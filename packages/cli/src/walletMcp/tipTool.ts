@@ -13,6 +13,7 @@ import {
   HttpFacilitatorClient,
   type PaymentRequired,
   type PaymentRequirements,
+  reasonOf,
   type SettleResponse,
   toAtomicUnits,
 } from '@tollgate/core'
@@ -153,8 +154,8 @@ async function settleOnce(
     return { kind: 'unknown', reason: `no answer from the facilitator: ${messageOf(error)}` }
   }
   if (receipt.success) return { kind: 'settled', receipt }
-  if (receipt.errorReason === 'settlement_pending')
-    return { kind: 'unknown', reason: 'settlement_pending' }
+  if (receipt.errorReason === reasonOf('SETTLEMENT_PENDING'))
+    return { kind: 'unknown', reason: reasonOf('SETTLEMENT_PENDING') }
   return { kind: 'failed', reason: receipt.errorReason ?? 'settlement failed', receipt }
 }
 

@@ -347,6 +347,14 @@ export const errorCodes = {
     kind: 'rejected',
     origin: 'tollgate',
   },
+  // Operator and catalogue endpoints (`error` in their JSON bodies).
+  REQUEST_INVALID: { reason: 'invalid_request', kind: 'malformed', origin: 'tollgate' },
+  NOT_FOUND: { reason: 'not_found', kind: 'unsupported', origin: 'tollgate' },
+  INTERNAL: { reason: 'internal_error', kind: 'internal', origin: 'tollgate' },
+  LEDGER_UNAVAILABLE: { reason: 'ledger_unavailable', kind: 'unavailable', origin: 'tollgate' },
+  CATALOG_UNAVAILABLE: { reason: 'catalog_unavailable', kind: 'unavailable', origin: 'tollgate' },
+  DASHBOARD_NOT_BUILT: { reason: 'dashboard_not_built', kind: 'unavailable', origin: 'tollgate' },
+  STREAMS_EXHAUSTED: { reason: 'too_many_streams', kind: 'unavailable', origin: 'tollgate' },
 } as const satisfies Record<string, CodeEntry>
 
 export type ErrorCode = keyof typeof errorCodes

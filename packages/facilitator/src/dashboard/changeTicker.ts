@@ -6,6 +6,7 @@
  * server-sent event stream.
  */
 import type { LedgerReports } from '@tollgate/core'
+import { reasonOf } from '@tollgate/core'
 import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 
@@ -102,7 +103,10 @@ export async function serveEvents(
   streamsMax: number,
 ): Promise<Response> {
   if (ticker.listeners >= streamsMax) {
-    return c.json({ error: 'too_many_streams', message: 'poll /api/overview instead' }, 503)
+    return c.json(
+      { error: reasonOf('STREAMS_EXHAUSTED'), message: 'poll /api/overview instead' },
+      503,
+    )
   }
   const mark = await reports.changeMark()
   return streamSSE(c, async (stream) => {

@@ -14,6 +14,7 @@ import {
   type LedgerReports,
   type PaymentHistory,
   paymentSummary,
+  reasonOf,
 } from '@tollgate/core'
 import type { Context, Hono } from 'hono'
 import type { Facilitator } from '../facilitator.ts'
@@ -61,7 +62,8 @@ interface RouteContext {
   read(c: Context, work: () => Promise<Response>): Promise<Response>
 }
 
-const invalid = (c: Context, message: string) => c.json({ error: 'invalid_request', message }, 400)
+const invalid = (c: Context, message: string) =>
+  c.json({ error: reasonOf('REQUEST_INVALID'), message }, 400)
 
 /** Mounts the dashboard; the returned `close` ends open event streams. */
 export function serveDashboard(
@@ -89,7 +91,10 @@ export function serveDashboard(
         return await work()
       } catch (error) {
         logger.error({ err: String(error), path: c.req.path }, 'dashboard read failed')
-        return c.json({ error: 'ledger_unavailable', message: 'the ledger could not be read' }, 503)
+        return c.json(
+          { error: reasonOf('LEDGER_UNAVAILABLE'), message: 'the ledger could not be read' },
+          503,
+        )
       }
     },
   }
@@ -139,7 +144,8 @@ function servePaymentRoutes(app: Hono, context: RouteContext): void {
       const id = parsePaymentId(c.req.param('id'))
       if (id === undefined) return invalid(c, 'a payment id is a positive whole number')
       const history = await reports.paymentHistory(id)
-      if (!history) return c.json({ error: 'not_found', message: `no payment ${id}` }, 404)
+      if (!history)
+        return c.json({ error: reasonOf('NOT_FOUND'), message: `no payment ${id}` }, 404)
       return c.json(paymentDetail(history, describeAsset))
     }),
   )

@@ -6,6 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises'
 import { extname, join, resolve, sep } from 'node:path'
+import { reasonOf } from '@tollgate/core'
 import type { Context } from 'hono'
 
 const contentTypes: Record<string, string> = {
@@ -41,20 +42,26 @@ export async function serveDashboardFile(c: Context, dir: string, path: string):
     !known ||
     path.split('/').some((part) => part.startsWith('.'))
   ) {
-    return c.json({ error: 'not_found', message: `${c.req.path} is not a dashboard file` }, 404)
+    return c.json(
+      { error: reasonOf('NOT_FOUND'), message: `${c.req.path} is not a dashboard file` },
+      404,
+    )
   }
   const info = await stat(file).catch(() => undefined)
   if (!info?.isFile() || info.size > fileBytesMax) {
     if (path === '') {
       return c.json(
         {
-          error: 'dashboard_not_built',
+          error: reasonOf('DASHBOARD_NOT_BUILT'),
           message: `no index.html in ${root}: build it with \`npm run build\``,
         },
         503,
       )
     }
-    return c.json({ error: 'not_found', message: `${c.req.path} is not a dashboard file` }, 404)
+    return c.json(
+      { error: reasonOf('NOT_FOUND'), message: `${c.req.path} is not a dashboard file` },
+      404,
+    )
   }
   const body = await readFile(file)
   return c.body(body, 200, {

@@ -10,6 +10,7 @@ import {
   type DiscoveryFilters,
   discoveryLimits,
   discoverySearchTerms,
+  reasonOf,
   toCaip2,
 } from '@tollgate/core'
 import type { Context, Hono } from 'hono'
@@ -122,7 +123,7 @@ function filtersOf(value: z.output<typeof listSchema> | z.output<typeof searchSc
 
 function invalid(c: Context, parsed: { parameter: string; message: string }) {
   return c.json(
-    { error: 'invalid_request', parameter: parsed.parameter, message: parsed.message },
+    { error: reasonOf('REQUEST_INVALID'), parameter: parsed.parameter, message: parsed.message },
     400,
   )
 }
@@ -132,7 +133,10 @@ export function serveDiscovery(app: Hono, catalog: DiscoveryCatalog, logger: Log
   const unavailable = (c: Context, error: unknown) => {
     logger.error({ err: error instanceof Error ? error.message : String(error) }, 'discovery read')
     return c.json(
-      { error: 'catalog_unavailable', message: 'the discovery catalogue could not be read' },
+      {
+        error: reasonOf('CATALOG_UNAVAILABLE'),
+        message: 'the discovery catalogue could not be read',
+      },
       503,
     )
   }

@@ -5,6 +5,7 @@
  * open them.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { reasonOf } from '@tollgate/core'
 import type { MiddlewareHandler } from 'hono'
 
 /** Shortest admin token accepted: anything shorter could be guessed. */
@@ -23,7 +24,7 @@ export function bearerTokenGuard(token: string, message: string): MiddlewareHand
       .digest()
     if (!match || !timingSafeEqual(given, expected)) {
       c.header('WWW-Authenticate', 'Bearer')
-      return c.json({ error: 'unauthorized', message }, 401)
+      return c.json({ error: reasonOf('UNAUTHORIZED'), message }, 401)
     }
     await next()
   }

@@ -6,6 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { ErrorCode } from '@tollgate/core'
+import { reasonOf } from '@tollgate/core'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { Logger } from '../logger.ts'
 import { type ApiKeyOptions, hashApiKey, type MerchantAccess, readApiKey } from './apiKeys.ts'
@@ -95,7 +96,10 @@ export function metricsTokenGuard(token: string, onRefused: () => void): Middlew
     if (!match || !timingSafeEqual(given, expected)) {
       onRefused()
       c.header('WWW-Authenticate', 'Bearer')
-      return c.json({ error: 'unauthorized', message: 'a metrics token is required' }, 401)
+      return c.json(
+        { error: reasonOf('UNAUTHORIZED'), message: 'a metrics token is required' },
+        401,
+      )
     }
     await next()
   }

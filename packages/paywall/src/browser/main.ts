@@ -3,6 +3,8 @@
  * injected wallet, sign the EIP-3009 authorization for the offer on the wallet's chain, present
  * it in `PAYMENT-SIGNATURE` on the same request, then show the content and the receipt.
  */
+
+import { reasonOf } from '@tollgate/core'
 import { elementIds, type PageData, type PayableOffer, pageDataElementId } from '../pageData.ts'
 import {
   decodeReceipt,
@@ -113,7 +115,7 @@ async function present(header: string): Promise<void> {
       return
     }
     const refusal = await readRefusal(response)
-    const pending = (receipt?.errorReason ?? refusal.reason) === 'settlement_pending'
+    const pending = (receipt?.errorReason ?? refusal.reason) === reasonOf('SETTLEMENT_PENDING')
     if ((pending || response.status >= 500) && !last) {
       view.busy('The payment is settling; asking again…')
       await sleep(retryDelayMs(response.headers.get('retry-after'), attempt))
