@@ -5,8 +5,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
-import { describe, expect, it } from 'vitest'
 import { errorCodes } from '@tollgate/core'
+import { describe, expect, it } from 'vitest'
 import { renderErrorsDoc } from '../scripts/errorsDoc.ts'
 
 const root = resolve(import.meta.dirname, '..')
@@ -142,7 +142,7 @@ describe('tidy', () => {
     expect(await readFile(join(root, 'docs/ERRORS.md'), 'utf8')).toBe(renderErrorsDoc())
   })
 
-  it('every reason string is written once, in core\'s table', async () => {
+  it("every reason string is written once, in core's table", async () => {
     const reasons = new Set<string>(Object.values(errorCodes).map((entry) => entry.reason))
     const table = join(root, 'packages/core/src/errors/codes.ts')
     const problems: string[] = []
