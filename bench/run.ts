@@ -6,6 +6,7 @@
 import os from 'node:os'
 import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
 import { ratio, setUpBench } from './lib/setup.ts'
+import { benchColdStart } from './sections/coldStart.ts'
 import { benchDuplicates } from './sections/duplicates.ts'
 import { benchEndToEnd } from './sections/endToEnd.ts'
 import { benchSettle, best } from './sections/settle.ts'
@@ -35,6 +36,7 @@ try {
     reference: await benchDuplicates(bench, 'reference', ANVIL_ACCOUNTS[4].privateKey, 5),
   }
   const endToEnd = await benchEndToEnd(bench, { rounds, scale })
+  const coldStart = await benchColdStart()
   const verifyBest = { tollgate: best(verify.tollgate), reference: best(verify.reference) }
   const settleBest = { tollgate: best(settle.tollgate), reference: best(settle.reference) }
   const ratios = {
@@ -57,6 +59,7 @@ try {
     gasPerPaymentAtMost0_7x: ratios.gasPerPaymentBatched <= 0.7,
     verifyPerSecondAtLeast5x: ratios.verifyPerSecondBest >= 5,
     zeroGasBurntOnDuplicates: duplicates.tollgate.reverted === 0,
+    ...coldStart.targets,
   }
   const machine = {
     cpus: os.cpus().length,
@@ -64,7 +67,18 @@ try {
     node: process.version,
     note: 'shared 2-core box; each side in its own process; anvil automine',
   }
-  const output = { machine, rounds, scale, verify, settle, duplicates, endToEnd, ratios, targets }
+  const output = {
+    machine,
+    rounds,
+    scale,
+    verify,
+    settle,
+    duplicates,
+    endToEnd,
+    coldStart,
+    ratios,
+    targets,
+  }
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`)
 } finally {
   await bench.stop()

@@ -3,8 +3,8 @@
  * the dev stack: payments settled on the devnet through the facilitator, one of them refused for
  * a payer without funds, then the page is checked as an operator would use it. The plots draw the
  * API's numbers, the table finds a payment by its transaction hash, the failed payment shows its
- * reason, a new payment appears without a reload, and a phone-sized window has no sideways
- * scrolling. Screenshots go to test-artifacts/; the overview one is also docs/dashboard.png.
+ * reason, a new payment appears without a reload, a phone-sized window has no sideways
+ * scrolling, and a Solana payment is listed in USDC beside the EVM ones. Screenshots go to test-artifacts/; the overview one is also docs/dashboard.png.
  */
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir } from 'node:fs/promises'
@@ -16,6 +16,7 @@ import { type Browser, chromium, type Page } from 'playwright-core'
 import type { DevStack } from 'tollgate'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ourSolanaClient } from './support/solana.ts'
 import {
   facilitatorBody,
   payerAccount,
@@ -232,5 +233,28 @@ describe('dashboard in Chromium', () => {
       })
       await page.context().close()
     }
+  })
+
+  it('shows a Solana payment beside the EVM ones, in USDC, with its signature', async () => {
+    const pay = wrapFetch(fetch, { schemes: [await ourSolanaClient(stack)] })
+    const bought = await pay(`${stack.manifest.exampleApiUrl}/weather?city=Quito`)
+    expect(bought.status).toBe(200)
+    const signature = String(readReceipt(bought)?.transaction)
+    const page = await openPage({ width: 1280, height: 800 }, '#/payments')
+    await page.fill('input[name="q"]', signature)
+    await page.press('input[name="q"]', 'Enter')
+    const rows = page.locator('.payments-table tbody tr')
+    await expect.poll(() => rows.count()).toBe(1)
+    const cell = (label: string) => rows.first().locator(`td[data-label="${label}"]`)
+    expect(await cell('Transaction').getAttribute('title')).toBe(signature)
+    expect(await cell('Amount').textContent()).toBe('0.001 USDC')
+    expect(await cell('Network').textContent()).toBe('solana devnet')
+    expect(await cell('Payer').getAttribute('title')).toBe(stack.manifest.solana.payer.address)
+    await rows.first().click()
+    await page.waitForSelector('.timeline li')
+    const states = await page.locator('.timeline .badge').allTextContents()
+    expect(states).toEqual(['received', 'verified', 'submitted', 'confirmed'])
+    await page.screenshot({ path: join(artifacts, 'dashboard-solana.png'), fullPage: true })
+    await page.context().close()
   })
 })

@@ -4,6 +4,9 @@ import { paymentMiddleware } from '@tollgate/server/express'
 import express from 'express'
 import { type Mount, paidBody, runAdapterConformance } from './support/adapterConformance.ts'
 
+/** A header only the gate may read: the adapter must strip it. */
+const overrides = '{"amount":"1"}'
+
 const mountExpress: Mount = async (gate, served) => {
   const app = express()
   app.use(paymentMiddleware(gate))
@@ -22,7 +25,10 @@ const mountExpress: Mount = async (gate, served) => {
     res.json({ note: paidBody })
   })
   app.get('/fails', (_req, res) => {
-    res.status(500).json({ error: 'boom' })
+    res.set('Settlement-Overrides', overrides).status(500).json({ error: 'boom' })
+  })
+  app.get('/whoami', (_req, res) => {
+    res.set('Settlement-Overrides', overrides).json(res.locals.x402)
   })
   app.get('/api/:id/data', (req, res) => {
     res.json({ id: req.params.id, note: paidBody })

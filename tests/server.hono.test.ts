@@ -4,6 +4,9 @@ import { cors } from 'hono/cors'
 import { listen } from 'tollgate'
 import { type Mount, paidBody, runAdapterConformance } from './support/adapterConformance.ts'
 
+/** A header only the gate may read: the adapter must strip it. */
+const overrides = '{"amount":"1"}'
+
 const mountHono: Mount = async (gate, served) => {
   const app = new Hono()
   app.use(cors())
@@ -17,7 +20,14 @@ const mountHono: Mount = async (gate, served) => {
     return c.json({ forecast: 'sunny', note: paidBody })
   })
   app.get('/legacy', (c) => c.json({ note: paidBody }))
-  app.get('/fails', (c) => c.json({ error: 'boom' }, 500))
+  app.get('/fails', (c) => {
+    c.header('Settlement-Overrides', overrides)
+    return c.json({ error: 'boom' }, 500)
+  })
+  app.get('/whoami', (c) => {
+    c.header('Settlement-Overrides', overrides)
+    return c.json(c.get('x402'))
+  })
   app.get('/api/:id/data', (c) => c.json({ id: c.req.param('id'), note: paidBody }))
   app.get('/stream', () => {
     const encoder = new TextEncoder()

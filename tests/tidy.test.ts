@@ -39,7 +39,9 @@ const allowedInternal: Record<string, string[]> = {
   wallet: ['@tollgate/core', '@tollgate/client', '@tollgate/evm', '@tollgate/sql'],
   ledger: ['@tollgate/core', '@tollgate/sql'],
   mcp: ['@tollgate/core', '@tollgate/client', '@tollgate/server'],
+  manifest: [],
   cli: [
+    '@tollgate/manifest',
     '@tollgate/core',
     '@tollgate/evm',
     '@tollgate/facilitator',

@@ -16,13 +16,24 @@ export interface MountedApp {
   close(): Promise<void>
 }
 export type Served = Record<string, number>
-export type Mount = (gate: PaymentGate, served: Served) => Promise<MountedApp>
+/**
+ * Mounts the test app on `gate`. An app in another process (Next) cannot use the gate object: it
+ * builds the same gate on `facilitator`, which the conformance cases pass (start-up cases do not).
+ */
+export type Mount = (
+  gate: PaymentGate,
+  served: Served,
+  facilitator?: ScriptedFacilitator,
+) => Promise<MountedApp>
 
 export const paidBody = 'paid-content-7f3a'
 const asset = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
 const payTo = '0x90F79bf6EB2c4f870365E785982E1f101E93b906'
 const price = { amount: '1000', asset, extra: { name: 'USD Coin', version: '2' } }
 const option = { price, network: 'eip155:31337', payTo }
+/** A settlement the facilitator refused. */
+const refused = (errorReason: string) =>
+  ({ success: false, errorReason, transaction: '', network: 'eip155:31337' }) as const
 
 export const conformanceRoutes: RoutesConfig = {
   'GET /weather': { ...option, description: 'Weather', mimeType: 'application/json' },
@@ -30,7 +41,9 @@ export const conformanceRoutes: RoutesConfig = {
   'GET /stream': option,
   'GET /api/:id/data': option,
   'POST /orders': option,
-  'GET /legacy': { ...option, network: 'eip155:84532' },
+  'GET /whoami': option,
+  // One offer with a v1 network name, one without.
+  'GET /legacy': { accepts: [{ ...option, network: 'eip155:84532' }, option] },
 }
 
 /**
@@ -52,7 +65,7 @@ export function runAdapterConformance(adapter: string, mount: Mount): void {
         facilitator,
         schemes: [exactEvmServer()],
       })
-      app = await mount(gate, served)
+      app = await mount(gate, served, facilitator)
       apps.push(app)
     })
     afterAll(async () => {
@@ -114,6 +127,8 @@ export function runAdapterConformance(adapter: string, mount: Mount): void {
         ],
       })
       expect(served.weather).toBeUndefined()
+      // The body shows the same document, for people reading it with curl.
+      expect((await response.json()).paymentRequired).toEqual(required)
     })
 
     it('serves a paid request once settled, with the receipt in PAYMENT-RESPONSE', async () => {
@@ -128,13 +143,19 @@ export function runAdapterConformance(adapter: string, mount: Mount): void {
       expect(facilitator.calls).toMatchObject({ verify: 1, settle: 1 })
     })
 
+    it('hands the verified payment to the handler, and never lets Settlement-Overrides out', async () => {
+      const response = await paid('/whoami')
+      expect(response.status).toBe(200)
+      expect(response.headers.has('settlement-overrides')).toBe(false)
+      expect(await response.json()).toMatchObject({
+        payer: '0x0000000000000000000000000000000000000001',
+        requirements: { scheme: 'exact', network: 'eip155:31337', amount: '1000', payTo },
+        payload: { x402Version: 2, payload: { signature: '0x01' } },
+      })
+    })
+
     it('withholds the content when settlement fails, and says why', async () => {
-      facilitator.settleAnswer = {
-        success: false,
-        errorReason: 'invalid_exact_evm_nonce_already_used',
-        transaction: '',
-        network: 'eip155:31337',
-      }
+      facilitator.settleAnswer = refused('invalid_exact_evm_nonce_already_used')
       const response = await paid('/weather')
       const body = await response.text()
       expect(response.status).toBe(402)
@@ -202,12 +223,7 @@ export function runAdapterConformance(adapter: string, mount: Mount): void {
       expect(await limited.json()).toMatchObject({ error: 'rate_limited' })
       expect(served.weather).toBeUndefined()
       facilitator.verifyAnswer = { isValid: true }
-      facilitator.settleAnswer = {
-        success: false,
-        errorReason: 'unexpected_settle_error',
-        transaction: '',
-        network: 'eip155:31337',
-      }
+      facilitator.settleAnswer = refused('unexpected_settle_error')
       const header = await paymentFor('/weather')
       const unknown = await get('/weather', { headers: { 'PAYMENT-SIGNATURE': header } })
       expect(unknown.status).toBe(503)
@@ -228,6 +244,7 @@ export function runAdapterConformance(adapter: string, mount: Mount): void {
       const header = await paymentFor('/fails')
       const response = await get('/fails', { headers: { 'PAYMENT-SIGNATURE': header } })
       expect(response.status).toBe(500)
+      expect(response.headers.has('settlement-overrides')).toBe(false)
       expect(facilitator.calls.settle).toBe(0)
       const again = await get('/fails', { headers: { 'PAYMENT-SIGNATURE': header } })
       expect(again.status).toBe(500)
@@ -337,12 +354,7 @@ export function runAdapterConformance(adapter: string, mount: Mount): void {
       const ok = await paid('/stream')
       expect(ok.status).toBe(200)
       expect(await ok.text()).toBe(`part1-${paidBody}-part2`)
-      facilitator.settleAnswer = {
-        success: false,
-        errorReason: 'insufficient_funds',
-        transaction: '',
-        network: 'eip155:31337',
-      }
+      facilitator.settleAnswer = refused('insufficient_funds')
       const failed = await paid('/stream')
       expect(failed.status).toBe(402)
       expect(await failed.text()).not.toContain('part1')
@@ -360,13 +372,13 @@ export function runAdapterConformance(adapter: string, mount: Mount): void {
 
     it('accepts a v1 X-PAYMENT and answers with X-PAYMENT-RESPONSE', async () => {
       const unpaid = await get('/legacy')
-      const v1 = (await unpaid.json()) as {
-        x402Version: number
-        accepts: Array<{ network: string }>
-      }
-      expect(v1).toMatchObject({
+      const offers = decodePaymentRequiredHeader(unpaid.headers.get('PAYMENT-REQUIRED')!).accepts
+      expect(offers.map((offer) => offer.network)).toEqual(['eip155:84532', 'eip155:31337'])
+      // v1 clients read the top level, which lists the offers with a v1 name; all are below it.
+      expect(await unpaid.json()).toMatchObject({
         x402Version: 1,
         accepts: [{ network: 'base-sepolia', maxAmountRequired: '1000' }],
+        paymentRequired: { x402Version: 2, accepts: offers },
       })
       const header = encodeJsonHeader({
         x402Version: 1,

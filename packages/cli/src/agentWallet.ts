@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import type { PayerOptions } from '@tollgate/client'
+import { resolve } from 'node:path'
+import type { PayerOptions, RefusalCause } from '@tollgate/client'
 import { type SchemeClient, solanaNetworks } from '@tollgate/core'
 import { type EvmAsset, type EvmSigner, exactEvmClient } from '@tollgate/evm'
+import { type DevManifest, readManifest } from '@tollgate/manifest'
 import { exactSvmClient, type SvmSigner, svmSignerFromSecretKey } from '@tollgate/svm'
 import {
   type ApprovalRequest,
@@ -16,7 +18,6 @@ import {
   spendingGuard,
 } from '@tollgate/wallet'
 import type { WalletCliOptions } from './commands/walletOptions.ts'
-import { type DevManifest, readManifest } from './manifest.ts'
 import { defaultKeystorePath, defaultSpendStorePath } from './paths.ts'
 import { keyFromKeystore } from './secrets.ts'
 import { UserError } from './ui.ts'
@@ -74,6 +75,7 @@ export async function openAgentWallet(
       schemes,
       spending: guard,
       howToRaise: context.howToRaise,
+      hints: refusalHints(options.manifest, dev, solanaSigner !== undefined),
       ...extra,
     }),
     close: () => store.close(),
@@ -130,6 +132,31 @@ async function loadPolicy(options: WalletCliOptions): Promise<SpendingPolicy> {
     return parseSpendingPolicy(input)
   } catch (error) {
     throw new UserError((error as Error).message)
+  }
+}
+
+/**
+ * Advice for refusals no limit caused, naming what the wallet looked at: the manifest that would
+ * make the devnet's token known, how to fund a devnet wallet, the key that pays on Solana.
+ */
+function refusalHints(
+  manifestPath: string,
+  dev: DevManifest | undefined,
+  hasSolana: boolean,
+): Partial<Record<RefusalCause, string>> {
+  const where = resolve(manifestPath)
+  return {
+    unknownAsset: dev
+      ? `known: each main network's USDC and, from ${where}, the devnet's ${dev.asset.symbol} ${dev.asset.address} on ${dev.network}`
+      : `known: each main network's USDC; a devnet's test token is known only from its manifest, and there is none at ${where} (start \`tollgate dev\` there or pass --manifest <file>)`,
+    balance: dev
+      ? 'on the local devnet, `tollgate wallet fund` gives a wallet test USDC and gas'
+      : 'the wallet needs more of that token on that network',
+    ...(hasSolana
+      ? {}
+      : {
+          noSigner: 'to pay on Solana, set TOLLGATE_SOLANA_SECRET_KEY (base58 of the 64-byte key)',
+        }),
   }
 }
 

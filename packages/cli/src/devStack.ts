@@ -14,11 +14,11 @@ import {
 import { exactEvmServer } from '@tollgate/evm'
 import type { Logger } from '@tollgate/facilitator'
 import { openLedger, SqlDiscoveryCatalog, SqlLedgerReports } from '@tollgate/ledger'
+import { type DevManifest, writeManifest } from '@tollgate/manifest'
 import { exactSvmServer, type SvmAsset, svmSignerFromSecretKey } from '@tollgate/svm'
 import { buildEvmFacilitator, rpcClient } from './evmFacilitator.ts'
 import { createExampleApi } from './exampleApi.ts'
 import { type Listening, listen } from './listen.ts'
-import { type DevManifest, writeManifest } from './manifest.ts'
 
 export interface DevStackOptions {
   /** @default 8545 */
@@ -138,6 +138,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       // `tollgate ledger` reads it; no admin token on a local dev stack.
       app: {
         ledger: { ledger },
+        // Prometheus text on /metrics, open as the ledger API is on a local stack.
+        metrics: {},
         // The dashboard at /dashboard/, its API open like the ledger's (a local stack).
         dashboard: {
           reports: new SqlLedgerReports(ledger.sql),

@@ -52,7 +52,9 @@ describe('the example facilitator configs', () => {
       BASE_SEPOLIA_RPC_URL: 'https://x',
       FACILITATOR_PRIVATE_KEY: secretish,
     })
-    await expect(attempt).rejects.toThrow('eip155:84532 signer 1 is not a 32-byte hex private key')
+    await expect(attempt).rejects.toThrow(
+      'eip155:84532 signer 1 (from $FACILITATOR_PRIVATE_KEY) is not a 32-byte hex private key',
+    )
     await expect(attempt).rejects.not.toThrow(secretish)
   })
 })
@@ -126,7 +128,7 @@ describe('Solana networks', () => {
     const secretish = solanaKey().secretKey.slice(0, 60)
     const attempt = resolveNetworks(config, { ...env, SOLANA_FEE_PAYER_KEY: secretish })
     await expect(attempt).rejects.toThrow(
-      `${devnet} fee payer 1 is not a base58 64-byte Solana secret key`,
+      `${devnet} fee payer 1 (from $SOLANA_FEE_PAYER_KEY) is not a base58 64-byte Solana secret key`,
     )
     await expect(attempt).rejects.not.toThrow(secretish)
     await expect(resolveNetworks(config, env)).rejects.toThrow(

@@ -156,7 +156,7 @@ async function resolveEvmNetwork(
   }
   const signerKeys = await Promise.all(
     network.signers.map(async (signer, index) => {
-      const source = `${network.network} signer ${index + 1}`
+      const source = `${network.network} signer ${index + 1}${referenceOf(signer)}`
       if (typeof signer === 'string') return asPrivateKey(resolveEnvReference(signer, env), source)
       return keyFromKeystore(
         resolveEnvReference(signer.keystore, env),
@@ -186,7 +186,7 @@ async function resolveSvmNetwork(
   }
   const feePayers = await Promise.all(
     network.feePayers.map(async (reference, index) => {
-      const source = `${network.network} fee payer ${index + 1}`
+      const source = `${network.network} fee payer ${index + 1}${referenceOf(reference)}`
       try {
         return await svmSignerFromSecretKey(resolveEnvReference(reference, env))
       } catch (error) {
@@ -207,4 +207,9 @@ async function resolveSvmNetwork(
       network.maxComputeUnitPrice === undefined ? undefined : BigInt(network.maxComputeUnitPrice),
     maxComputeUnitLimit: network.maxComputeUnitLimit,
   }
+}
+
+/** " (from $NAME)" for a value read from the environment, so an error names the variable. */
+function referenceOf(value: unknown): string {
+  return typeof value === 'string' && value.trim().startsWith('$') ? ` (from ${value.trim()})` : ''
 }

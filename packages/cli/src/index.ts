@@ -4,6 +4,7 @@
  * The `tollgate` command and the pieces it is built from, for tests and embedding.
  */
 
+export { type DevManifest, readManifest } from '@tollgate/manifest'
 export { decryptKeystore, encryptKeystore } from '@tollgate/wallet'
 export { type DevStack, type DevStackOptions, startDevStack } from './devStack.ts'
 export {
@@ -20,5 +21,4 @@ export {
   resolveNetworks,
 } from './facilitatorConfig.ts'
 export { type Listening, listen } from './listen.ts'
-export { type DevManifest, readManifest } from './manifest.ts'
 export { type SvmNetworkSetup, svmWorstCaseFee } from './svmFacilitator.ts'

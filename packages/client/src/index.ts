@@ -20,6 +20,9 @@ export {
   type Candidate,
   hostAllowed,
   type PaymentPolicy,
+  policyCauses,
+  type Refusal,
+  type RefusalCause,
   type Selection,
   selectRequirements,
 } from './paymentPolicy.ts'

@@ -11,7 +11,14 @@ import {
   TollgateError,
 } from '@tollgate/core'
 import { echoExtensions } from './paymentIdentifier.ts'
-import { hostAllowed, type PaymentPolicy, selectRequirements } from './paymentPolicy.ts'
+import {
+  hostAllowed,
+  type PaymentPolicy,
+  policyCauses,
+  type Refusal,
+  type RefusalCause,
+  selectRequirements,
+} from './paymentPolicy.ts'
 import type { PaymentOutcome, SpendAuthorization, SpendingGuard } from './spending.ts'
 
 /** Everything a paying client (fetch, axios, MCP) is configured with. */
@@ -20,8 +27,13 @@ export interface PayerOptions extends PaymentPolicy {
   schemes: readonly SchemeClient[]
   /** Persisted budgets and approvals, consulted before anything is signed. */
   spending?: SpendingGuard | undefined
-  /** How the owner raises a limit (e.g. which flag), added to every policy refusal. */
+  /** How the owner raises a limit (e.g. which flag), added to refusals by a limit of the policy. */
   howToRaise?: string | undefined
+  /**
+   * What to do about a refusal that no limit caused (an unknown asset, an empty wallet, no
+   * signer for the network), e.g. where a devnet's token would be learnt or how to fund it.
+   */
+  hints?: Partial<Record<RefusalCause, string>> | undefined
   /** Called after a payment was signed, before it is sent. */
   onPayment?: ((payment: PaymentPayload) => void) | undefined
   /** Called once per signed payment with how it ended. */
@@ -49,8 +61,8 @@ export async function preparePayment(
   url: string,
   options: PayerOptions,
 ): Promise<PreparedPayment> {
-  const hint = options.howToRaise ? ` (${options.howToRaise})` : ''
   if (!hostAllowed(url, options.hosts)) {
+    const hint = options.howToRaise ? ` (${options.howToRaise})` : ''
     throw new TollgateError(
       'POLICY_REFUSED',
       `refused to pay for ${url}: host not in the allowed list${hint}`,
@@ -58,9 +70,10 @@ export async function preparePayment(
   }
   const selection = await selectRequirements(required.accepts, options.schemes, options)
   if (!selection.ok) {
+    const reasons = selection.reasons.join('; ') || 'nothing offered'
     throw new TollgateError(
       'POLICY_REFUSED',
-      `refused to pay for ${url}: ${selection.reasons.join('; ') || 'nothing offered'}${hint}`,
+      `refused to pay for ${url}: ${reasons}${hintsFor(selection.refusals, options)}`,
     )
   }
   const { requirements, scheme, asset } = selection.chosen
@@ -189,4 +202,14 @@ function retryAfter(value: string | null): number | undefined {
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000
   const date = Date.parse(value)
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
+}
+
+/** The advice for the causes at hand, each once: the owner's flags only for a limit. */
+function hintsFor(refusals: readonly Refusal[], options: PayerOptions): string {
+  const hints = new Set<string>()
+  for (const { cause } of refusals) {
+    const hint = policyCauses.has(cause) ? options.howToRaise : options.hints?.[cause]
+    if (hint) hints.add(hint)
+  }
+  return hints.size > 0 ? ` (${[...hints].join('; ')})` : ''
 }

@@ -45,7 +45,31 @@ export interface Candidate {
   asset: AssetDescription
 }
 
-export type Selection = { ok: true; chosen: Candidate } | { ok: false; reasons: string[] }
+/**
+ * Why an offer was refused. `notAllowed` and `overCap` are the owner's limits (raising them is a
+ * policy change); the others are facts about the wallet: no signer for the network, an asset it
+ * does not know, one that is not a dollar, or a balance below the price.
+ */
+export type RefusalCause =
+  | 'noSigner'
+  | 'notAllowed'
+  | 'unknownAsset'
+  | 'notDollar'
+  | 'overCap'
+  | 'balance'
+
+export interface Refusal {
+  cause: RefusalCause
+  /** One line naming the offer and the reason, e.g. "exact on eip155:8453: price … exceeds …". */
+  message: string
+}
+
+export type Selection =
+  | { ok: true; chosen: Candidate }
+  | { ok: false; reasons: string[]; refusals: Refusal[] }
+
+/** Causes a policy change would lift: only these deserve the owner's "raise it with …" hint. */
+export const policyCauses: ReadonlySet<RefusalCause> = new Set(['notAllowed', 'overCap'])
 
 /** A balance read slower than this counts as unknown rather than holding the payment up. */
 const balanceTimeoutMsDefault = 3_000
@@ -66,11 +90,11 @@ export async function selectRequirements(
     balanceTimeoutMs?: number
   } = {},
 ): Promise<Selection> {
-  const reasons: string[] = []
+  const refusals: Refusal[] = []
   const candidates: Candidate[] = []
   for (const requirements of accepts) {
     const refusal = refusalOf(requirements, schemes, policy)
-    if (typeof refusal === 'string') reasons.push(refusal)
+    if ('cause' in refusal) refusals.push(refusal)
     else candidates.push(refusal)
   }
   const timeoutMs = options.balanceTimeoutMs ?? balanceTimeoutMsDefault
@@ -85,11 +109,12 @@ export async function selectRequirements(
   candidates.forEach(({ requirements, asset }, index) => {
     const held = formatAtomicUnits(balances[index] ?? 0n, asset.decimals)
     const price = formatAtomicUnits(BigInt(requirements.amount), asset.decimals)
-    reasons.push(
-      `${requirements.scheme} on ${requirements.network}: the wallet holds ${held} ${asset.symbol}, the price is ${price} ${asset.symbol}`,
-    )
+    refusals.push({
+      cause: 'balance',
+      message: `${requirements.scheme} on ${requirements.network}: the wallet holds ${held} ${asset.symbol}, the price is ${price} ${asset.symbol}`,
+    })
   })
-  return { ok: false, reasons }
+  return { ok: false, refusals, reasons: refusals.map((refusal) => refusal.message) }
 }
 
 /** The buyer's balance for a candidate, or `undefined` when unknown, failed or too slow. */
@@ -112,28 +137,32 @@ function refusalOf(
   requirements: PaymentRequirements,
   schemes: readonly SchemeClient[],
   policy: PaymentPolicy,
-): string | Candidate {
+): Refusal | Candidate {
   const where = `${requirements.scheme} on ${requirements.network}`
+  const refuse = (cause: RefusalCause, why: string): Refusal => ({
+    cause,
+    message: `${where}: ${why}`,
+  })
   const scheme = schemes.find(
     (candidate) =>
       candidate.scheme === requirements.scheme &&
       candidate.networks.some((pattern) => networkMatches(pattern, requirements.network)),
   )
-  if (!scheme) return `${where}: no signer for this scheme and network`
+  if (!scheme) return refuse('noSigner', 'no signer for this scheme and network')
   if (
     policy.networks &&
     !policy.networks.some((pattern) => networkMatches(pattern, requirements.network))
   ) {
-    return `${where}: network not in the allowed list`
+    return refuse('notAllowed', 'network not in the allowed list')
   }
   if (
     policy.payees &&
     !policy.payees.some((payee) => payee.toLowerCase() === requirements.payTo.toLowerCase())
   ) {
-    return `${where}: payee ${requirements.payTo} is not in the allowed list`
+    return refuse('notAllowed', `payee ${requirements.payTo} is not in the allowed list`)
   }
   const asset = scheme.describeAsset(requirements.network, requirements.asset)
-  if (!asset) return `${where}: asset ${requirements.asset} is not a known asset`
+  if (!asset) return refuse('unknownAsset', `asset ${requirements.asset} is not a known asset`)
   if (
     policy.assets &&
     !policy.assets.some((allowed) =>
@@ -142,16 +171,25 @@ function refusalOf(
       ),
     )
   ) {
-    return `${where}: asset ${asset.symbol} (${requirements.asset}) is not in the allowed list`
+    return refuse(
+      'notAllowed',
+      `asset ${asset.symbol} (${requirements.asset}) is not in the allowed list`,
+    )
   }
   if (!asset.usdPegged)
-    return `${where}: asset ${asset.symbol} is not a dollar stablecoin the cap applies to`
+    return refuse(
+      'notDollar',
+      `asset ${asset.symbol} is not a dollar stablecoin the cap applies to`,
+    )
   const cap = toAtomicUnits(policy.maxPaymentUsd ?? '$0.10', asset.decimals)
   const amount = BigInt(requirements.amount)
   if (amount > cap) {
     const price = formatAtomicUnits(amount, asset.decimals)
     const limit = formatAtomicUnits(cap, asset.decimals)
-    return `${where}: price ${price} ${asset.symbol} exceeds the per-payment cap of $${limit}`
+    return refuse(
+      'overCap',
+      `price ${price} ${asset.symbol} exceeds the per-payment cap of $${limit}`,
+    )
   }
   return { requirements, scheme, asset }
 }

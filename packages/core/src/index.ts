@@ -26,6 +26,7 @@ export {
   discoveryLimits,
   discoverySearchTerms,
   discoveryUrlWords,
+  mergeDiscoveryItems,
 } from './discovery/catalog.ts'
 export { decodeBase64Utf8, encodeBase64Utf8 } from './encoding/base64.ts'
 export { parseStrictJson } from './encoding/strictJson.ts'
@@ -106,6 +107,8 @@ export type {
   SchemeStats,
 } from './schemes.ts'
 export type {
+  SvmPaymentDetails,
+  SvmReleaseCause,
   SvmSettlementClaim,
   SvmSettlementRecord,
   SvmSettlementRecords,

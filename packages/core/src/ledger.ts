@@ -19,9 +19,15 @@ export type PaymentState =
 export const terminalPaymentStates: readonly PaymentState[] = ['confirmed', 'failed']
 
 export interface NewPayment {
-  /** One authorization, one key: e.g. `network|asset|payer|nonce` for EIP-3009. */
+  /**
+   * One authorization, one key: `network|asset|payer|nonce` for EIP-3009, `network|messageHash`
+   * for a Solana transfer (the hash of the message the buyer signed).
+   */
   key: string
-  /** Hash of the exact signed payload, to tell a retry from a different payload. */
+  /**
+   * Hash of the exact signed payload, to tell a retry from a different payload. On Solana it is
+   * the message hash: a copy re-encoded or re-signed by the buyer is the same payment.
+   */
   payloadHash: string
   network: string
   scheme: string
@@ -38,7 +44,10 @@ export interface LedgerPayment extends NewPayment {
   state: PaymentState
   reason: string | undefined
   message: string | undefined
-  /** The transaction that settled it, or the latest one submitted for it. */
+  /**
+   * The transaction that settled it, or the latest one submitted for it: a 0x hash on EVM, the
+   * fee payer's signature (base58) on Solana.
+   */
   transaction: string | undefined
   attempts: number
   owner: string | undefined
@@ -140,6 +149,8 @@ export interface SettlementLedger {
   /**
    * Claims non-final payments whose owner's lease ran out (a crashed process), for recovery.
    * `everyone` claims all open payments, for a process that knows it is alone (embedded ledger).
+   * Payments settled through their own records (Solana's `SvmSettlementRecords`) are never
+   * taken: those records drive them.
    */
   takeOverExpired(
     owner: string,

@@ -1,10 +1,12 @@
-import type { SettleResponse } from './wire/types.ts'
+import type { PaymentPayload, PaymentRequirements, SettleResponse } from './wire/types.ts'
 
 /**
  * Where a facilitator remembers Solana settlements, keyed by the hash of the compiled message
  * bytes: a copy of a payment that was re-encoded or re-signed by the buyer has the same message,
  * so it is the same payment. The shape follows the EVM settlement ledger (claim with a lease,
- * store the signed transaction before broadcast, finish), so a SQL store can back it.
+ * store the signed transaction before broadcast, finish), so a SQL store can back it. A store
+ * that shares the settlement ledger's database (`SqlSvmSettlements`) also keeps each payment in
+ * the ledger, so operators see Solana payments beside EVM ones.
  */
 
 export type SvmSettlementState = 'claimed' | 'submitted' | 'finished'
@@ -32,6 +34,25 @@ export type SvmSettlementClaim =
   /** Someone settled or is settling it: the record says where it stands. */
   | { status: 'existing'; record: SvmSettlementRecord }
 
+/** What a payment is, as the ledger shows it; given with the claim, after static verification. */
+export interface SvmPaymentDetails {
+  scheme: string
+  /** The transfer's authority (base58). */
+  payer: string
+  payTo: string
+  /** The mint (base58). */
+  asset: string
+  /** Atomic units, as a decimal string. */
+  amount: string
+  payment: { paymentPayload: PaymentPayload; paymentRequirements: PaymentRequirements }
+}
+
+/** Why a claim was released without a transaction: the reason code of the failed settle. */
+export interface SvmReleaseCause {
+  reason: string
+  message?: string | undefined
+}
+
 export interface SvmSubmission {
   transaction: string
   raw: string
@@ -46,13 +67,16 @@ export interface SvmSettlementRecords {
    */
   claim(
     messageHash: string,
-    claim: { network: string; owner: string; leaseMs: number },
+    claim: { network: string; owner: string; leaseMs: number; payment: SvmPaymentDetails },
   ): Promise<SvmSettlementClaim>
   get(messageHash: string): Promise<SvmSettlementRecord | undefined>
   /** Stores the signed transaction. Called before it is broadcast, so it is never lost. */
   submit(messageHash: string, submission: SvmSubmission): Promise<void>
   /** Stores the final answer; later settles of the payment get it. */
   finish(messageHash: string, outcome: SettleResponse): Promise<void>
-  /** Drops a claim that sent nothing (the payment failed simulation), so it may be retried. */
-  release(messageHash: string, owner: string): Promise<void>
+  /**
+   * Drops a claim that sent nothing (the payment failed simulation, or signing failed), so it may
+   * be retried; `cause` is what the settle answered.
+   */
+  release(messageHash: string, owner: string, cause: SvmReleaseCause): Promise<void>
 }

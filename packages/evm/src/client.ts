@@ -31,8 +31,11 @@ export interface ExactEvmClientOptions {
   signer: EvmSigner
   /** @default ['eip155:*'] */
   networks?: readonly string[]
-  /** Assets this client recognises, per network, beyond the default USDC table. */
-  assets?: Readonly<Record<string, EvmAsset>>
+  /**
+   * Assets this client recognises, per network, beside the default USDC table: one or a list.
+   * They join the defaults (a devnet's test token on Base Sepolia's id leaves Circle's USDC known).
+   */
+  assets?: Readonly<Record<string, EvmAsset | readonly EvmAsset[]>>
   /**
    * JSON-RPC URLs by CAIP-2 network. With one for a requirement's network, the client can read
    * the buyer's token balance (`balanceOf`), so a buyer offered several ways to pay picks one it
@@ -52,7 +55,7 @@ const balanceTimeoutMs = 3_000
  */
 export function exactEvmClient(options: ExactEvmClientOptions): SchemeClient {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
-  const assets: Record<string, EvmAsset> = { ...defaultEvmAssets, ...options.assets }
+  const assets = knownAssets(defaultEvmAssets, options.assets)
   const balances = options.rpcUrls ? balanceReader(options.signer.address, options.rpcUrls) : {}
   return {
     ...balances,
@@ -90,8 +93,10 @@ export function exactEvmClient(options: ExactEvmClientOptions): SchemeClient {
       return { signature, authorization }
     },
     describeAsset(network, address) {
-      const asset = assets[network]
-      if (!asset || asset.address.toLowerCase() !== address.toLowerCase()) return undefined
+      const asset = assets
+        .get(network)
+        ?.find((candidate) => candidate.address.toLowerCase() === address.toLowerCase())
+      if (!asset) return undefined
       return {
         symbol: asset.symbol ?? asset.name,
         decimals: asset.decimals,
@@ -135,4 +140,18 @@ function balanceReader(
 /** USDC, USDT0 and friends: the symbols the default table and devnets use for dollar tokens. */
 function isUsdStable(asset: EvmAsset): boolean {
   return /^(usdc|usdt0?|usd coin|pyusd|usdg)$/i.test(asset.symbol ?? asset.name)
+}
+
+/** The default table with the caller's assets added, as a list per network. */
+function knownAssets(
+  defaults: Readonly<Record<string, EvmAsset>>,
+  extra: Readonly<Record<string, EvmAsset | readonly EvmAsset[]>> = {},
+): Map<string, EvmAsset[]> {
+  const known = new Map<string, EvmAsset[]>()
+  for (const [network, asset] of Object.entries(defaults)) known.set(network, [asset])
+  for (const [network, added] of Object.entries(extra)) {
+    const list = Array.isArray(added) ? added : [added]
+    known.set(network, [...list, ...(known.get(network) ?? [])])
+  }
+  return known
 }

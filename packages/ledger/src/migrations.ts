@@ -163,6 +163,15 @@ const migrations: Migration[] = [
         on tollgate_svm_settlements (state) where state <> 'finished';
     `,
   },
+  {
+    id: 5,
+    name: 'solana settlements in the payments ledger',
+    sql: `
+      alter table tollgate_svm_settlements
+        add column payment_id bigint references tollgate_payments (id);
+      create index tollgate_svm_settlements_payment on tollgate_svm_settlements (payment_id);
+    `,
+  },
 ]
 
 /** The ledger's tables: payments, transactions, nonces, API keys, blocklist, discovery, Solana settlements. */

@@ -15,12 +15,14 @@ import {
   type DiscoverySearchQuery,
   discoveryAddressKey,
   discoveryUrlWords,
+  mergeDiscoveryItems,
 } from '@tollgate/core'
 import type { Sql } from '@tollgate/sql'
 
 /**
- * Catalogued resources in `tollgate_discovery_resources`, one row per (resource, tool). A write
- * older than the row it would replace (another process settled a later payment) is dropped.
+ * Catalogued resources in `tollgate_discovery_resources`, one row per (resource, tool), each
+ * write merged into the row (`mergeDiscoveryItems`): a write older than the row (another process
+ * settled a later payment) only adds an offer on a scheme or network the row lacks.
  * @example
  * const facilitator = new Facilitator({ schemes, catalog: new SqlDiscoveryCatalog(ledger.sql) })
  */
@@ -28,34 +30,43 @@ export class SqlDiscoveryCatalog implements DiscoveryCatalog {
   constructor(readonly sql: Sql) {}
 
   async upsert(entry: DiscoveryEntry): Promise<void> {
-    const { item } = entry
-    await this.sql.query(
-      `insert into tollgate_discovery_resources as r (resource, tool, type, item, pay_to, schemes,
-         networks, extension_keys, search, last_updated)
-       values ($1, $2, $3, $4::jsonb, $5::text[], $6::text[], $7::text[], $8::text[],
-         setweight(to_tsvector('english', $9), 'A') || setweight(to_tsvector('english', $10), 'B')
-           || setweight(to_tsvector('english', $11), 'C'),
-         $12::timestamptz)
-       on conflict (resource, tool) do update set type = excluded.type, item = excluded.item,
-         pay_to = excluded.pay_to, schemes = excluded.schemes, networks = excluded.networks,
-         extension_keys = excluded.extension_keys, search = excluded.search,
-         last_updated = excluded.last_updated
-       where r.last_updated <= excluded.last_updated`,
-      [
-        item.resource,
-        entry.tool,
-        item.type,
-        JSON.stringify(item),
-        distinct(item.accepts.map((accepted) => discoveryAddressKey(accepted.payTo))),
-        distinct(item.accepts.map((accepted) => accepted.scheme)),
-        distinct(item.accepts.map((accepted) => accepted.network)),
-        Object.keys(item.extensions ?? {}),
-        [item.description, item.serviceName, ...(item.tags ?? [])].filter(Boolean).join(' '),
-        discoveryUrlWords(item.resource).join(' '),
-        entry.keywords.join(' '),
-        item.lastUpdated,
-      ],
-    )
+    await this.sql.transaction(async (tx) => {
+      const inserted = await tx.query(
+        `insert into tollgate_discovery_resources (resource, tool, type, item, pay_to, schemes,
+           networks, extension_keys, search, last_updated)
+         values ($1, $2, $3, $4::jsonb, $5::text[], $6::text[], $7::text[], $8::text[],
+           ${searchVector}, $12::timestamptz)
+         on conflict (resource, tool) do nothing returning resource`,
+        [...rowValues(entry.item, entry.tool), ...searchTexts(entry), entry.item.lastUpdated],
+      )
+      if (inserted.length > 0) return
+      // Locked until commit: a concurrent write of the same resource merges after this one.
+      const [row] = await tx.query<{ item: DiscoveryItem }>(
+        `select item from tollgate_discovery_resources where resource = $1 and tool = $2
+         for update`,
+        [entry.item.resource, entry.tool],
+      )
+      const merged = mergeDiscoveryItems(row?.item, entry.item)
+      if (row && row.item.lastUpdated > entry.item.lastUpdated) {
+        // An older payment adds its offer only: the stored description and search stand.
+        await tx.query(
+          `update tollgate_discovery_resources set type = $3, item = $4::jsonb,
+             pay_to = $5::text[], schemes = $6::text[], networks = $7::text[],
+             extension_keys = $8::text[]
+           where resource = $1 and tool = $2`,
+          rowValues(merged, entry.tool),
+        )
+        return
+      }
+      await tx.query(
+        `update tollgate_discovery_resources set type = $3, item = $4::jsonb,
+           pay_to = $5::text[], schemes = $6::text[], networks = $7::text[],
+           extension_keys = $8::text[], search = ${searchVector},
+           last_updated = $12::timestamptz
+         where resource = $1 and tool = $2`,
+        [...rowValues(merged, entry.tool), ...searchTexts(entry), merged.lastUpdated],
+      )
+    })
   }
 
   async list(query: DiscoveryListQuery): Promise<{ items: DiscoveryItem[]; total: number }> {
@@ -92,6 +103,32 @@ export class SqlDiscoveryCatalog implements DiscoveryCatalog {
       more: rows.length > query.limit,
     }
   }
+}
+
+/** Parameters 9 to 11 weigh description, name and tags most, then URL words, then keywords. */
+const searchVector = `setweight(to_tsvector('english', $9), 'A')
+  || setweight(to_tsvector('english', $10), 'B') || setweight(to_tsvector('english', $11), 'C')`
+
+/** Parameters 1 to 8: the key, the item, and the arrays the filters read from its offers. */
+function rowValues(item: DiscoveryItem, tool: string): unknown[] {
+  return [
+    item.resource,
+    tool,
+    item.type,
+    JSON.stringify(item),
+    distinct(item.accepts.map((accepted) => discoveryAddressKey(accepted.payTo))),
+    distinct(item.accepts.map((accepted) => accepted.scheme)),
+    distinct(item.accepts.map((accepted) => accepted.network)),
+    Object.keys(item.extensions ?? {}),
+  ]
+}
+
+function searchTexts({ item, keywords }: DiscoveryEntry): string[] {
+  return [
+    [item.description, item.serviceName, ...(item.tags ?? [])].filter(Boolean).join(' '),
+    discoveryUrlWords(item.resource).join(' '),
+    keywords.join(' '),
+  ]
 }
 
 function distinct(values: string[]): string[] {

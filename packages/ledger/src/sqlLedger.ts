@@ -279,9 +279,11 @@ export class SqlLedger implements SettlementLedger {
     limit: number,
     everyone = false,
   ): Promise<LedgerPayment[]> {
+    // A Solana payment is settled through its record in tollgate_svm_settlements, never here.
     const rows = await this.sql.query<PaymentRow>(
       `with expired as (
-         select id from tollgate_payments where ${open} and ($4 or lease_until < now())
+         select id from tollgate_payments p where ${open} and ($4 or lease_until < now())
+           and not exists (select 1 from tollgate_svm_settlements s where s.payment_id = p.id)
          order by id limit $3 for update skip locked)
        update tollgate_payments p set owner = $1, lease_until = ${lease(2)}, updated_at = now()
        from expired where p.id = expired.id returning p.*`,

@@ -10,6 +10,8 @@ export interface PageData {
   payable: PayableOffer[]
   /** Header names of the transport, from `@tollgate/core`. */
   headers: { signature: string; response: string }
+  /** Reasons the script acts on, from core's table (kept out of the bundle). */
+  reasons: { pending: string }
 }
 
 export interface PayableOffer {

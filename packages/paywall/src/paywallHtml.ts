@@ -4,6 +4,7 @@ import {
   type PaymentRequired,
   type PaymentRequirements,
   paymentHeaders,
+  reasonOf,
 } from '@tollgate/core'
 import { paywallScript } from './generated.ts'
 import { escapeHtml, jsonForScript, safeImageUrl } from './html.ts'
@@ -64,6 +65,7 @@ export function paywallHtml(required: PaymentRequired, options: PaywallHtmlOptio
     paymentRequired: required,
     payable,
     headers: { signature: paymentHeaders.signature, response: paymentHeaders.response },
+    reasons: { pending: reasonOf('SETTLEMENT_PENDING') },
   }
   const nonce = randomNonce()
   const title = required.resource.description || required.resource.url

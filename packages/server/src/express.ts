@@ -1,6 +1,7 @@
 /**
  * @module @tollgate/server/express
  * x402 payments for Express routes: `app.use(paymentMiddleware({ routes, facilitator, schemes }))`.
+ * A paid handler reads the verified payment from `res.locals.x402`.
  */
 
 import { reasonOf } from '@tollgate/core'
@@ -10,9 +11,20 @@ import {
   type GateResponse,
   PaymentGate,
   type PaymentGateOptions,
+  type VerifiedPayment,
+  withheldHeaders,
 } from './index.ts'
 
 export type { PaymentGateOptions as PaymentMiddlewareOptions } from './index.ts'
+
+declare global {
+  namespace Express {
+    interface Locals {
+      /** The payment being served; set on paid routes only. */
+      x402?: VerifiedPayment
+    }
+  }
+}
 
 /** Express middleware that charges for the configured routes. */
 export function paymentMiddleware(options: PaymentGateOptions | PaymentGate): RequestHandler {
@@ -30,6 +42,7 @@ export function paymentMiddleware(options: PaymentGateOptions | PaymentGate): Re
       .then((decision) => {
         if (decision.kind === 'pass') return next()
         if (decision.kind === 'respond') return send(res, decision.response)
+        res.locals.x402 = decision.payment
         holdResponse(res, (status) => decision.finish(status))
         next()
       })
@@ -92,6 +105,7 @@ function holdResponse(res: Response, finish: (status: number) => Promise<GateFin
             .end(outcome.response.body, done)
           return
         }
+        for (const name of withheldHeaders) res.removeHeader(name)
         res.set(outcome.headers)
         if (!res.get('cache-control')) res.set('cache-control', 'private')
         res.end(Buffer.concat(chunks), done)

@@ -1,8 +1,8 @@
 // biome-ignore-all lint/performance/noBarrelFile: the package entrypoint
 /**
  * @module @tollgate/server
- * The framework-independent payment gate; adapters live in `@tollgate/server/hono` and
- * `@tollgate/server/express`.
+ * The framework-independent payment gate; adapters live in `@tollgate/server/hono`,
+ * `@tollgate/server/express`, `@tollgate/server/fastify` and `@tollgate/server/next`.
  */
 export type { PaywallOptions } from '@tollgate/paywall'
 export { canonicalPath } from './canonicalPath.ts'
@@ -13,6 +13,7 @@ export {
   type GateRequest,
   PaymentGate,
   type PaymentGateOptions,
+  type VerifiedPayment,
 } from './paymentGate.ts'
-export { exposedHeaders, type GateResponse } from './responses.ts'
+export { exposedHeaders, type GateResponse, withheldHeaders } from './responses.ts'
 export type { PaymentOption, RouteConfig, RoutesConfig } from './routes.ts'

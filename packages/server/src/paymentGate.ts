@@ -1,12 +1,9 @@
 import {
   bazaarKey,
-  codeOfReason,
   encodePaymentResponseHeader,
-  errorCodes,
   type FacilitatorClient,
   findMatchingRequirements,
   HttpFacilitatorClient,
-  isTollgateError,
   networkMatches,
   type PaymentPayload,
   type PaymentRequired,
@@ -19,6 +16,7 @@ import {
 } from '@tollgate/core'
 import type { PaywallOptions } from '@tollgate/paywall'
 import { bazaarExtension } from './discovery.ts'
+import { facilitatorTrouble, troubleResponse, unavailable } from './facilitatorTrouble.ts'
 import { paymentKey } from './paymentKey.ts'
 import { isBrowserNavigation, paywallAssets, paywallResponse } from './paywall.ts'
 import { readPayment } from './readPayment.ts'
@@ -55,11 +53,28 @@ export interface GateRequest {
   header(name: string): string | undefined
 }
 
+/** The payment a paid handler serves, handed to it so it need not read the header again. */
+export interface VerifiedPayment {
+  /** The payment as decoded (a v1 `X-PAYMENT` in v2 form). */
+  payload: PaymentPayload
+  /** The offered requirements the payment was accepted for. */
+  requirements: PaymentRequirements
+  /**
+   * Who pays, when the facilitator's verify answer names it. Absent for a payment that comes
+   * back to finish a pending settlement, since that one is not verified again.
+   */
+  payer?: string
+}
+
 /** What the adapter does next. */
 export type GateDecision =
   | { kind: 'pass' }
   | { kind: 'respond'; response: GateResponse }
-  | { kind: 'verified'; finish(handlerStatus: number): Promise<GateFinish> }
+  | {
+      kind: 'verified'
+      payment: VerifiedPayment
+      finish(handlerStatus: number): Promise<GateFinish>
+    }
 
 /** After the handler ran: release its buffered response with these headers, or replace it. */
 export type GateFinish =
@@ -171,6 +186,7 @@ export class PaymentGate {
     }
     const ttlMs = (requirements.maxTimeoutSeconds + 600) * 1000
     this.#replays.set(key, 'in-flight', ttlMs)
+    let payer: string | undefined
     // A payment whose settlement is pending is not verified again: its nonce may be spent
     // already. The facilitator's settle is idempotent and finishes it.
     if (state !== 'pending') {
@@ -192,6 +208,7 @@ export class PaymentGate {
             verdict.invalidMessage,
           )
         }
+        payer = verdict.payer
       } catch (error) {
         this.#replays.forget(key)
         return { kind: 'respond', response: unavailable(error) }
@@ -199,6 +216,7 @@ export class PaymentGate {
     }
     return {
       kind: 'verified',
+      payment: { payload: payment, requirements, ...(payer ? { payer } : {}) },
       finish: (status) => this.#settle(payment, requirements, key, ttlMs, status),
     }
   }
@@ -362,31 +380,4 @@ export class PaymentGate {
     this.#requirementsCache.set(route, built)
     return built
   }
-}
-
-function unavailable(error: unknown): GateResponse {
-  const reason = isTollgateError(error) ? error.reason : reasonOf('FACILITATOR_UNAVAILABLE')
-  const message = error instanceof Error ? error.message : String(error)
-  return unavailableResponse(reason, message)
-}
-
-/**
- * Reasons that say the facilitator could not judge (it is limited, refuses this server's key, or
- * its chain access failed), as opposed to a verdict on the buyer's payment.
- */
-function facilitatorTrouble(reason: string | undefined): reason is string {
-  if (reason === undefined) return false
-  const code = codeOfReason(reason)
-  if (code === 'UNAUTHORIZED') return true
-  return (
-    code !== undefined &&
-    (errorCodes[code].kind === 'unavailable' || errorCodes[code].kind === 'internal')
-  )
-}
-
-function troubleResponse(reason: string, message: string | undefined): GateResponse {
-  return unavailableResponse(
-    reason,
-    message ?? 'the facilitator could not process the payment now; retry shortly',
-  )
 }

@@ -23,18 +23,26 @@ export const exposedHeaders = [
   paymentHeaders.v1Response,
 ].join(', ')
 
+/**
+ * Response headers a handler may set for the gate (an `upto` charge below the authorized amount)
+ * that never reach the client; adapters remove them from every paid response.
+ */
+export const withheldHeaders: readonly string[] = ['settlement-overrides']
+
 const json = { 'content-type': 'application/json; charset=utf-8' }
 
 /**
- * 402 with the v2 `PAYMENT-REQUIRED` header and, for v1 clients, the v1 body. The body also
- * carries the reason in `error`, so clients reading either form learn why.
+ * 402 with the v2 `PAYMENT-REQUIRED` header and a body people and v1 clients can read. Where an
+ * offer has a v1 network name, the body's top level is the v1 form, which v1 clients read, else
+ * the v2 document. The v1 form lists only offers with a v1 name, so the full v2 document (every
+ * offer, e.g. Solana or a CAIP-2-only chain) is always in `paymentRequired` too. The reason is in
+ * `error` either way.
  */
 export function paymentRequiredResponse(required: PaymentRequired, message?: string): GateResponse {
   const v1 = paymentRequiredToV1(required)
-  // Networks without a v1 name (local chains, Solana in CAIP-2 only) leave v1 clients nothing to
-  // pay with; the body then shows the v2 requirements instead, which people can read.
-  const requirements = v1.accepts.length > 0 ? v1 : { ...required, x402Version: 2 }
-  const body = { ...requirements, ...(message ? { message } : {}) }
+  const v2 = { ...required, x402Version: 2 }
+  const top = v1.accepts.length > 0 ? v1 : v2
+  const body = { ...top, paymentRequired: v2, ...(message ? { message } : {}) }
   return {
     status: 402,
     headers: {

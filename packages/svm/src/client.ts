@@ -42,8 +42,11 @@ export type ExactSvmClientOptions = {
   signer: SvmSigner
   /** @default ['solana:*'] */
   networks?: readonly string[]
-  /** Assets this client recognises per network, beyond the default USDC table. */
-  assets?: Readonly<Record<string, SvmAsset>>
+  /**
+   * Assets this client recognises, per network, beside the default USDC table: one or a list.
+   * They join the defaults (a devnet's test token on Base Sepolia's id leaves Circle's USDC known).
+   */
+  assets?: Readonly<Record<string, SvmAsset | readonly SvmAsset[]>>
   /** 16 random bytes for the memo that makes each transaction unique; injected for tests. */
   randomBytes?: (length: number) => Uint8Array
 } & SvmRpcSource<SvmClientRpc>
@@ -56,7 +59,7 @@ export type ExactSvmClientOptions = {
  */
 export function exactSvmClient(options: ExactSvmClientOptions): SchemeClient {
   const rpc = rpcOf<SvmClientRpc>(options, solanaRpc)
-  const assets: Record<string, SvmAsset> = { ...defaultSvmAssets, ...options.assets }
+  const assets = knownAssets(defaultSvmAssets, options.assets)
   const mints = new MintCache()
   const randomBytes =
     options.randomBytes ?? ((length: number) => crypto.getRandomValues(new Uint8Array(length)))
@@ -115,8 +118,8 @@ export function exactSvmClient(options: ExactSvmClientOptions): SchemeClient {
       }
     },
     describeAsset(network, mint) {
-      const asset = assets[network]
-      if (!asset || asset.address !== mint) return undefined
+      const asset = assets.get(network)?.find((candidate) => candidate.address === mint)
+      if (!asset) return undefined
       return {
         symbol: asset.symbol ?? 'unknown',
         decimals: asset.decimals,
@@ -178,4 +181,18 @@ function readRequirements(requirements: PaymentRequirements): {
 
 function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
+}
+
+/** The default table with the caller's assets added, as a list per network. */
+function knownAssets(
+  defaults: Readonly<Record<string, SvmAsset>>,
+  extra: Readonly<Record<string, SvmAsset | readonly SvmAsset[]>> = {},
+): Map<string, SvmAsset[]> {
+  const known = new Map<string, SvmAsset[]>()
+  for (const [network, asset] of Object.entries(defaults)) known.set(network, [asset])
+  for (const [network, added] of Object.entries(extra)) {
+    const list = Array.isArray(added) ? added : [added]
+    known.set(network, [...list, ...(known.get(network) ?? [])])
+  }
+  return known
 }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { startDevStack } from '../devStack.ts'
 import { bold, cyan, dim, green, note, step } from '../ui.ts'
 import { waitForShutdown } from './shutdown.ts'
@@ -26,7 +27,7 @@ export async function runDev(options: {
 ${green('Ready.')}
   RPC          ${cyan(m.rpcUrl)}  ${dim(`(${m.network})`)}
   Solana RPC   ${cyan(sol.rpcUrl)}  ${dim(`(embedded, answers as Solana devnet ${sol.network})`)}
-  Facilitator  ${cyan(m.facilitatorUrl)}  ${dim('/verify /settle /supported /healthz /readyz')}
+  Facilitator  ${cyan(m.facilitatorUrl)}  ${dim('/verify /settle /supported /healthz /readyz /metrics /ledger/payments')}
   Dashboard    ${cyan(`${m.facilitatorUrl}/dashboard/`)}  ${dim('payments, signers and revenue, live')}
   Example API  ${cyan(m.exampleApiUrl)}  ${dim('GET /weather costs $0.001 on EVM or Solana · GET /health is free')}
   Paid MCP     ${cyan(`${m.exampleApiUrl}/mcp`)}  ${dim('tool forecast costs $0.001')}
@@ -37,9 +38,14 @@ ${green('Ready.')}
   Merchant     ${m.accounts.merchant.address}
   Manifest     ${options.manifest}
 
-Try it:  npx tollgate pay ${m.exampleApiUrl}/weather
-        npx tollgate ledger    ${dim('(payments and their states)')}
-        npx tollgate mcp --daily-budget 1    ${dim('(a wallet for your LLM client; README: Give your agent a wallet)')}
+Try it, in another terminal:
+  export TOLLGATE_PRIVATE_KEY=$(node -p "require('${resolve(options.manifest)}').accounts.payer.privateKey")
+  npx tollgate pay ${m.exampleApiUrl}/weather
+  npx tollgate ledger    ${dim('# payments and their states')}
+  npx tollgate mcp --daily-budget 1    ${dim('# a wallet for your LLM client (README: Give your agent a wallet)')}
+Or with a wallet of your own:
+  npx tollgate wallet create && npx tollgate wallet fund --keystore ~/.tollgate/keystore.json
+  npx tollgate pay ${m.exampleApiUrl}/weather --keystore ~/.tollgate/keystore.json
 Press Ctrl-C to stop.`)
   await waitForShutdown()
   step('stopping')

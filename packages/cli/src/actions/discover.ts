@@ -4,9 +4,9 @@
  */
 import { existsSync } from 'node:fs'
 import { paymentRequirementsSchema, toCaip2 } from '@tollgate/core'
+import { readManifest } from '@tollgate/manifest'
 import { z } from 'zod'
-import { readManifest } from '../manifest.ts'
-import { note, UserError } from '../ui.ts'
+import { connectionFailure, note, UserError } from '../ui.ts'
 import { amountFormatter } from './ledger.ts'
 import { printTable } from './table.ts'
 
@@ -77,9 +77,10 @@ async function search(url: URL, baseUrl: string) {
   let response: Response
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(requestTimeoutMs) })
-  } catch {
+  } catch (error) {
     throw new UserError(
-      `no facilitator answers at ${baseUrl}`,
+      connectionFailure(error, baseUrl) ??
+        `no facilitator answers at ${baseUrl}: ${(error as Error).message}`,
       'start the local stack with `npx tollgate dev`, or pass --facilitator-url',
     )
   }

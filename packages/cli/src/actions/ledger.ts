@@ -6,9 +6,10 @@ import { existsSync } from 'node:fs'
 import { formatAtomicUnits, type PaymentState, paymentSummary, toCaip2 } from '@tollgate/core'
 import { defaultEvmAssets } from '@tollgate/evm'
 import { SqlLedger } from '@tollgate/ledger'
+import { type DevManifest, readManifest } from '@tollgate/manifest'
 import { openPostgres } from '@tollgate/sql'
+import { defaultSvmAssets } from '@tollgate/svm'
 import { z } from 'zod'
-import { type DevManifest, readManifest } from '../manifest.ts'
 import { UserError } from '../ui.ts'
 import { printTable } from './table.ts'
 
@@ -82,7 +83,7 @@ export async function showLedger(options: LedgerOptions): Promise<void> {
   }
   const amount = amountFormatter(manifest)
   printTable(
-    ['ID', 'TIME (UTC)', 'STATE', 'PAYER', 'PAYEE', 'AMOUNT', 'NETWORK', 'TX HASH', 'REASON'],
+    ['ID', 'TIME (UTC)', 'STATE', 'PAYER', 'PAYEE', 'AMOUNT', 'NETWORK', 'TRANSACTION', 'REASON'],
     payments.map((payment) => [
       String(payment.id),
       payment.createdAt.slice(0, 19).replace('T', ' '),
@@ -175,7 +176,15 @@ function shortAddress(address: string): string {
   return address.length > 14 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address
 }
 
-/** Amounts in known tokens (default USDCs, the dev stack's test USDC) in units; others atomic. */
+/** Hex addresses compare in lower case; others (Solana's base58) exactly. */
+function assetKey(network: string, address: string): string {
+  return `${network}|${address.startsWith('0x') ? address.toLowerCase() : address}`
+}
+
+/**
+ * Amounts in known tokens (default USDCs on EVM and Solana, the dev stack's test USDC on each of
+ * its chains) in units; others atomic.
+ */
 export function amountFormatter(
   manifest: DevManifest | undefined,
 ): (payment: Pick<PaymentRow, 'network' | 'asset' | 'amount'>) => string {
@@ -184,14 +193,20 @@ export function amountFormatter(
     network: string,
     asset: { address: string; decimals: number; symbol?: string | undefined },
   ) =>
-    known.set(`${network}|${asset.address.toLowerCase()}`, {
+    known.set(assetKey(network, asset.address), {
       decimals: asset.decimals,
       symbol: asset.symbol ?? '',
     })
   for (const [network, asset] of Object.entries(defaultEvmAssets)) add(network, asset)
-  if (manifest) add(manifest.network, manifest.asset)
+  for (const [network, asset] of Object.entries(defaultSvmAssets)) add(network, asset)
+  if (manifest) {
+    add(manifest.network, manifest.asset)
+    // The dev stack's Solana mint is its test USDC, under devnet's id (whose default it replaces).
+    const { network, mint, decimals } = manifest.solana
+    add(network, { address: mint, decimals, symbol: 'USDC' })
+  }
   return (payment) => {
-    const asset = known.get(`${payment.network}|${payment.asset.toLowerCase()}`)
+    const asset = known.get(assetKey(payment.network, payment.asset))
     if (!asset || !/^[0-9]+$/.test(payment.amount)) return `${payment.amount} (atomic)`
     return `${formatAtomicUnits(BigInt(payment.amount), asset.decimals)} ${asset.symbol}`.trim()
   }

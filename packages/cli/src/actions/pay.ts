@@ -4,7 +4,7 @@ import { formatAtomicUnits, networkMatches, type SchemeClient } from '@tollgate/
 import type { ApprovalRequest } from '@tollgate/wallet'
 import { openAgentWallet } from '../agentWallet.ts'
 import type { WalletCliOptions } from '../commands/walletOptions.ts'
-import { dim, green, note, UserError } from '../ui.ts'
+import { dim, explainedFetch, green, note, UserError } from '../ui.ts'
 import { promptHidden } from './prompt.ts'
 
 interface PayOptions extends WalletCliOptions {
@@ -27,7 +27,7 @@ export async function pay(url: string, options: PayOptions): Promise<void> {
   try {
     let outcome: PaymentOutcome | undefined
     const pay = wrapFetch(
-      fetch,
+      explainedFetch(),
       wallet.payer({
         onOutcome: (finished) => {
           outcome = finished

@@ -86,11 +86,9 @@ function alreadyExists(path: string): UserError {
 function reportWritten(path: string, address: Address, verb: string): void {
   process.stdout.write(`${address}\n`)
   note(`${green(verb)} wallet ${address}, encrypted in ${path} (mode 600)`)
-  note(
-    dim(
-      `back up the file and its password: without both the key is gone. Pay with it: tollgate pay <url> --keystore ${path}`,
-    ),
-  )
+  note(dim('back up the file and its password: without both the key is gone.'))
+  note(dim(`on the local devnet, fund it: tollgate wallet fund --keystore ${path}`))
+  note(dim(`pay with it: tollgate pay <url> --keystore ${path}`))
 }
 
 /** The password for a new keystore: TOLLGATE_KEYSTORE_PASSWORD, or typed twice at a terminal. */

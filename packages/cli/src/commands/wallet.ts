@@ -49,4 +49,16 @@ export function registerWallet(program: Command): void {
     )
     .option('--json', 'print JSON instead of text')
     .action(lazy(async () => (await walletActions()).printBalance))
+  wallet
+    .command('fund')
+    .description(
+      'give the wallet test USDC and gas on the local devnet of `tollgate dev` (devnet only)',
+    )
+    .option('--keystore <file>', readHelp)
+    .option('--address <address>', 'fund this address instead of the wallet')
+    .option('--manifest <path>', 'dev manifest of the local stack', defaultManifestPath)
+    .option('--usdc <amount>', 'test USDC to mint', '100')
+    .option('--eth <amount>', 'ether to send for gas', '1')
+    .option('--json', 'print the new balances as JSON')
+    .action(lazy(async () => (await import('../actions/walletFund.ts')).fundWallet))
 }

@@ -4,6 +4,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { type PaymentOutcome, wrapFetch } from '@tollgate/client'
 import { callPaidTool } from '@tollgate/mcp'
 import { z } from 'zod'
+import { explainedFetch } from '../ui.ts'
 import { bodyLengthMax, type WalletMcpContext } from './context.ts'
 import { answer, describePayment, messageOf, paymentFacts, refusal } from './toolResults.ts'
 
@@ -25,7 +26,7 @@ export function registerPayTools(server: McpServer, context: WalletMcpContext): 
     async ({ url, method, headers, body }) => {
       let outcome: PaymentOutcome | undefined
       const pay = wrapFetch(
-        context.fetch ?? fetch,
+        explainedFetch(context.fetch ?? fetch),
         wallet.payer({
           onOutcome: (finished) => {
             outcome = finished

@@ -1,6 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import type { PaymentOutcome } from '@tollgate/client'
 import { formatAtomicUnits, type SchemeClient } from '@tollgate/core'
+import { connectionFailure } from '../ui.ts'
 
 /** A successful tool result: the text an LLM reads, and the same facts as JSON. */
 export function answer(text: string, structured: Record<string, unknown>): CallToolResult {
@@ -54,5 +55,5 @@ export function describePayment(facts: Record<string, unknown> | undefined): str
 
 /** Error text without anything secret: messages only, never a stack or a request dump. */
 export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  return connectionFailure(error) ?? (error instanceof Error ? error.message : String(error))
 }

@@ -13,7 +13,10 @@ export interface DiscoveryItem {
   resource: string
   type: 'http' | 'mcp'
   x402Version: number
-  /** The requirements of the latest payment settled for it. */
+  /**
+   * The requirements of the latest payment settled for it on each scheme and network, the
+   * latest first: a resource paid on EVM and on Solana lists both.
+   */
   accepts: PaymentRequirements[]
   /** ISO 8601 time of the latest payment settled for it. */
   lastUpdated: string
@@ -61,7 +64,8 @@ export interface DiscoverySearchQuery extends DiscoveryFilters {
 }
 
 /**
- * Where discovered resources live. `upsert` replaces the entry with the same (resource, tool).
+ * Where discovered resources live. `upsert` records the entry over the one with the same
+ * (resource, tool) as `mergeDiscoveryItems` says, so no scheme or network's offer is lost.
  * `list` is newest first with the total that match; `search` is best match first (an item
  * matches when a term is a prefix of one of its words) and says whether more follow.
  */
@@ -69,6 +73,27 @@ export interface DiscoveryCatalog {
   upsert(entry: DiscoveryEntry): Promise<void>
   list(query: DiscoveryListQuery): Promise<{ items: DiscoveryItem[]; total: number }>
   search(query: DiscoverySearchQuery): Promise<{ items: DiscoveryItem[]; more: boolean }>
+}
+
+/**
+ * The item a catalogue keeps when `incoming` is recorded over `stored`: the newer one's
+ * description and declaration, and each scheme and network's requirements from the newer of the
+ * two that has them (the newer item's first). A write older than the stored item (another
+ * process settled a later payment first) so only adds offers the stored item lacks.
+ */
+export function mergeDiscoveryItems(
+  stored: DiscoveryItem | undefined,
+  incoming: DiscoveryItem,
+): DiscoveryItem {
+  if (!stored) return incoming
+  const incomingNewer = incoming.lastUpdated >= stored.lastUpdated
+  const [newer, older] = incomingNewer ? [incoming, stored] : [stored, incoming]
+  const offerKey = (offer: PaymentRequirements) => `${offer.scheme}|${offer.network}`
+  const offered = new Set(newer.accepts.map(offerKey))
+  return {
+    ...newer,
+    accepts: [...newer.accepts, ...older.accepts.filter((offer) => !offered.has(offerKey(offer)))],
+  }
 }
 
 /** Bounds of `limit`, as the spec gives them. */

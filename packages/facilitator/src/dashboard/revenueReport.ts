@@ -1,9 +1,9 @@
 /**
  * @module
  * `GET /api/merchants` and `GET /api/resources`: confirmed revenue from the ledger, named with
- * what the discovery catalogue knows (service names, descriptions). A catalogued resource with no
- * payment in the ledger (one paid on a network the ledger does not record) is listed without
- * revenue, so the operator still sees it.
+ * what the discovery catalogue knows (service names, descriptions). A catalogued offer with no
+ * payment in the ledger (a resource paid on a network the ledger does not record) is listed
+ * without revenue, once per network, so the operator still sees it.
  */
 import type { DiscoveryItem, MerchantRevenue, ResourceRevenue } from '@tollgate/core'
 import type { AssetBook, AssetLabel } from './assetBook.ts'
@@ -75,16 +75,19 @@ export function resourcesReport(
     ...described(catalogue.find((item) => item.resource === row.resource)),
   }))
   for (const item of catalogue) {
-    const accepted = item.accepts[0]
-    if (!accepted || rows.some((row) => row.resource === item.resource)) continue
-    rows.push({
-      resource: item.resource,
-      network: accepted.network,
-      payTo: accepted.payTo,
-      asset: accepted.asset,
-      ...describeAsset(accepted.network, accepted.asset),
-      ...described(item),
-    })
+    for (const accepted of item.accepts) {
+      const earning = (row: ResourceRow) =>
+        row.resource === item.resource && row.network === accepted.network
+      if (rows.some(earning)) continue
+      rows.push({
+        resource: item.resource,
+        network: accepted.network,
+        payTo: accepted.payTo,
+        asset: accepted.asset,
+        ...describeAsset(accepted.network, accepted.asset),
+        ...described(item),
+      })
+    }
   }
   return rows
 }

@@ -2,8 +2,8 @@
  * @module
  * Records settled payments in the discovery catalogue off the settlement path. A settlement hands
  * its payment over and returns at once; one writer checks and stores them one at a time, after
- * the answer has gone out. Payments for the same resource waiting together collapse into the
- * latest, the queue is bounded, and no failure here ever reaches a settlement.
+ * the answer has gone out. Payments for the same resource and network waiting together collapse
+ * into the latest, the queue is bounded, and no failure here ever reaches a settlement.
  */
 import type { DiscoveryCatalog, PaymentPayload, PaymentRequirements } from '@tollgate/core'
 import type { Logger } from '../logger.ts'
@@ -40,7 +40,7 @@ export class CatalogueWriter {
   /** Queues a settled payment; returns at once and never throws. */
   add(payload: PaymentPayload, requirements: PaymentRequirements): void {
     if (payload.extensions?.bazaar === undefined) return
-    const key = pendingKey(payload)
+    const key = pendingKey(payload, requirements)
     if (!this.#pending.has(key) && this.#pending.size >= this.#queueMax) {
       this.#logger.warn({ resource: payload.resource?.url }, 'discovery queue full: not catalogued')
       return
@@ -93,11 +93,15 @@ export class CatalogueWriter {
   }
 }
 
-/** Payments waiting together for one resource and tool collapse into one write. */
-function pendingKey(payload: PaymentPayload): string {
+/**
+ * Payments waiting together for one resource and tool on one scheme and network collapse into
+ * one write; on another network each keeps its own, since the catalogue lists every network's.
+ */
+function pendingKey(payload: PaymentPayload, requirements: PaymentRequirements): string {
   const url = (payload.resource?.url ?? '').split(/[?#]/, 1)[0]
   const info: unknown = Reflect.get(Object(payload.extensions?.bazaar), 'info')
   const input = Object(Reflect.get(Object(info), 'input'))
   const tool: unknown = Reflect.get(input, 'toolName') ?? Reflect.get(input, 'tool')
-  return `${url}\n${typeof tool === 'string' ? tool : ''}`
+  const offer = `${requirements.scheme}|${requirements.network}`
+  return `${url}\n${typeof tool === 'string' ? tool : ''}\n${offer}`
 }

@@ -6,7 +6,7 @@
  */
 import type { DiscoveryCatalog } from '@tollgate/core'
 import { describe, expect, it } from 'vitest'
-import { FakeScheme, paymentBody, post } from '../../test/fakeScheme.ts'
+import { FakeScheme, otherNetwork, paymentBody, post } from '../../test/fakeScheme.ts'
 import { createFacilitatorApp } from '../app.ts'
 import { Facilitator } from '../facilitator.ts'
 import type { Logger } from '../logger.ts'
@@ -80,6 +80,20 @@ describe('discovery in the facilitator', () => {
       pagination: { limit: 5, cursor: null },
     })
     expect((await get(app, '/supported')).body.extensions).toEqual(['payment-identifier', 'bazaar'])
+  })
+
+  it('lists the offer of each network a resource was paid on, however close together', async () => {
+    const { app, facilitator } = setup()
+    const other = paidBody({ bazaar })
+    other.paymentRequirements.network = otherNetwork
+    other.paymentPayload.accepted = other.paymentRequirements
+    // Both wait in the queue together: neither network's payment may hide the other's.
+    await Promise.all([post(app, '/settle', paidBody({ bazaar })), post(app, '/settle', other)])
+    await facilitator.idle()
+    const { items } = (await get(app, '/discovery/resources')).body
+    expect(items).toHaveLength(1)
+    const networks = items[0].accepts.map((offer: { network: string }) => offer.network)
+    expect(networks.sort()).toEqual([paidBody({}).paymentRequirements.network, otherNetwork].sort())
   })
 
   it('settles as usual when the declaration is bad, and logs why it is not listed', async () => {

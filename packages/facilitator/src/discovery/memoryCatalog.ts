@@ -1,7 +1,8 @@
 /**
  * @module
  * A discovery catalogue in this process, for tests and for facilitators without a database. It
- * keeps at most `itemsMax` resources, forgetting the least recently paid first.
+ * keeps at most `itemsMax` resources, forgetting the least recently paid first. Writes merge as
+ * `mergeDiscoveryItems` says, so a resource keeps every network's latest offer.
  */
 import {
   type DiscoveryCatalog,
@@ -12,6 +13,7 @@ import {
   type DiscoverySearchQuery,
   discoveryAddressKey,
   discoveryUrlWords,
+  mergeDiscoveryItems,
 } from '@tollgate/core'
 
 interface Stored {
@@ -36,12 +38,16 @@ export class MemoryDiscoveryCatalog implements DiscoveryCatalog {
   async upsert(entry: DiscoveryEntry): Promise<void> {
     const key = `${entry.item.resource}\n${entry.tool}`
     const { item } = entry
-    // A write older than what is stored (a later payment was catalogued first) changes nothing.
     const stored = this.#items.get(key)
-    if (stored && stored.item.lastUpdated > item.lastUpdated) return
+    const merged = structuredClone(mergeDiscoveryItems(stored?.item, item))
+    if (stored && stored.item.lastUpdated > item.lastUpdated) {
+      // An older payment (a later one was catalogued first) adds its offer only, in place.
+      this.#items.set(key, { item: merged, words: stored.words })
+      return
+    }
     this.#items.delete(key)
     this.#items.set(key, {
-      item: structuredClone(item),
+      item: merged,
       words: [
         { words: wordsOf([item.description, item.serviceName, ...(item.tags ?? [])]), weight: 1 },
         { words: wordsOf(discoveryUrlWords(item.resource)), weight: 0.4 },

@@ -195,7 +195,11 @@ function registerSchemeGauges(registers: Registry[], readStats: StatsReader) {
             const value = Number(signer[field])
             if (signer[field] === undefined || !Number.isFinite(value)) continue
             const labels = { scheme: reading.scheme, network: signer.network }
-            this.set({ ...labels, signer: signer.address.toLowerCase() }, value)
+            // Hex addresses in lower case; base58 (Solana) is case sensitive.
+            const address = signer.address.startsWith('0x')
+              ? signer.address.toLowerCase()
+              : signer.address
+            this.set({ ...labels, signer: address }, value)
           }
         }
       },

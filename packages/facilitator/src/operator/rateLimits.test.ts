@@ -1,7 +1,7 @@
 /**
  * Rate limits on the app, in-process: per address and per key, per route group, 429 with
  * Retry-After in the route's answer shape, and falling back to memory when Redis is unreachable.
- * Limits shared through a running Redis are tested in `tests/operator.rateLimits.redis.test.ts`.
+ * Limits shared through a running Redis are tested in `tests/operator.rateLimits.redis.services.test.ts`.
  */
 import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'

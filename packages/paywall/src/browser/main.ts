@@ -4,7 +4,6 @@
  * it in `PAYMENT-SIGNATURE` on the same request, then show the content and the receipt.
  */
 
-import { reasonOf } from '@tollgate/core'
 import { elementIds, type PageData, type PayableOffer, pageDataElementId } from '../pageData.ts'
 import {
   decodeReceipt,
@@ -115,7 +114,7 @@ async function present(header: string): Promise<void> {
       return
     }
     const refusal = await readRefusal(response)
-    const pending = (receipt?.errorReason ?? refusal.reason) === reasonOf('SETTLEMENT_PENDING')
+    const pending = (receipt?.errorReason ?? refusal.reason) === data.reasons.pending
     if ((pending || response.status >= 500) && !last) {
       view.busy('The payment is settling; asking again…')
       await sleep(retryDelayMs(response.headers.get('retry-after'), attempt))

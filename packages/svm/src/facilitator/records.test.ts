@@ -2,8 +2,30 @@
  * Goal: the in-memory settlement records give one claimant per payment, hand an abandoned claim
  * to another process only after its lease, and forget finished payments only after retention.
  */
+import { reasonOf, type SvmPaymentDetails } from '@tollgate/core'
 import { describe, expect, it } from 'vitest'
 import { InMemorySvmSettlementRecords } from './records.ts'
+
+const requirements = {
+  scheme: 'exact',
+  network: 'solana:test',
+  amount: '1000',
+  asset: 'mint',
+  payTo: 'merchant',
+  maxTimeoutSeconds: 60,
+}
+const payment: SvmPaymentDetails = {
+  scheme: 'exact',
+  payer: 'buyer',
+  payTo: 'merchant',
+  asset: 'mint',
+  amount: '1000',
+  payment: {
+    paymentPayload: { x402Version: 2, accepted: requirements, payload: { transaction: 'AA==' } },
+    paymentRequirements: requirements,
+  },
+}
+const released = { reason: reasonOf('SVM_EXACT_SIMULATION_FAILED') }
 
 const submission = { transaction: 'sig', raw: 'AA==', blockhash: 'hash', payer: 'buyer' }
 const success = { success: true, transaction: 'sig', network: 'solana:test' }
@@ -12,7 +34,7 @@ describe('InMemorySvmSettlementRecords', () => {
   it('claims once, then answers with the record through every state', async () => {
     let now = 0
     const records = new InMemorySvmSettlementRecords({ now: () => now, retentionMs: 1_000 })
-    const claim = { network: 'solana:test', owner: 'a', leaseMs: 100 }
+    const claim = { network: 'solana:test', owner: 'a', leaseMs: 100, payment }
     expect((await records.claim('h', claim)).status).toBe('claimed')
     expect(await records.claim('h', { ...claim, owner: 'b' })).toMatchObject({
       status: 'existing',
@@ -35,23 +57,24 @@ describe('InMemorySvmSettlementRecords', () => {
   it('lets another process take a claim whose lease ran out before submission', async () => {
     let now = 0
     const records = new InMemorySvmSettlementRecords({ now: () => now })
-    await records.claim('h', { network: 'solana:test', owner: 'a', leaseMs: 100 })
+    await records.claim('h', { network: 'solana:test', owner: 'a', leaseMs: 100, payment })
     now = 101
     expect(
-      (await records.claim('h', { network: 'solana:test', owner: 'b', leaseMs: 100 })).status,
+      (await records.claim('h', { network: 'solana:test', owner: 'b', leaseMs: 100, payment }))
+        .status,
     ).toBe('claimed')
   })
 
   it('releases only an unsubmitted claim, and only for its owner', async () => {
     const records = new InMemorySvmSettlementRecords()
-    await records.claim('h', { network: 'solana:test', owner: 'a', leaseMs: 100 })
-    await records.release('h', 'b')
+    await records.claim('h', { network: 'solana:test', owner: 'a', leaseMs: 100, payment })
+    await records.release('h', 'b', released)
     expect(await records.get('h')).toBeDefined()
-    await records.release('h', 'a')
+    await records.release('h', 'a', released)
     expect(await records.get('h')).toBeUndefined()
-    await records.claim('h', { network: 'solana:test', owner: 'a', leaseMs: 100 })
+    await records.claim('h', { network: 'solana:test', owner: 'a', leaseMs: 100, payment })
     await records.submit('h', submission)
-    await records.release('h', 'a')
+    await records.release('h', 'a', released)
     expect((await records.get('h'))?.state).toBe('submitted')
   })
 })

@@ -1,6 +1,8 @@
 import {
   assert,
   type SettleResponse,
+  type SvmPaymentDetails,
+  type SvmReleaseCause,
   type SvmSettlementClaim,
   type SvmSettlementRecord,
   type SvmSettlementRecords,
@@ -19,7 +21,10 @@ export interface InMemorySvmSettlementRecordsOptions {
   now?: (() => number) | undefined
 }
 
-/** Records in this process's memory: exactly once within one facilitator process. */
+/**
+ * Records in this process's memory: exactly once within one facilitator process. They keep no
+ * ledger, so the payment details and release causes a claim carries are not stored.
+ */
 export class InMemorySvmSettlementRecords implements SvmSettlementRecords {
   readonly #records = new Map<string, { record: SvmSettlementRecord; touchedMs: number }>()
   readonly #retentionMs: number
@@ -32,7 +37,7 @@ export class InMemorySvmSettlementRecords implements SvmSettlementRecords {
 
   async claim(
     messageHash: string,
-    claim: { network: string; owner: string; leaseMs: number },
+    claim: { network: string; owner: string; leaseMs: number; payment: SvmPaymentDetails },
   ): Promise<SvmSettlementClaim> {
     this.#prune()
     const now = this.#now()
@@ -65,7 +70,7 @@ export class InMemorySvmSettlementRecords implements SvmSettlementRecords {
     this.#update(messageHash, (record) => ({ ...record, outcome, state: 'finished' }))
   }
 
-  async release(messageHash: string, owner: string): Promise<void> {
+  async release(messageHash: string, owner: string, _cause: SvmReleaseCause): Promise<void> {
     const entry = this.#records.get(messageHash)
     if (entry?.record.state === 'claimed' && entry.record.owner === owner) {
       this.#records.delete(messageHash)

@@ -13,7 +13,9 @@ import {
   assert,
   type PaymentPayload,
   type PaymentRequirements,
+  reasonOf,
   type SettleResponse,
+  type SvmPaymentDetails,
   type SvmSettlementRecord,
   type SvmSettlementRecords,
   settleFailure,
@@ -58,23 +60,42 @@ export async function settleExactSvm(
   const hash = await messageHash(verdict.verified)
   const running = context.running.get(hash)
   if (running) return running
-  const settling = settleClaimed(context, verdict.verified, hash, requirements.network).finally(
-    () => context.running.delete(hash),
+  const payment = paymentDetails(verdict.verified, payload, requirements)
+  const settling = settleClaimed(context, verdict.verified, hash, payment).finally(() =>
+    context.running.delete(hash),
   )
   context.running.set(hash, settling)
   return settling
+}
+
+/** The payment as the records keep it for the ledger: verify has checked every field. */
+function paymentDetails(
+  verified: VerifiedSvmPayment,
+  payload: PaymentPayload,
+  requirements: PaymentRequirements,
+): SvmPaymentDetails {
+  return {
+    scheme: requirements.scheme,
+    payer: verified.payer,
+    payTo: requirements.payTo,
+    asset: requirements.asset,
+    amount: requirements.amount,
+    payment: { paymentPayload: payload, paymentRequirements: requirements },
+  }
 }
 
 async function settleClaimed(
   context: SettleContext,
   verified: VerifiedSvmPayment,
   hash: string,
-  network: string,
+  payment: SvmPaymentDetails,
 ): Promise<SettleResponse> {
+  const network = payment.payment.paymentRequirements.network
   const claim = await context.records.claim(hash, {
     network,
     owner: context.owner,
     leaseMs: context.leaseMs,
+    payment,
   })
   if (claim.status === 'existing') return resume(context, claim.record, network)
   let submitted: SvmSettlementRecord
@@ -82,22 +103,20 @@ async function settleClaimed(
   try {
     const simulated = await simulateExactSvm(context.rpc, verified.decoded)
     if (simulated) {
-      await context.records.release(hash, context.owner)
-      return settleFailure(simulated.code, {
-        network,
-        message: simulated.message,
-        payer: verified.payer,
-      })
+      const { code, message } = simulated
+      await context.records.release(hash, context.owner, { reason: reasonOf(code), message })
+      return settleFailure(code, { network, message, payer: verified.payer })
     }
     signed = await signAsFeePayer(context, verified)
     const submission = { ...signed, payer: verified.payer }
     await context.records.submit(hash, submission)
     submitted = { ...claim.record, ...submission, state: 'submitted' }
   } catch (cause) {
-    await context.records.release(hash, context.owner).catch(() => undefined)
-    throw new TollgateError('SETTLE_UNEXPECTED', 'the transaction could not be submitted', {
-      cause,
-    })
+    const message = 'the transaction could not be submitted'
+    await context.records
+      .release(hash, context.owner, { reason: reasonOf('SETTLE_UNEXPECTED'), message })
+      .catch(() => undefined)
+    throw new TollgateError('SETTLE_UNEXPECTED', message, { cause })
   }
   await broadcast(context.rpc, signed.raw)
   return watchAndFinish(context, submitted, network, false)

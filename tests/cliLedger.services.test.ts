@@ -78,7 +78,7 @@ describe('tollgate ledger', () => {
     expect(table.code).toBe(0)
     const [header, row] = table.stdout.trim().split('\n')
     expect(header).toMatch(
-      /^ID\s+TIME \(UTC\)\s+STATE\s+PAYER\s+PAYEE\s+AMOUNT\s+NETWORK\s+TX HASH/,
+      /^ID\s+TIME \(UTC\)\s+STATE\s+PAYER\s+PAYEE\s+AMOUNT\s+NETWORK\s+TRANSACTION/,
     )
     expect(row).toContain('confirmed')
     expect(row).toContain('0.001 USDC')

@@ -1,7 +1,16 @@
+/**
+ * @module @tollgate/manifest
+ * The manifest `tollgate dev` writes (`.tollgate/dev.json`): where the local stack listens, its
+ * test token and its funded accounts. An app reads it with `readManifest` and nothing else.
+ */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
-import type { Address, Hex } from 'viem'
+import { dirname, resolve } from 'node:path'
 import { z } from 'zod'
+
+/** A 20-byte EVM address, typed as viem's `Address` is. */
+export type Address = `0x${string}`
+/** Hex bytes, typed as viem's `Hex` is. */
+export type Hex = `0x${string}`
 
 const address = z
   .string()
@@ -69,16 +78,25 @@ export async function writeManifest(path: string, manifest: DevManifest): Promis
 
 /** Reads and checks a manifest; the error names the file and what is wrong with it. */
 export async function readManifest(path: string): Promise<DevManifest> {
+  const where = resolve(path)
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = await readFile(where, 'utf8')
   } catch {
-    throw new Error(`no manifest at ${path}: start the local stack with \`npx tollgate dev\` first`)
+    throw new Error(
+      `no manifest at ${where}: start the local stack with \`npx tollgate dev\` in that folder first`,
+    )
   }
-  const parsed = devManifestSchema.safeParse(JSON.parse(text))
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new Error(`${where} is not JSON: run \`npx tollgate dev\` again to rewrite it`)
+  }
+  const parsed = devManifestSchema.safeParse(json)
   if (!parsed.success)
     throw new Error(
-      `${path} is not a Tollgate dev manifest (${issueOf(parsed.error.issues[0])}): run \`npx tollgate dev\` again to rewrite it`,
+      `${where} is not a Tollgate dev manifest (${issueOf(parsed.error.issues[0])}): run \`npx tollgate dev\` again to rewrite it`,
     )
   return parsed.data
 }

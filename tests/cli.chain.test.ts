@@ -174,6 +174,7 @@ describe('tollgate pay', () => {
     )
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('price 0.001 USDC exceeds the per-payment cap of $0.0005')
+    expect(result.stderr).toContain('raise it with --max-payment')
     expect(await tokenBalance(stack.manifest, stack.manifest.accounts.payer.address)).toBe(before)
   })
 
@@ -211,6 +212,10 @@ describe('tollgate pay', () => {
       `exact on ${stack.manifest.network}: the wallet holds 0 USDC, the price is 0.001 USDC`,
     )
     expect(result.stderr).toContain(`exact on ${solana.network}: no signer for this scheme`)
+    // The hints follow the causes: an empty wallet and a missing key, not a limit to raise.
+    expect(result.stderr).toContain('`tollgate wallet fund`')
+    expect(result.stderr).toContain('set TOLLGATE_SOLANA_SECRET_KEY')
+    expect(result.stderr).not.toContain('--max-payment')
     expect(await splBalance(stack, solana.payer.address)).toBe(before)
   })
 

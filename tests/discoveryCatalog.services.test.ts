@@ -209,5 +209,45 @@ for (const [engine, available, open] of engines) {
       const all = [...first.items, ...rest.items].map((item) => JSON.stringify(item))
       expect(new Set(all).size).toBe(5)
     })
+
+    it("keeps each network's latest offer of a resource paid on several", async () => {
+      const url = 'https://multi.example/weather'
+      const evm = requirements({ network: 'eip155:31337' })
+      const solana = requirements({
+        network: 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1',
+        asset: 'DxEPHABPJhvNBNkBjJfSpFuyo6D3jkeK5NfcDsQzK5jE',
+        payTo: solanaMerchant,
+      })
+      const at = (second: number) => `2026-03-01T00:00:0${second}.000Z`
+      await catalog.upsert(entry(url, { accepts: [evm], description: 'v1', lastUpdated: at(1) }))
+      await catalog.upsert(entry(url, { accepts: [solana], description: 'v2', lastUpdated: at(2) }))
+      const offers = async () => {
+        const found = await catalog.list({ ...page, network: solana.network })
+        return found.items.find((item) => item.resource === url)
+      }
+      expect(await offers()).toMatchObject({ description: 'v2', accepts: [solana, evm] })
+      // A later payment on EVM replaces the EVM offer only, and comes first.
+      const repriced = { ...evm, amount: '2000' }
+      await catalog.upsert(
+        entry(url, { accepts: [repriced], description: 'v3', lastUpdated: at(3) }),
+      )
+      expect(await offers()).toMatchObject({ description: 'v3', accepts: [repriced, solana] })
+      // An older write (another process, late) adds an offer it alone has, and changes no other.
+      const optimism = requirements({ network: 'eip155:10' })
+      await catalog.upsert(
+        entry(url, { accepts: [optimism], description: 'late', lastUpdated: at(0) }),
+      )
+      await catalog.upsert(entry(url, { accepts: [evm], description: 'late', lastUpdated: at(0) }))
+      expect(await offers()).toMatchObject({
+        description: 'v3',
+        lastUpdated: at(3),
+        accepts: [repriced, solana, optimism],
+      })
+      expect(resources((await catalog.list({ ...page, network: 'eip155:10' })).items)).toEqual([
+        url,
+      ])
+      expect(resources((await catalog.search({ terms: ['late'], ...page })).items)).toEqual([])
+      expect(resources((await catalog.search({ terms: ['v3'], ...page })).items)).toEqual([url])
+    })
   })
 }
