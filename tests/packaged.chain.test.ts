@@ -5,7 +5,7 @@
  * strict `nodenext` consumer would.
  */
 import { execFile, spawn } from 'node:child_process'
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { readReceipt, wrapFetch } from '@tollgate/client'
@@ -20,6 +20,7 @@ import {
   readmeBlocks,
   repoRoot,
 } from './support/consumerProject.ts'
+import { toolsListHandshake, toolsListId } from './support/mcpStdio.ts'
 import { payerAccount } from './support/stack.ts'
 
 const run = promisify(execFile)
@@ -335,41 +336,43 @@ describe('the README commands, as a new user types them', () => {
     }
   }, 240_000)
 
-  it('`tollgate mcp` as printed answers an MCP client with its tools', async () => {
+  it('`tollgate mcp` as printed lists its tools and pays with its fetch tool, with an empty HOME', async () => {
+    const home = await anotherHome()
     const child = spawn(
       process.execPath,
       [join(project.dir, 'node_modules/tollgate/bin/tollgate.js'), 'mcp', '--daily-budget', '1'],
       {
         cwd: project.dir,
-        env: newUserEnv({ TOLLGATE_PRIVATE_KEY: manifest.accounts.payer.privateKey }),
+        env: newUserEnv({ HOME: home, TOLLGATE_PRIVATE_KEY: manifest.accounts.payer.privateKey }),
       },
     )
     let stdout = ''
     child.stdout.on('data', (chunk) => {
       stdout += chunk
     })
-    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`)
-    send({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'test', version: '1' },
-      },
-    })
-    send({ jsonrpc: '2.0', method: 'notifications/initialized' })
-    send({ jsonrpc: '2.0', id: 2, method: 'tools/list' })
-    try {
-      await waitFor(() => stdout.includes('"id":2'), 'the tools/list answer')
-      const answer = stdout
+    const answer = async (id: number) => {
+      await waitFor(() => stdout.includes(`"id":${id}`), `the answer to message ${id}`)
+      return stdout
         .split('\n')
         .filter(Boolean)
         .map((line) => JSON.parse(line))
-        .find((message) => message.id === 2)
-      const names = answer.result.tools.map((tool: { name: string }) => tool.name)
+        .find((message) => message.id === id)
+    }
+    child.stdin.write(toolsListHandshake('test'))
+    try {
+      const listed = await answer(toolsListId)
+      const names = listed.result.tools.map((tool: { name: string }) => tool.name)
       expect(names).toEqual(expect.arrayContaining(['fetch', 'balance', 'spending']))
+      const call = { name: 'fetch', arguments: { url: `${manifest.exampleApiUrl}/weather` } }
+      child.stdin.write(
+        `${JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: call })}\n`,
+      )
+      const fetched = await answer(3)
+      expect(fetched.result.isError ?? false).toBe(false)
+      expect(JSON.stringify(fetched.result.content)).toContain('temperatureC')
+      // The spending journal's folder was made on first use, private to the user.
+      expect((await stat(join(home, '.tollgate'))).mode & 0o777).toBe(0o700)
+      expect((await stat(join(home, '.tollgate/spending/journal.jsonl'))).isFile()).toBe(true)
     } finally {
       child.kill()
     }

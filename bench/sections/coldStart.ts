@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path'
 import { encodePaymentRequiredHeader } from '@tollgate/core'
 import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
 import { listen } from 'tollgate'
+import { toolsListHandshake, toolsListId } from '../../tests/support/mcpStdio.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 const cli = join(root, 'packages/cli/bin/tollgate.js')
@@ -165,25 +166,13 @@ function mcpFirstToolsList(env: NodeJS.ProcessEnv): Promise<number> {
     child.on('error', fail)
     child.stdout.on('data', (chunk) => {
       output += chunk
-      if (output.includes('"id":2')) {
+      if (output.includes(`"id":${toolsListId}`)) {
         const elapsed = performance.now() - started
         child.kill()
         done(elapsed)
       }
     })
-    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`)
-    send({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'bench', version: '1' },
-      },
-    })
-    send({ jsonrpc: '2.0', method: 'notifications/initialized' })
-    send({ jsonrpc: '2.0', id: 2, method: 'tools/list' })
+    child.stdin.write(toolsListHandshake('bench'))
   })
 }
 

@@ -86,6 +86,7 @@ export type {
   SignerActivity,
   TransactionReport,
 } from './ledgerReports.ts'
+export { mergeAssetTables } from './money/assetTables.ts'
 export { formatAtomicUnits, toAtomicUnits } from './money/money.ts'
 export {
   type Caip2,

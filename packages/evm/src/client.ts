@@ -1,5 +1,6 @@
 import {
   evmChainId,
+  mergeAssetTables,
   type PaymentContext,
   type PaymentRequirements,
   type SchemeClient,
@@ -55,7 +56,7 @@ const balanceTimeoutMs = 3_000
  */
 export function exactEvmClient(options: ExactEvmClientOptions): SchemeClient {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
-  const assets = knownAssets(defaultEvmAssets, options.assets)
+  const assets = mergeAssetTables(defaultEvmAssets, options.assets)
   const balances = options.rpcUrls ? balanceReader(options.signer.address, options.rpcUrls) : {}
   return {
     ...balances,
@@ -140,18 +141,4 @@ function balanceReader(
 /** USDC, USDT0 and friends: the symbols the default table and devnets use for dollar tokens. */
 function isUsdStable(asset: EvmAsset): boolean {
   return /^(usdc|usdt0?|usd coin|pyusd|usdg)$/i.test(asset.symbol ?? asset.name)
-}
-
-/** The default table with the caller's assets added, as a list per network. */
-function knownAssets(
-  defaults: Readonly<Record<string, EvmAsset>>,
-  extra: Readonly<Record<string, EvmAsset | readonly EvmAsset[]>> = {},
-): Map<string, EvmAsset[]> {
-  const known = new Map<string, EvmAsset[]>()
-  for (const [network, asset] of Object.entries(defaults)) known.set(network, [asset])
-  for (const [network, added] of Object.entries(extra)) {
-    const list = Array.isArray(added) ? added : [added]
-    known.set(network, [...list, ...(known.get(network) ?? [])])
-  }
-  return known
 }

@@ -4,13 +4,8 @@
  * A paid handler reads the verified payment with `c.get('x402')`.
  */
 import type { MiddlewareHandler } from 'hono'
-import {
-  type GateResponse,
-  PaymentGate,
-  type PaymentGateOptions,
-  type VerifiedPayment,
-  withheldHeaders,
-} from './index.ts'
+import { PaymentGate, type PaymentGateOptions, type VerifiedPayment } from './index.ts'
+import { releasedResponse, toResponse } from './webResponses.ts'
 
 export type { PaymentGateOptions as PaymentMiddlewareOptions } from './index.ts'
 
@@ -47,21 +42,6 @@ export function paymentMiddleware(options: PaymentGateOptions | PaymentGate): Mi
       c.res = toResponse(finish.response)
       return
     }
-    const headers = new Headers(handled.headers)
-    for (const name of withheldHeaders) headers.delete(name)
-    for (const [name, value] of Object.entries(finish.headers)) headers.set(name, value)
-    if (!headers.has('cache-control')) headers.set('cache-control', 'private')
-    c.res = new Response(nullBodyStatus.has(handled.status) ? null : body, {
-      status: handled.status,
-      statusText: handled.statusText,
-      headers,
-    })
+    c.res = releasedResponse(handled, body, finish.headers)
   }
-}
-
-/** Statuses a `Response` may not carry a body with. */
-const nullBodyStatus = new Set([101, 103, 204, 205, 304])
-
-function toResponse(response: GateResponse): Response {
-  return new Response(response.body, { status: response.status, headers: response.headers })
 }

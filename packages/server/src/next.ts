@@ -11,12 +11,11 @@
 import { unavailable } from './facilitatorTrouble.ts'
 import {
   type GateFinish,
-  type GateResponse,
   PaymentGate,
   type PaymentGateOptions,
   type VerifiedPayment,
-  withheldHeaders,
 } from './index.ts'
+import { releasedResponse, toResponse } from './webResponses.ts'
 
 /** A route handler that is paid for: Next's arguments, then the payment it serves. */
 export type PaidRouteHandler<R extends Request = Request, C = unknown> = (
@@ -79,21 +78,6 @@ export function withPayment<R extends Request = Request, C = unknown>(
       .finish(handled.status)
       .catch((error: unknown) => ({ kind: 'respond', response: unavailable(error) }))
     if (finish.kind === 'respond') return toResponse(finish.response)
-    const headers = new Headers(handled.headers)
-    for (const name of withheldHeaders) headers.delete(name)
-    for (const [name, value] of Object.entries(finish.headers)) headers.set(name, value)
-    if (!headers.has('cache-control')) headers.set('cache-control', 'private')
-    return new Response(nullBodyStatus.has(handled.status) ? null : body, {
-      status: handled.status,
-      statusText: handled.statusText,
-      headers,
-    })
+    return releasedResponse(handled, body, finish.headers)
   }
-}
-
-/** Statuses a `Response` may not carry a body with. */
-const nullBodyStatus = new Set([101, 103, 204, 205, 304])
-
-function toResponse(response: GateResponse): Response {
-  return new Response(response.body, { status: response.status, headers: response.headers })
 }

@@ -19,6 +19,7 @@ import {
 } from '@solana-program/compute-budget'
 import { findAssociatedTokenPda, getTransferCheckedInstruction } from '@solana-program/token'
 import {
+  mergeAssetTables,
   type PaymentContext,
   type PaymentRequirements,
   type SchemeClient,
@@ -59,7 +60,7 @@ export type ExactSvmClientOptions = {
  */
 export function exactSvmClient(options: ExactSvmClientOptions): SchemeClient {
   const rpc = rpcOf<SvmClientRpc>(options, solanaRpc)
-  const assets = knownAssets(defaultSvmAssets, options.assets)
+  const assets = mergeAssetTables(defaultSvmAssets, options.assets)
   const mints = new MintCache()
   const randomBytes =
     options.randomBytes ?? ((length: number) => crypto.getRandomValues(new Uint8Array(length)))
@@ -181,18 +182,4 @@ function readRequirements(requirements: PaymentRequirements): {
 
 function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
-}
-
-/** The default table with the caller's assets added, as a list per network. */
-function knownAssets(
-  defaults: Readonly<Record<string, SvmAsset>>,
-  extra: Readonly<Record<string, SvmAsset | readonly SvmAsset[]>> = {},
-): Map<string, SvmAsset[]> {
-  const known = new Map<string, SvmAsset[]>()
-  for (const [network, asset] of Object.entries(defaults)) known.set(network, [asset])
-  for (const [network, added] of Object.entries(extra)) {
-    const list = Array.isArray(added) ? added : [added]
-    known.set(network, [...list, ...(known.get(network) ?? [])])
-  }
-  return known
 }

@@ -1,0 +1,32 @@
+/**
+ * Web `Response`s for the adapters whose frameworks speak them (Hono, Next.js): the gate's own
+ * answer, and the handler's held response released with the receipt.
+ */
+import { type GateResponse, withheldHeaders } from './index.ts'
+
+/** Statuses a `Response` may not carry a body with. */
+const nullBodyStatus = new Set([101, 103, 204, 205, 304])
+
+export function toResponse(response: GateResponse): Response {
+  return new Response(response.body, { status: response.status, headers: response.headers })
+}
+
+/**
+ * The handler's response, read whole while the payment settled, with the receipt headers added
+ * and the headers a buyer must never see removed; private unless the handler said otherwise.
+ */
+export function releasedResponse(
+  handled: Response,
+  body: ArrayBuffer,
+  receiptHeaders: Record<string, string>,
+): Response {
+  const headers = new Headers(handled.headers)
+  for (const name of withheldHeaders) headers.delete(name)
+  for (const [name, value] of Object.entries(receiptHeaders)) headers.set(name, value)
+  if (!headers.has('cache-control')) headers.set('cache-control', 'private')
+  return new Response(nullBodyStatus.has(handled.status) ? null : body, {
+    status: handled.status,
+    statusText: handled.statusText,
+    headers,
+  })
+}
