@@ -68,7 +68,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     started.length = 0
   }
   try {
-    progress(`starting anvil (chain ${chainId}) on port ${options.rpcPort ?? 8545}`)
+    progress(`starting anvil (chain ${chainId}) on ${portLabel(options.rpcPort ?? 8545)}`)
     const anvil: AnvilProcess = await startAnvil({ port: options.rpcPort ?? 8545, chainId })
     started.push(() => anvil.stop())
 
@@ -95,7 +95,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     })
 
     const solanaPort = options.solanaPort ?? 8899
-    progress(`starting the embedded Solana devnet on port ${solanaPort}`)
+    progress(`starting the embedded Solana devnet on ${portLabel(solanaPort)}`)
     // Labelled as Solana devnet: the official @x402/svm packages accept no other id.
     const solana = await startSolanaDevnet({ port: solanaPort, network: solanaNetworks.devnet })
     started.push(() => solana.stop())
@@ -107,7 +107,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     }
 
     const asset = { ...token, symbol: token.symbol }
-    progress(`starting the facilitator on port ${options.facilitatorPort ?? 4020}`)
+    progress(`starting the facilitator on ${portLabel(options.facilitatorPort ?? 4020)}`)
     const genesis = await rpcClient(anvil.rpcUrl).getBlock({ blockNumber: 0n })
     // A devnet is new each time, so is its ledger: one folder per chain (genesis block).
     const ledger = await openLedger(
@@ -160,7 +160,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     const facilitator: Listening = await listen(facilitatorApp, options.facilitatorPort ?? 4020)
     started.push(() => facilitator.close())
 
-    progress(`starting the example API on port ${options.apiPort ?? 4021}`)
+    progress(`starting the example API on ${portLabel(options.apiPort ?? 4021)}`)
     const api = await listen(
       createExampleApi({
         network,
@@ -223,4 +223,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     await stop()
     throw error
   }
+}
+
+/** Port 0 asks the system for a free one: say so rather than print a port nothing listens on. */
+function portLabel(port: number): string {
+  return port === 0 ? 'a free port' : `port ${port}`
 }
