@@ -71,6 +71,13 @@ export interface SchemeServer {
    * once the facilitator answered; without it, requirements are offered as built.
    */
   enhanceRequirements?(requirements: PaymentRequirements, kind: SupportedKind): PaymentRequirements
+  /**
+   * What identifies one payment whatever its encoding: the signed content the chain executes at
+   * most once (EVM: asset, payer and EIP-3009 nonce; Solana: the transaction message). Copies
+   * that differ only in fields nobody signed get the same key, so a server serves them once.
+   * Undefined for a payload this scheme cannot read.
+   */
+  paymentKey?(payload: unknown, requirements: PaymentRequirements): string | undefined
 }
 
 /** Verifies and settles payments for a facilitator. */

@@ -7,6 +7,7 @@ import {
 } from '@tollgate/core'
 import { getAddress, isAddress } from 'viem'
 import { defaultEvmAssets, type EvmAsset, findAsset } from './assets.ts'
+import { exactEvmPayloadSchema } from './payload.ts'
 
 export interface ExactEvmServerOptions {
   /** Asset per network used for dollar prices; merged over the default USDC table. */
@@ -47,6 +48,13 @@ export function exactEvmServer(options: ExactEvmServerOptions = {}): SchemeServe
       const asset = assets[network]
       if (asset && asset.address.toLowerCase() === address.toLowerCase()) return asset.decimals
       return findAsset(Object.values(assets), address)?.decimals
+    },
+    paymentKey(payload, requirements) {
+      // EIP-3009: a token executes one authorization per payer and nonce, whatever else differs.
+      const parsed = exactEvmPayloadSchema.safeParse(payload)
+      if (!parsed.success) return undefined
+      const { from, nonce } = parsed.data.authorization
+      return `${requirements.asset}|${from}|${nonce}`.toLowerCase()
     },
   }
 }

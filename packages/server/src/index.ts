@@ -15,5 +15,6 @@ export {
   type PaymentGateOptions,
   type VerifiedPayment,
 } from './paymentGate.ts'
+export { type PaymentState, ReplayGuard } from './replayGuard.ts'
 export { exposedHeaders, type GateResponse, withheldHeaders } from './responses.ts'
 export type { PaymentOption, RouteConfig, RoutesConfig } from './routes.ts'

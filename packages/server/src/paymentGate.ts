@@ -42,6 +42,12 @@ export interface PaymentGateOptions {
    * @default {} (the page, without branding)
    */
   paywall?: false | PaywallOptions | undefined
+  /**
+   * What this server has done with each payment. Give every gate that sells the same things
+   * (HTTP routes, paid MCP tools) one guard, so a payment is served once across all of them.
+   * @default a guard of this gate's own
+   */
+  replays?: ReplayGuard | undefined
 }
 
 /** The request facts the gate needs, whatever the framework. */
@@ -92,7 +98,7 @@ export class PaymentGate {
   readonly #facilitator: FacilitatorClient
   readonly #schemes: readonly SchemeServer[]
   readonly #paywall: PaywallOptions | false
-  readonly #replays = new ReplayGuard()
+  readonly #replays: ReplayGuard
   readonly #requirementsCache = new Map<CompiledRoute, PaymentRequirements[]>()
   /** Requirements completed from the facilitator's kinds, once it has answered. */
   readonly #offeredCache = new Map<CompiledRoute, PaymentRequirements[]>()
@@ -108,6 +114,7 @@ export class PaymentGate {
         : new HttpFacilitatorClient({ url: options.facilitator.url })
     this.#schemes = options.schemes
     this.#paywall = options.paywall ?? {}
+    this.#replays = options.replays ?? new ReplayGuard()
     // Every route must be priceable with the given schemes: a mistake fails at start-up.
     for (const route of this.#routes) this.#requirementsFor(route)
   }
@@ -175,7 +182,11 @@ export class PaymentGate {
     payment: PaymentPayload,
     requirements: PaymentRequirements,
   ): Promise<GateDecision> {
-    const key = paymentKey(requirements.scheme, requirements.network, payment.payload)
+    const key = paymentKey(
+      requirements,
+      payment.payload,
+      this.#serverFor(requirements.scheme, requirements.network),
+    )
     const state = this.#replays.state(key)
     if (state === 'in-flight' || state === 'settled') {
       return this.#refuse(

@@ -1,11 +1,21 @@
+import type { PaymentRequirements, SchemeServer } from '@tollgate/core'
+
 /**
- * A key for "this payment", independent of JSON formatting: the scheme payload with keys sorted
- * and hex strings lower-cased. Two encodings of one authorization get one key.
+ * A key for "this payment": what the scheme says identifies it (the signed content the chain can
+ * execute at most once), so copies that differ in encoding or in fields nobody signed share it.
+ * For a payload its scheme cannot read, the payload itself with keys sorted and hex lower-cased.
  */
-export function paymentKey(scheme: string, network: string, payload: unknown): string {
-  return `${scheme}|${network}|${canonicalJson(payload)}`
+export function paymentKey(
+  requirements: PaymentRequirements,
+  payload: unknown,
+  scheme: SchemeServer | undefined,
+): string {
+  const where = `${requirements.scheme}|${requirements.network}`
+  const signed = scheme?.paymentKey?.(payload, requirements)
+  return signed === undefined ? `${where}|json|${canonicalJson(payload)}` : `${where}|${signed}`
 }
 
+/** Payment headers are parsed with a depth limit, so this recursion is bounded. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
   if (typeof value === 'object' && value !== null) {

@@ -1,4 +1,4 @@
-import { isAddress } from '@solana/kit'
+import { getBase64Decoder, getBase64Encoder, getTransactionDecoder, isAddress } from '@solana/kit'
 import {
   type PaymentRequirements,
   type Price,
@@ -9,6 +9,7 @@ import {
 } from '@tollgate/core'
 import { defaultSvmAssets, findSvmAsset, isSolanaNetwork, type SvmAsset } from './assets.ts'
 import { memoBytesMax } from './constants.ts'
+import { exactSvmPayloadSchema } from './payload.ts'
 
 export interface ExactSvmServerOptions {
   /** Asset per network used for dollar prices; merged over the default USDC table. */
@@ -52,6 +53,17 @@ export function exactSvmServer(options: ExactSvmServerOptions = {}): SchemeServe
       const asset = assets[network]
       if (asset && asset.address === mint) return asset.decimals
       return findSvmAsset(Object.values(assets), mint)?.decimals
+    },
+    paymentKey(payload) {
+      // The buyer signs the message; the same message is the same payment, however it is wrapped.
+      const parsed = exactSvmPayloadSchema.safeParse(payload)
+      if (!parsed.success) return undefined
+      try {
+        const wire = getBase64Encoder().encode(parsed.data.transaction)
+        return getBase64Decoder().decode(getTransactionDecoder().decode(wire).messageBytes)
+      } catch {
+        return undefined
+      }
     },
   }
 }
