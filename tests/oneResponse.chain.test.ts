@@ -3,6 +3,9 @@
  * nobody signed (unknown fields, hex case) presented to the API at once are one payment to the
  * gate. EVM and Solana, against the real dev stack; seeded, so a failure names its seed.
  */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { encodeJsonHeader, type PaymentPayload } from '@tollgate/core'
 import fc from 'fast-check'
 import type { DevStack } from 'tollgate'
@@ -88,5 +91,40 @@ describe('one signed payment, at most one response', () => {
       }),
       { seed, numRuns: 5 },
     )
+  })
+
+  it('the route and the paid MCP tool of one server serve one payment once, at once or in turn', async () => {
+    const mcp = new Client({ name: 'agent', version: '1.0.0' })
+    await mcp.connect(
+      new StreamableHTTPClientTransport(new URL(`${stack.manifest.exampleApiUrl}/mcp`)),
+    )
+    const callTool = async (payment: PaymentPayload) =>
+      (await mcp.callTool({
+        name: 'forecast',
+        arguments: { city: 'Oslo' },
+        _meta: { 'x402/payment': payment },
+      })) as CallToolResult
+    const route = (payment: PaymentPayload) =>
+      fetch(`${stack.manifest.exampleApiUrl}/weather`, {
+        headers: { 'PAYMENT-SIGNATURE': encodeJsonHeader(payment) },
+      })
+    try {
+      // One payment signed for /weather is also a valid payment for the tool (same terms).
+      const atOnce = await signPayment(stack.manifest, weatherRequirements(stack.manifest))
+      const [byRoute, byTool] = await Promise.all([route(atOnce), callTool(atOnce)])
+      const served = [byRoute.status === 200, byTool.isError !== true].filter(Boolean)
+      expect(served).toHaveLength(1)
+
+      const payer = stack.manifest.accounts.payer.address
+      const before = await tokenBalance(stack.manifest, payer)
+      const inTurn = await signPayment(stack.manifest, weatherRequirements(stack.manifest))
+      expect((await route(inTurn)).status).toBe(200)
+      const again = await callTool(inTurn)
+      expect(again.isError).toBe(true)
+      expect(JSON.stringify(again.structuredContent)).toContain('payment_already_in_use')
+      expect(before - (await tokenBalance(stack.manifest, payer))).toBe(1000n)
+    } finally {
+      await mcp.close()
+    }
   })
 })

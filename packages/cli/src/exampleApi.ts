@@ -1,4 +1,5 @@
 import type { SchemeServer } from '@tollgate/core'
+import { ReplayGuard } from '@tollgate/server'
 import { paymentMiddleware } from '@tollgate/server/hono'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
@@ -30,6 +31,8 @@ export function createExampleApi(options: ExampleApiOptions): Hono {
     { price, network: options.network, payTo: options.payTo },
     ...(options.solana ? [{ price, ...options.solana }] : []),
   ]
+  // The route and the MCP tools sell the same thing: one payment serves one of them, once.
+  const replays = new ReplayGuard()
   app.use(cors({ origin: '*', allowHeaders: ['PAYMENT-SIGNATURE', 'X-PAYMENT', 'Content-Type'] }))
   app.use(
     paymentMiddleware({
@@ -64,11 +67,12 @@ export function createExampleApi(options: ExampleApiOptions): Hono {
       },
       facilitator: { url: options.facilitatorUrl },
       schemes: options.schemes,
+      replays,
     }),
   )
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/weather', (c) => c.json(weatherFor(c.req.query('city') ?? 'Lisbon')))
-  mountExampleMcp(app, options, weatherFor)
+  mountExampleMcp(app, options, weatherFor, replays)
   return app
 }
 

@@ -19,7 +19,7 @@ import {
   type SchemeServer,
   type SettleResponse,
 } from '@tollgate/core'
-import { type GateResponse, PaymentGate, type PaymentOption } from '@tollgate/server'
+import { type GateResponse, PaymentGate, type PaymentOption, ReplayGuard } from '@tollgate/server'
 import {
   mcpPaymentResponseMetaKey,
   paymentRequiredResult,
@@ -43,6 +43,12 @@ export interface PaidToolsOptions {
   serverUrl?: string
   /** How buyers reach `serverUrl`, published in the discovery declaration. */
   transport?: 'streamable-http' | 'sse'
+  /**
+   * What has been done with each payment. Pass the guard of the HTTP gates that sell the same
+   * things (`PaymentGateOptions.replays`), so a payment serves a route or a tool, once.
+   * @default one guard shared by the tools of this `paidTools`
+   */
+  replays?: ReplayGuard
 }
 
 /** What a tool costs: one price on the defaults, or explicit payment options. */
@@ -82,6 +88,8 @@ export interface PaidTools {
 /** Prices tools on MCP servers built with `@modelcontextprotocol/sdk`, per the x402 MCP transport. */
 export function paidTools(options: PaidToolsOptions): PaidTools {
   const tools = new Map<string, PaidTool>()
+  // Every tool is its own route, but a payment must not buy two tools: one guard for them all.
+  const shared = { ...options, replays: options.replays ?? new ReplayGuard() }
   return {
     registerTool<InputArgs extends undefined | ZodRawShapeCompat | AnySchema = undefined>(
       server: McpServer,
@@ -92,7 +100,7 @@ export function paidTools(options: PaidToolsOptions): PaidTools {
     ): RegisteredTool {
       let paid = tools.get(name)
       if (!paid) {
-        paid = new PaidTool(name, config, pricing, options)
+        paid = new PaidTool(name, config, pricing, shared)
         tools.set(name, paid)
       }
       const tool = paid
@@ -134,6 +142,7 @@ class PaidTool {
       },
       facilitator: options.facilitator,
       schemes: options.schemes,
+      replays: options.replays,
     })
     this.#resource = options.serverUrl ?? `mcp://tool/${encodeURIComponent(name)}`
     this.#bazaar =
