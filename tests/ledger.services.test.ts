@@ -75,18 +75,35 @@ for (const [engine, available, open] of engines) {
       expect(results.filter((result) => result.status === 'claimed')).toHaveLength(1)
     })
 
-    it('lets a failed payment without a transaction be claimed again, but not a different payload', async () => {
+    it('lets a failed payment without a transaction be claimed again, by any payload for its key', async () => {
       const claimed = await ledger.claim(payment('c'), 'p1', 30_000)
       await ledger.transition([claimed.payment.id], 'failed', { reason: 'insufficient_funds' })
-      const other = await ledger.claim(payment('c', { payloadHash: 'other' }), 'p2', 30_000)
-      expect(other).toMatchObject({
-        status: 'existing',
-        payment: { state: 'failed', reason: 'insufficient_funds' },
-      })
       const retry = await ledger.claim(payment('c'), 'p2', 30_000)
       expect(retry).toMatchObject({
         status: 'claimed',
         payment: { state: 'received', attempts: 2, reason: undefined },
+      })
+      // A copy that failed first (a forged one, say) does not lock the genuine payload out, and
+      // the record then describes the payload being settled.
+      await ledger.transition([claimed.payment.id], 'failed', { reason: 'invalid_payload' })
+      const other = await ledger.claim(
+        payment('c', { payloadHash: 'other', payTo: '0xother', amount: '7' }),
+        'p3',
+        30_000,
+      )
+      expect(other).toMatchObject({
+        status: 'claimed',
+        payment: { id: claimed.payment.id, payloadHash: 'other', payTo: '0xother', amount: '7' },
+      })
+      // Once a transaction exists, the record is no one else's.
+      await ledger.transition([claimed.payment.id], 'failed', {
+        reason: 'insufficient_funds',
+        transaction: '0xsent',
+      })
+      const late = await ledger.claim(payment('c'), 'p4', 30_000)
+      expect(late).toMatchObject({
+        status: 'existing',
+        payment: { payloadHash: 'other', state: 'failed', transaction: '0xsent' },
       })
     })
 

@@ -70,6 +70,17 @@ const settleRefusal = (code: ErrorCode, message: string) =>
   settleFailure(code, { network: '', message })
 
 /**
+ * A body that is not one unambiguous JSON document is not a facilitator request (400). A document
+ * carrying what a payment may not (a NUL or lone surrogate in a string, nesting past the limit) is
+ * a request with a bad payment, refused like any other bad payment (200).
+ */
+function refusalStatus(
+  kind: Extract<ReturnType<typeof parseStrictJson>, { ok: false }>['kind'],
+): 200 | 400 {
+  return kind === 'syntax' || kind === 'duplicateKey' ? 400 : 200
+}
+
+/**
  * The facilitator over HTTP: `POST /verify`, `POST /settle`, `GET /supported`, `GET /healthz`
  * (liveness, no I/O), `GET /readyz` (RPC and signers) and, when enabled, `GET /metrics`,
  * `GET /ledger/payments` and (for a facilitator with a catalogue) `GET /discovery/resources`
@@ -124,7 +135,7 @@ export function createFacilitatorApp(
       const body = parseStrictJson(await c.req.text())
       const answer = body.ok
         ? await facilitator.verify(body.value, { screen: screenFor(c, '/verify') })
-        : { status: 400, body: verifyRefusal('PAYLOAD_MALFORMED', body.error) }
+        : { status: refusalStatus(body.kind), body: verifyRefusal('PAYLOAD_MALFORMED', body.error) }
       metrics?.recordVerify(requestNetwork(body.ok ? body.value : undefined), answer.body)
       return c.json(answer.body, answer.status as 200)
     },
@@ -137,7 +148,7 @@ export function createFacilitatorApp(
       const body = parseStrictJson(await c.req.text())
       const answer = body.ok
         ? await facilitator.settle(body.value, { screen: screenFor(c, '/settle') })
-        : { status: 400, body: settleRefusal('PAYLOAD_MALFORMED', body.error) }
+        : { status: refusalStatus(body.kind), body: settleRefusal('PAYLOAD_MALFORMED', body.error) }
       metrics?.recordSettle(requestNetwork(body.ok ? body.value : undefined), answer.body)
       return c.json(answer.body, answer.status as 200)
     },

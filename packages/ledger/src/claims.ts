@@ -5,8 +5,8 @@ import { lease, logChanged } from './sqlFragments.ts'
 
 /**
  * Claims payments in one statement: new keys are inserted; a key whose payment failed before any
- * transaction, or whose owner let its lease run out before submitting, is taken over; any other
- * key is returned as it stands.
+ * transaction (by any payload for it), or whose owner let its lease run out before submitting (by
+ * the same payload), is taken over; any other key is returned as it stands.
  */
 export async function claimPayments(
   sql: Sql,
@@ -29,15 +29,22 @@ export async function claimPayments(
   for (const row of inserted) results.set(row.key, { status: 'claimed', payment: toPayment(row) })
   let rest = payments.filter((payment) => !results.has(payment.key))
   if (rest.length > 0) {
-    // The same payload again: it may be taken over when it failed before any transaction
-    // existed, or when its owner stopped renewing the lease before submitting (a crash).
+    // A payment that failed before any transaction existed moved nothing: any payload for its
+    // key may take it over (a forged copy that failed first must not lock the genuine one out),
+    // and the row then describes the attempt being made. The same payload may also take it over
+    // when its owner stopped renewing the lease before submitting (a crash).
     const retaken = await sql.query<PaymentRow>(
       `with changed as (
          update tollgate_payments p set state = 'received', owner = $3, lease_until = ${lease(4)},
-           attempts = attempts + 1, reason = null, message = null, updated_at = now()
-         from unnest($1::text[], $2::text[]) as t(key, payload_hash)
-         where p.key = t.key and p.payload_hash = t.payload_hash and p.tx_hash is null
-           and (p.state = 'failed' or (p.state in ('received', 'verified') and p.lease_until < now()))
+           attempts = attempts + 1, reason = null, message = null, updated_at = now(),
+           payload_hash = t.payload_hash, pay_to = t.pay_to, amount = t.amount, payment = t.payment,
+           payment_identifier = case when p.payload_hash = t.payload_hash
+             then p.payment_identifier else t.payment_identifier end
+         from unnest($1::text[], $2::text[], $5::text[], $6::numeric[], $7::jsonb[], $8::text[])
+           as t(key, payload_hash, pay_to, amount, payment, payment_identifier)
+         where p.key = t.key and p.tx_hash is null
+           and (p.state = 'failed' or (p.payload_hash = t.payload_hash
+             and p.state in ('received', 'verified') and p.lease_until < now()))
          returning p.*), ${logChanged}
        select * from changed`,
       [
@@ -45,6 +52,10 @@ export async function claimPayments(
         rest.map((payment) => payment.payloadHash),
         owner,
         leaseMs,
+        rest.map((payment) => payment.payTo),
+        rest.map((payment) => payment.amount),
+        rest.map((payment) => JSON.stringify(payment.payment)),
+        rest.map((payment) => payment.paymentIdentifier ?? null),
       ],
     )
     for (const row of retaken) results.set(row.key, { status: 'claimed', payment: toPayment(row) })

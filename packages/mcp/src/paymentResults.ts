@@ -4,6 +4,7 @@ import {
   type PaymentRequired,
   parsePaymentRequired,
   parseSettleResponse,
+  parseStrictJson,
   type SettleResponse,
   TollgateError,
 } from '@tollgate/core'
@@ -76,22 +77,37 @@ export function readPaymentResponse(result: CallToolResult): SettleResponse | un
 
 /**
  * The payment in a request's `_meta` as JSON: an object (the x402 spec), or a base64 JSON string
- * as other implementations send it, under either key.
+ * as other implementations send it, under either key. Both forms go through the strict decoder
+ * of the payment headers (duplicate keys, NUL or lone surrogates in strings, nesting past the
+ * limit are refused). An object arrives parsed already, so its duplicate keys are gone; it is
+ * written back to JSON text and read strictly, which bounds its depth and checks its strings.
  * @throws TollgateError `PAYLOAD_MALFORMED` when a payment is there but cannot be read.
  */
 export function readPaymentMeta(meta: Record<string, unknown> | undefined): unknown {
   const value = meta?.[mcpPaymentMetaKey] ?? meta?.[dottedPaymentMetaKey]
   if (value === undefined || value === null) return undefined
-  if (typeof value !== 'string') return value
-  try {
-    return JSON.parse(decodeBase64Utf8(value) ?? value)
-  } catch (error) {
-    throw new TollgateError(
-      'PAYLOAD_MALFORMED',
-      'the payment in _meta is neither JSON nor base64 JSON',
-      {
-        cause: error,
-      },
-    )
+  const text = typeof value === 'string' ? (decodeBase64Utf8(value) ?? value) : jsonText(value)
+  const parsed = parseStrictJson(text)
+  if (!parsed.ok) {
+    throw new TollgateError('PAYLOAD_MALFORMED', `the payment in _meta: ${parsed.error}`)
   }
+  return parsed.value
+}
+
+/**
+ * An object payment as JSON text. What JSON cannot express (a cycle, a BigInt, a function, more
+ * nesting than the serialiser's stack holds) is malformed.
+ */
+function jsonText(value: unknown): string {
+  let text: string | undefined
+  try {
+    text = JSON.stringify(value)
+  } catch (error) {
+    throw new TollgateError('PAYLOAD_MALFORMED', 'the payment in _meta is not JSON', {
+      cause: error,
+    })
+  }
+  if (typeof text !== 'string')
+    throw new TollgateError('PAYLOAD_MALFORMED', 'the payment in _meta is not JSON')
+  return text
 }

@@ -1,45 +1,99 @@
 /**
- * JSON.parse keeps the last of two equal keys silently. Payment data with duplicate keys is
- * ambiguous (two parsers may read two different amounts), so it is refused.
+ * Strict JSON for payment data, refused at parse time so that every surface (payment headers,
+ * facilitator bodies, MCP `_meta`) refuses the same documents the same way:
+ * - duplicate keys: JSON.parse keeps the last of two equal keys silently, so two parsers may
+ *   read two different amounts;
+ * - a NUL or an unpaired surrogate in any string, key or value: PostgreSQL's jsonb cannot store
+ *   them (and UTF-8 cannot carry a lone surrogate), so one such string would fail every payment
+ *   written to the ledger in the same statement;
+ * - nesting deeper than `jsonDepthMax`: recursive readers (canonical keys, serialisers, the
+ *   database's JSON parser) overflow their stack on a few thousand levels.
  */
-export function parseStrictJson(
-  text: string,
-): { ok: true; value: unknown } | { ok: false; error: string } {
+
+/**
+ * Deepest nesting of objects and arrays a payment document may have. x402 documents need fewer
+ * than 10 levels; discovery schemas in `extensions` a few more.
+ */
+export const jsonDepthMax = 64
+
+/**
+ * Why a text was refused: `syntax` and `duplicateKey` mean it is not one unambiguous JSON
+ * document; `unstorableString` and `tooDeep` mean it is one, carrying what a payment may not.
+ */
+export type StrictJsonFailureKind = 'syntax' | 'duplicateKey' | 'unstorableString' | 'tooDeep'
+
+export type StrictJsonResult =
+  | { ok: true; value: unknown }
+  | { ok: false; kind: StrictJsonFailureKind; error: string }
+
+export function parseStrictJson(text: string): StrictJsonResult {
   let value: unknown
   try {
+    // V8's JSON.parse does not recurse, so it is safe on any nesting; the scan below bounds it.
     value = JSON.parse(text)
   } catch (error) {
-    return { ok: false, error: `not JSON: ${(error as Error).message}` }
+    return { ok: false, kind: 'syntax', error: `not JSON: ${(error as Error).message}` }
   }
-  const duplicate = findDuplicateKey(text)
-  if (duplicate !== undefined)
-    return { ok: false, error: `duplicate JSON key ${JSON.stringify(duplicate)}` }
-  return { ok: true, value }
+  return scanDocument(text) ?? { ok: true, value }
 }
 
-/** Scans already-valid JSON text and returns the first key that repeats within one object. */
-function findDuplicateKey(text: string): string | undefined {
-  const objects: Array<Set<string> | null> = []
+type Refusal = Extract<StrictJsonResult, { ok: false }>
+
+/**
+ * Scans already-valid JSON text once, without recursion: the nesting depth, every string (keys
+ * included), and the keys of each object. Returns the first refusal, if any.
+ */
+function scanDocument(text: string): Refusal | undefined {
+  const containers: Array<Set<string> | null> = []
   let index = 0
   while (index < text.length) {
     const char = text[index]
     if (char === '"') {
       const end = endOfString(text, index)
-      const top = objects[objects.length - 1]
+      const raw = text.slice(index, end)
+      // Without a backslash the text between the quotes is the string itself.
+      const value = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1)
+      if (!storable(value)) {
+        return {
+          ok: false,
+          kind: 'unstorableString',
+          error: 'a string holds a NUL or an unpaired UTF-16 surrogate',
+        }
+      }
+      const top = containers[containers.length - 1]
       if (top && nextNonSpace(text, end) === ':') {
-        const key = JSON.parse(text.slice(index, end)) as string
-        if (top.has(key)) return key
-        top.add(key)
+        if (top.has(value)) {
+          const error = `duplicate JSON key ${JSON.stringify(value)}`
+          return { ok: false, kind: 'duplicateKey', error }
+        }
+        top.add(value)
       }
       index = end
       continue
     }
-    if (char === '{') objects.push(new Set())
-    else if (char === '[') objects.push(null)
-    else if (char === '}' || char === ']') objects.pop()
+    if (char === '{' || char === '[') {
+      containers.push(char === '{' ? new Set() : null)
+      if (containers.length > jsonDepthMax) {
+        return { ok: false, kind: 'tooDeep', error: `nested deeper than ${jsonDepthMax} levels` }
+      }
+    } else if (char === '}' || char === ']') containers.pop()
     index++
   }
   return undefined
+}
+
+/** False for a string holding U+0000 or a surrogate code unit that is not half of a pair. */
+function storable(value: string): boolean {
+  for (let index = 0; index < value.length; index++) {
+    const unit = value.charCodeAt(index)
+    if (unit === 0) return false
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = value.charCodeAt(index + 1)
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false
+      index++
+    } else if (unit >= 0xdc00 && unit <= 0xdfff) return false
+  }
+  return true
 }
 
 function endOfString(text: string, start: number): number {

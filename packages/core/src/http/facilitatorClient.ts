@@ -1,3 +1,4 @@
+import { reject, settleFailure } from '../errors/reject.ts'
 import { TollgateError } from '../errors/TollgateError.ts'
 import { parseSettleResponse, parseSupportedResponse, parseVerifyResponse } from '../wire/parse.ts'
 import type {
@@ -65,11 +66,9 @@ export class HttpFacilitatorClient implements FacilitatorClient {
     payload: PaymentPayload,
     requirements: PaymentRequirements,
   ): Promise<VerifyResponse> {
-    const { status, body } = await this.#request(
-      'POST',
-      '/verify',
-      facilitatorRequestBody(payload, requirements),
-    )
+    const json = serialise(payload, requirements)
+    if (!json.ok) return reject('PAYLOAD_MALFORMED', { message: json.message })
+    const { status, body } = await this.#request('POST', '/verify', json.text)
     // Facilitators disagree on the status of a rejection (200, 400, 412): a body that says
     // isValid is an answer whatever the status.
     if (hasKey(body, 'isValid')) return parseVerifyResponse(body)
@@ -80,19 +79,23 @@ export class HttpFacilitatorClient implements FacilitatorClient {
     payload: PaymentPayload,
     requirements: PaymentRequirements,
   ): Promise<SettleResponse> {
-    const { status, body } = await this.#request(
-      'POST',
-      '/settle',
-      facilitatorRequestBody(payload, requirements),
-    )
+    const json = serialise(payload, requirements)
+    if (!json.ok) {
+      return settleFailure('PAYLOAD_MALFORMED', {
+        network: requirements.network,
+        message: json.message,
+      })
+    }
+    const { status, body } = await this.#request('POST', '/settle', json.text)
     if (hasKey(body, 'success')) return parseSettleResponse(body)
     throw unavailable(`POST /settle answered HTTP ${status} without a settle response`)
   }
 
+  /** Sends `body`, JSON text already, so only the network can fail in here. */
   async #request(
     method: 'GET' | 'POST',
     path: string,
-    body?: unknown,
+    body?: string,
   ): Promise<{ status: number; body: unknown }> {
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -106,7 +109,7 @@ export class HttpFacilitatorClient implements FacilitatorClient {
         headers,
         redirect: 'error',
         signal: AbortSignal.timeout(this.#timeoutMs),
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(body === undefined ? {} : { body }),
       })
     } catch (error) {
       throw new TollgateError(
@@ -126,6 +129,26 @@ export class HttpFacilitatorClient implements FacilitatorClient {
     }
     return { status: response.status, body: parsed }
   }
+}
+
+/**
+ * The request body as JSON text. A payment that cannot be written as JSON (nested past what the
+ * serialiser's stack holds, cyclic, a BigInt) is the payment's fault, not an outage: it is refused
+ * as data, like a facilitator would refuse it.
+ */
+function serialise(
+  payload: PaymentPayload,
+  requirements: PaymentRequirements,
+): { ok: true; text: string } | { ok: false; message: string } {
+  try {
+    return { ok: true, text: JSON.stringify(facilitatorRequestBody(payload, requirements)) }
+  } catch (error) {
+    return { ok: false, message: `the payment cannot be written as JSON: ${describe(error)}` }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }
 
 function hasKey(body: unknown, key: string): boolean {

@@ -62,8 +62,8 @@ export interface ExactEvmFacilitatorOptions {
   transferGasLimit?: bigint
   /**
    * Settle skips the RPC checks (signature routing, simulation) for a payment this facilitator
-   * fully verified within this many milliseconds; the checks without RPC always run again.
-   * 0 re-verifies everything at settle.
+   * fully verified within this many milliseconds: the same authorization (every field), signature
+   * and requirements; the checks without RPC always run again. 0 re-verifies everything at settle.
    * @default 10000
    */
   settleReuseVerificationMs?: number

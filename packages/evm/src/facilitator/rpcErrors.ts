@@ -29,3 +29,10 @@ export function revertMessage(error: unknown): string {
   }
   return String(error).slice(0, 300)
 }
+
+/** The first line of an error's message, bounded, for a payment's record. */
+export function describeError(error: unknown): string {
+  const text =
+    (error as { shortMessage?: string })?.shortMessage ?? (error as Error)?.message ?? String(error)
+  return text.split('\n')[0]!.slice(0, 300)
+}

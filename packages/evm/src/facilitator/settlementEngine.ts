@@ -11,21 +11,23 @@ import {
   settleFailureFromVerify,
   terminalPaymentStates,
 } from '@tollgate/core'
-import { type Hex, keccak256, stringToHex, type TransactionReceipt } from 'viem'
-import { exactEvmPayloadSchema } from '../payload.ts'
+import type { Hex, TransactionReceipt } from 'viem'
+import type { Authorization } from '../payload.ts'
 import { batchable, buildSettlementCall } from './batchCall.ts'
 import { Batcher } from './batcher.ts'
 import { ClaimBatcher } from './claimBatcher.ts'
 import type { SettlementStep } from './options.ts'
 import { readPaymentIdentifier } from './paymentIdentifier.ts'
+import { payloadHashOf, paymentKey, settledFor } from './paymentIdentity.ts'
 import { outcomeOfRecord, type QueuedPayment, queuedFromLedger } from './queuedPayments.ts'
 import { settledByReceipt } from './receiptOutcome.ts'
 import type { RecentVerifications } from './recentVerifications.ts'
+import { describeError } from './rpcErrors.ts'
 import type { NetworkRuntime } from './runtime.ts'
 import { type SettleTimings, waitForReceipt } from './settle.ts'
 import type { SignerLanes } from './signerLanes.ts'
 import { resolveUnsettled } from './unsettled.ts'
-import { type VerifiedPayment, verifyExactEvm } from './verify.ts'
+import { checkBinding, type VerifiedPayment, verifyExactEvm } from './verify.ts'
 
 export interface EngineOptions {
   runtime: NetworkRuntime
@@ -50,8 +52,11 @@ export class SettlementEngine {
   readonly #options: EngineOptions
   readonly #batcher: Batcher<QueuedPayment>
   readonly #claims: ClaimBatcher
-  /** One settlement per authorization inside this process; others with the same key join it. */
-  readonly #inFlight = new Map<string, { payloadHash: string; outcome: Promise<SettleResponse> }>()
+  /** One settlement per authorization inside this process; the same payment again joins it. */
+  readonly #inFlight = new Map<
+    string,
+    { payloadHash: string; settledFor: string; outcome: Promise<SettleResponse> }
+  >()
   /** Transactions this process is waiting on, so the monitor leaves them alone. */
   readonly confirming = new Set<string>()
   readonly batchSizes: number[] = []
@@ -76,24 +81,17 @@ export class SettlementEngine {
     requirements: PaymentRequirements,
   ): Promise<SettleResponse> {
     const { runtime } = this.#options
-    const parsed = exactEvmPayloadSchema.safeParse(payload.payload)
-    if (!parsed.success) {
-      const verdict = await verifyExactEvm(runtime, payload, requirements, {
-        nowSeconds: this.#options.now(),
-        simulate: false,
-      })
-      return settleFailureFromVerify(verdict.response, runtime.network)
-    }
-    const { authorization, signature } = parsed.data
+    // Before any recorded or running outcome is looked at: a request its authorization cannot
+    // pay (another recipient, amount, network, asset or scheme) is refused for its own reason,
+    // and never shares the outcome of the payment it copies.
+    const bound = checkBinding(runtime, payload, requirements, this.#options.now())
+    if ('refusal' in bound) return settleFailureFromVerify(bound.refusal, runtime.network)
+    const { authorization, signature } = bound
     const identifier = readPaymentIdentifier(payload)
     if (identifier.problem)
       return this.#failure(identifier.problem.code, identifier.problem.message, authorization.from)
-    const key = [runtime.network, requirements.asset, authorization.from, authorization.nonce]
-      .join('|')
-      .toLowerCase()
-    const payloadHash = keccak256(
-      stringToHex(JSON.stringify([signature, authorization]).toLowerCase()),
-    )
+    const key = paymentKey(runtime.network, requirements.asset, authorization)
+    const payloadHash = payloadHashOf(signature, authorization)
     if (identifier.id) {
       const previous = await this.#options.ledger.findByIdentifier(identifier.id)
       if (previous && previous.payloadHash !== payloadHash) {
@@ -104,20 +102,23 @@ export class SettlementEngine {
         )
       }
     }
+    const paidFor = settledFor(requirements)
     const running = this.#inFlight.get(key)
-    if (running)
-      return running.payloadHash === payloadHash
+    if (running) {
+      return running.payloadHash === payloadHash && running.settledFor === paidFor
         ? running.outcome
         : this.#duplicate(authorization.from)
+    }
     const outcome = this.#settleOnce({
       payload,
       requirements,
       key,
       payloadHash,
       identifier: identifier.id,
+      authorization,
       signature,
     })
-    this.#inFlight.set(key, { payloadHash, outcome })
+    this.#inFlight.set(key, { payloadHash, settledFor: paidFor, outcome })
     try {
       return await outcome
     } finally {
@@ -131,29 +132,34 @@ export class SettlementEngine {
     key: string
     payloadHash: string
     identifier: string | undefined
+    authorization: Authorization
     signature: string
   }): Promise<SettleResponse> {
     const { runtime, ledger } = this.#options
-    const from = String((input.payload.payload.authorization as { from: string }).from)
     const claim = await this.#claims.claim({
       key: input.key,
       payloadHash: input.payloadHash,
       network: runtime.network,
       scheme: 'exact',
-      payer: from.toLowerCase(),
+      payer: input.authorization.from.toLowerCase(),
       payTo: input.requirements.payTo.toLowerCase(),
       asset: input.requirements.asset.toLowerCase(),
       amount: input.requirements.amount,
       paymentIdentifier: input.identifier,
       payment: { paymentPayload: input.payload, paymentRequirements: input.requirements },
     })
-    if (claim.status === 'existing') return this.#awaitExisting(claim.payment, input.payloadHash)
+    if (claim.status === 'existing')
+      return this.#awaitExisting(claim.payment, input.payloadHash, input.requirements)
     let verdict: Awaited<ReturnType<typeof verifyExactEvm>>
     try {
       verdict = await verifyExactEvm(runtime, input.payload, input.requirements, {
         nowSeconds: this.#options.now(),
         simulate: true,
-        verifiedBefore: this.#options.recent.take(input.requirements, input.signature),
+        verifiedBefore: this.#options.recent.take(
+          input.requirements,
+          input.authorization,
+          input.signature,
+        ),
       })
     } catch (error) {
       // The RPC failed before anything was sent: the attempt ends, and the payment may be
@@ -161,7 +167,7 @@ export class SettlementEngine {
       await ledger
         .transition([claim.payment.id], 'failed', {
           reason: reasonOf('SETTLE_UNEXPECTED'),
-          message: describe(error),
+          message: describeError(error),
         })
         .catch(() => undefined)
       throw error
@@ -199,7 +205,7 @@ export class SettlementEngine {
       submitted = await lanes.submit({ ...call, paymentIds: ids })
     } catch (error) {
       // Nothing was stored or broadcast: the payments are free to be settled again later.
-      await this.#fail(items, 'SETTLE_UNEXPECTED', `could not submit: ${describe(error)}`)
+      await this.#fail(items, 'SETTLE_UNEXPECTED', `could not submit: ${describeError(error)}`)
       return
     }
     this.batchSizes.push(items.length)
@@ -317,9 +323,19 @@ export class SettlementEngine {
     await this.applyReceipt(transaction, receipt, queuedFromLedger(await ledger.paymentsOf(hash)))
   }
 
-  /** The outcome of a payment someone else processes (another process, or an earlier run). */
-  async #awaitExisting(payment: LedgerPayment, payloadHash: string): Promise<SettleResponse> {
+  /**
+   * The outcome of a payment someone else processes (another process, or an earlier run), for the
+   * same signed payload with the same requirements only.
+   */
+  async #awaitExisting(
+    payment: LedgerPayment,
+    payloadHash: string,
+    requirements: PaymentRequirements,
+  ): Promise<SettleResponse> {
     if (payment.payloadHash !== payloadHash) return this.#duplicate(payment.payer)
+    // Passing `checkBinding` makes them equal; a record written before that check existed may
+    // name other requirements, and its outcome is not this request's.
+    if (settledFor(payment) !== settledFor(requirements)) return this.#duplicate(payment.payer)
     const deadline = Date.now() + this.#options.timings.receiptTimeoutMs
     let current: LedgerPayment | undefined = payment
     while (current && !terminalPaymentStates.includes(current.state) && Date.now() < deadline) {
@@ -368,7 +384,7 @@ export class SettlementEngine {
   #duplicate(payer: string): SettleResponse {
     return this.#failure(
       'SETTLEMENT_DUPLICATE',
-      'this authorization is being or was settled with a different signature',
+      'this authorization is being or was settled as another payment',
       payer,
     )
   }
@@ -376,10 +392,4 @@ export class SettlementEngine {
   async drain(): Promise<void> {
     await this.#batcher.drain()
   }
-}
-
-function describe(error: unknown): string {
-  const text =
-    (error as { shortMessage?: string })?.shortMessage ?? (error as Error)?.message ?? String(error)
-  return text.split('\n')[0]!.slice(0, 300)
 }

@@ -49,13 +49,16 @@ export async function verifyExactEvm(
   options: {
     nowSeconds: number
     simulate: boolean
-    /** The same payment, fully verified moments ago: only the checks without RPC run again. */
+    /**
+     * The same payment, fully verified moments ago: only the checks without RPC run again. It is
+     * ignored unless it verified this very authorization (the signature covers every field).
+     */
     verifiedBefore?: VerifiedPayment | undefined
   },
 ): Promise<VerifyOutcome> {
   const local = checkWithoutRpc(runtime, payload, requirements, options.nowSeconds)
   if ('code' in local) return rejected(local, payerOf(payload))
-  if (options.verifiedBefore) {
+  if (options.verifiedBefore && sameAuthorization(options.verifiedBefore.authorization, local)) {
     return {
       response: { isValid: true, payer: options.verifiedBefore.payer },
       verified: options.verifiedBefore,
@@ -118,11 +121,50 @@ export async function verifyExactEvm(
   }
 }
 
-function checkWithoutRpc(
+/**
+ * The checks that bind a payment to the requirements it is presented with, without RPC and
+ * without the clock: scheme, EIP-712 domain present, network, asset, recipient and exact amount.
+ * A stored or running settlement may be answered only to a request that passes them; the time
+ * window is left out so that a retry after expiry still learns the outcome. A refusal is named as
+ * verification at `nowSeconds` would name it.
+ */
+export function checkBinding(
   runtime: NetworkRuntime,
   payload: PaymentPayload,
   requirements: PaymentRequirements,
   nowSeconds: number,
+):
+  | { refusal: VerifyResponse & { isValid: false } }
+  | { authorization: Authorization; signature: Hex } {
+  const timeless = checkWithoutRpc(runtime, payload, requirements, undefined)
+  if (!('code' in timeless)) return timeless
+  const timed = checkWithoutRpc(runtime, payload, requirements, nowSeconds)
+  const { code, message } = 'code' in timed ? timed : timeless
+  return { refusal: reject(code, { message, payer: payerOf(payload) }) }
+}
+
+/** Every field of the authorization, so a verification is reused only for the one it verified. */
+export const authorizationFields = [
+  'from',
+  'to',
+  'value',
+  'validAfter',
+  'validBefore',
+  'nonce',
+] as const satisfies ReadonlyArray<keyof Authorization>
+
+function sameAuthorization(verified: Authorization, presented: { authorization: Authorization }) {
+  return authorizationFields.every(
+    (field) => verified[field].toLowerCase() === presented.authorization[field].toLowerCase(),
+  )
+}
+
+/** Checks in the reference order; with `nowSeconds` undefined, the time window is not checked. */
+function checkWithoutRpc(
+  runtime: NetworkRuntime,
+  payload: PaymentPayload,
+  requirements: PaymentRequirements,
+  nowSeconds: number | undefined,
 ):
   | Rejection
   | {
@@ -164,14 +206,8 @@ function checkWithoutRpc(
   ) {
     return { code: 'EVM_EXACT_RECIPIENT_MISMATCH' }
   }
-  if (BigInt(authorization.validBefore) < BigInt(nowSeconds + validBeforeBufferSeconds)) {
-    return {
-      code: 'EVM_EXACT_VALID_BEFORE',
-      message: 'the authorization expires too soon to be settled',
-    }
-  }
-  if (BigInt(authorization.validAfter) > BigInt(nowSeconds))
-    return { code: 'EVM_EXACT_VALID_AFTER' }
+  const timeProblem = nowSeconds === undefined ? undefined : checkWindow(authorization, nowSeconds)
+  if (timeProblem) return timeProblem
   if (BigInt(authorization.value) !== BigInt(requirements.amount)) {
     return {
       code: 'EVM_EXACT_VALUE_MISMATCH',
@@ -184,6 +220,18 @@ function checkWithoutRpc(
     asset: allowed.address,
     domain: { name, version },
   }
+}
+
+function checkWindow(authorization: Authorization, nowSeconds: number): Rejection | undefined {
+  if (BigInt(authorization.validBefore) < BigInt(nowSeconds + validBeforeBufferSeconds)) {
+    return {
+      code: 'EVM_EXACT_VALID_BEFORE',
+      message: 'the authorization expires too soon to be settled',
+    }
+  }
+  if (BigInt(authorization.validAfter) > BigInt(nowSeconds))
+    return { code: 'EVM_EXACT_VALID_AFTER' }
+  return undefined
 }
 
 async function checkSignature(
