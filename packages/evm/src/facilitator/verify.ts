@@ -9,6 +9,7 @@ import { type Address, getAddress, type Hex, isAddress, isErc6492Signature } fro
 import { findAsset } from '../assets.ts'
 import { type Authorization, exactEvmPayloadSchema } from '../payload.ts'
 import { authorizationDigest } from '../typedData.ts'
+import { findAuthorizationUse } from './authorizationLookup.ts'
 import { diagnoseTransferFailure } from './diagnose.ts'
 import type { NetworkRuntime } from './runtime.ts'
 import {
@@ -113,7 +114,11 @@ export async function verifyExactEvm(
   const simulated = await simulation!
   if (!simulated.ok) {
     const code = await diagnoseTransferFailure(runtime, asset, authorization, domain)
-    return rejected({ code, message: simulated.message }, payer)
+    const message =
+      code === 'EVM_EXACT_NONCE_USED'
+        ? await usedBy(runtime, asset, authorization)
+        : simulated.message
+    return rejected({ code, message }, payer)
   }
   return {
     response: { isValid: true, payer },
@@ -303,6 +308,39 @@ async function isAssetDeployed(runtime: NetworkRuntime, asset: Address): Promise
   const deployed = hasCode(code)
   if (deployed) runtime.deployedAssets.add(key)
   return deployed
+}
+
+/** How far back the transaction that used an authorization is looked for (logs, per RPC call). */
+const authorizationLookbackBlocks = 50_000n
+
+/**
+ * Names the transaction that used an authorization (its `AuthorizationUsed` log), so a merchant
+ * or an agent can reconcile a payment someone else submitted first instead of guessing.
+ */
+async function usedBy(
+  runtime: NetworkRuntime,
+  asset: Address,
+  authorization: Authorization,
+): Promise<string> {
+  try {
+    const latest = await runtime.client.getBlockNumber()
+    const fromBlock =
+      latest > authorizationLookbackBlocks ? latest - authorizationLookbackBlocks : 0n
+    const use = await findAuthorizationUse(
+      runtime,
+      asset,
+      getAddress(authorization.from),
+      authorization.nonce as Hex,
+      fromBlock,
+    )
+    if (use.used && use.transaction)
+      return `the authorization was already used, by transaction ${use.transaction}`
+    if (use.used)
+      return `the authorization was used or cancelled more than ${authorizationLookbackBlocks} blocks ago`
+  } catch {
+    // The verdict stands without the transaction: the nonce is spent either way.
+  }
+  return 'the authorization was already used (the transaction could not be read)'
 }
 
 function rejected(rejection: Rejection, payer: string | undefined): VerifyOutcome {
