@@ -103,6 +103,7 @@ export async function buildEvmFacilitator(options: {
     ...(options.batch !== undefined ? { batch: options.batch } : {}),
     ...(options.instanceId ? { instanceId: options.instanceId } : {}),
     ...(options.onSettlementStep ? { onSettlementStep: options.onSettlementStep } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
     ...options.tuning,
   })
   let svmSchemes: SchemeFacilitator[]

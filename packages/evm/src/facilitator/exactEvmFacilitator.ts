@@ -5,6 +5,7 @@ import {
   settleFailure,
   TollgateError,
 } from '@tollgate/core'
+import { RepeatedFailures, silentEvmLogger } from './failureLog.ts'
 import type { ExactEvmFacilitatorOptions } from './options.ts'
 import { checkNetworkReadiness } from './readiness.ts'
 import { RecentVerifications } from './recentVerifications.ts'
@@ -35,6 +36,8 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
     options.instanceId ?? `tollgate-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
   const leaseMs = options.leaseMs ?? 15_000
   const recent = new RecentVerifications(options.settleReuseVerificationMs ?? 10_000)
+  const logger = options.logger ?? silentEvmLogger
+  const failures = new RepeatedFailures(logger)
   const verifications = new VerificationLog(options.ledger)
   const networks = new Map<
     string,
@@ -70,6 +73,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
       leaseMs,
       now,
       onStep: options.onSettlementStep,
+      logger,
     })
     networks.set(network.network, { runtime, engine, lanes })
   }
@@ -96,14 +100,23 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
     passing ??= (async () => {
       if (Date.now() - maintainedAtMs > (options.maintenanceIntervalMs ?? 60_000)) {
         maintainedAtMs = Date.now()
-        await options.ledger.maintain?.().catch(() => undefined)
+        await options.ledger
+          .maintain?.()
+          .then(
+            () => failures.succeeded('ledger maintenance', {}),
+            failures.failed('ledger maintenance', {}),
+          )
       }
       for (const { runtime, engine, lanes } of networks.values()) {
         if (!bound.has(runtime.network)) {
           // An unreachable RPC at start-up delays binding; a ledger of another chain never binds.
+          const where = { network: runtime.network }
           const error = await bind(runtime).then(
-            () => undefined,
-            (failure: unknown) => failure,
+            () => failures.succeeded('binding the ledger to the chain', where),
+            (failure: unknown) => {
+              failures.failed('binding the ledger to the chain', where)(failure)
+              return failure
+            },
           )
           if (error) continue
         }
@@ -117,11 +130,15 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
           now,
           stuckAfterMs: options.stuckAfterMs ?? 30_000,
         }
-        await recoveryPass(context, startingUp).catch(() => undefined)
+        const where = { network: runtime.network }
+        await recoveryPass(context, startingUp).then(
+          () => failures.succeeded('recovery pass', where),
+          failures.failed('recovery pass', where),
+        )
         for (const signer of runtime.signers) {
           const balance = await runtime.client
             .getBalance({ address: signer.address })
-            .catch(() => undefined)
+            .catch(failures.failed('signer balance read', { network: runtime.network }))
           if (balance !== undefined)
             balances.set(`${runtime.network}|${signer.address}`, balance.toString())
         }

@@ -1,6 +1,7 @@
 import type { SettlementLedger } from '@tollgate/core'
 import type { Address, LocalAccount, PublicClient } from 'viem'
 import type { EvmAsset } from '../assets.ts'
+import type { EvmFacilitatorLogger } from './failureLog.ts'
 
 /** One EVM network a facilitator settles on. */
 export interface EvmNetworkOptions {
@@ -81,6 +82,8 @@ export interface ExactEvmFacilitatorOptions {
    * prove that recovery finishes the payment. Production code passes nothing.
    */
   onSettlementStep?: (step: SettlementStep) => void
+  /** Failures the facilitator retries on its own (recovery, receipts, upkeep). @default silent */
+  logger?: EvmFacilitatorLogger
 }
 
 /** The steps of a settlement at which a crash leaves a different state behind. */

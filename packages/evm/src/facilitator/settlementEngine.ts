@@ -16,6 +16,7 @@ import type { Authorization } from '../payload.ts'
 import { batchable, buildSettlementCall } from './batchCall.ts'
 import { Batcher } from './batcher.ts'
 import { ClaimBatcher } from './claimBatcher.ts'
+import { type EvmFacilitatorLogger, logFailure } from './failureLog.ts'
 import type { SettlementStep } from './options.ts'
 import { readPaymentIdentifier } from './paymentIdentifier.ts'
 import { payloadHashOf, paymentKey, settledFor } from './paymentIdentity.ts'
@@ -40,6 +41,7 @@ export interface EngineOptions {
   leaseMs: number
   now: () => number
   onStep?: ((step: SettlementStep) => void) | undefined
+  logger: EvmFacilitatorLogger
 }
 
 /**
@@ -169,7 +171,7 @@ export class SettlementEngine {
           reason: reasonOf('SETTLE_UNEXPECTED'),
           message: describeError(error),
         })
-        .catch(() => undefined)
+        .catch(logFailure(this.#options.logger, 'recording a failed attempt'))
       throw error
     }
     if (!verdict.verified) {
@@ -213,7 +215,8 @@ export class SettlementEngine {
     if (result === 'refused' || result === 'stale-nonce') {
       await this.#options.ledger.markTransaction(transaction.hash, { state: 'dropped' })
       // A refused transaction leaves its nonce unused; a filler takes it so later ones can land.
-      if (result === 'refused') await lanes.fill(transaction).catch(() => undefined)
+      if (result === 'refused')
+        await lanes.fill(transaction).catch(logFailure(this.#options.logger, 'filling a nonce'))
       if (attempt < 2) {
         await this.#options.ledger.transition(ids, 'verified', {}, ['submitted'])
         return this.#submit(items, attempt + 1)
@@ -222,7 +225,8 @@ export class SettlementEngine {
       return
     }
     // The receipt is awaited outside the batch's turn, so the next batch can be signed meanwhile.
-    void this.#confirm(transaction, items, timings.receiptTimeoutMs).catch(() => undefined)
+    const logged = logFailure(this.#options.logger, 'receipt wait', { tx: transaction.hash })
+    void this.#confirm(transaction, items, timings.receiptTimeoutMs).catch(logged)
   }
 
   /** Waits (bounded) for a transaction and records what it did to each payment. */
