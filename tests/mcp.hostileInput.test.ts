@@ -1,68 +1,27 @@
-/**
- * A paid MCP tool under hostile `_meta` payments: duplicate keys (string forms), a NUL or a lone
- * surrogate in any string, nesting past the limit. Method: a well-shaped payment for the tool's
- * own requirement, which a facilitator that says yes would let through, gets one hostile change
- * and is sent as an object, as base64 JSON or as JSON text. Every call must be answered with the
- * tool's normal payment request naming invalid_payload, before the facilitator is asked, and the
- * tool never runs. Seeded: a failure names its seed, and FC_SEED replays another.
- */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { encodeBase64Utf8, type PaymentRequired, reasonOf } from '@tollgate/core'
-import { exactEvmServer } from '@tollgate/evm'
-import { paidTools, readPaymentRequired } from '@tollgate/mcp'
+import { readPaymentRequired } from '@tollgate/mcp'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { echoNetwork as network, startPaidEcho } from './support/paidEchoTool.ts'
 import { ScriptedFacilitator } from './support/scriptedFacilitator.ts'
 
 const seed = Number(process.env.FC_SEED ?? 20260912)
 console.info(`mcp hostile input: fast-check seed ${seed} (FC_SEED to replay another)`)
-const network = 'eip155:31337'
 /** Past core's limit (64) by far, and within what JSON.stringify's stack holds. */
 const deepLevels = 3_000
 const facilitator = new ScriptedFacilitator([network])
-let runs = 0
-let client: Client
-let server: McpServer
+let echo: Awaited<ReturnType<typeof startPaidEcho>>
 let offered: PaymentRequired
 
 beforeAll(async () => {
-  server = new McpServer({ name: 'hostile', version: '1.0.0' })
-  paidTools({
-    facilitator,
-    schemes: [
-      exactEvmServer({
-        assets: {
-          [network]: {
-            address: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
-            name: 'USDC',
-            version: '2',
-            decimals: 6,
-          },
-        },
-      }),
-    ],
-    network,
-    payTo: '0x90F79bf6EB2c4f870365E785982E1f101E93b906',
-  }).registerTool(server, 'echo', { description: 'Echoes' }, { price: '$0.001' }, async () => {
-    runs++
-    return { content: [{ type: 'text', text: 'ran' }] }
-  })
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
-  await server.connect(serverSide)
-  client = new Client({ name: 'hostile', version: '1.0.0' })
-  await client.connect(clientSide)
+  echo = await startPaidEcho(facilitator)
   offered = readPaymentRequired((await call(undefined)) as CallToolResult)!
 })
-afterAll(async () => {
-  await client?.close()
-  await server?.close()
-})
+afterAll(() => echo?.close())
 
 async function call(payment: unknown): Promise<CallToolResult> {
-  return (await client.callTool({
+  return (await echo.client.callTool({
     name: 'echo',
     ...(payment === undefined ? {} : { _meta: { 'x402/payment': payment } }),
   })) as CallToolResult
@@ -137,8 +96,7 @@ describe('a paid tool under hostile _meta payments', () => {
       const result = await call(form(wellShaped()))
       expect(result.isError).toBeFalsy()
     }
-    expect(runs).toBe(3)
-    runs = 0
+    expect(echo.takeRuns()).toBe(3)
   })
 
   it('refuses a NUL, a lone surrogate or deep nesting in any form, anywhere', async () => {
@@ -165,7 +123,7 @@ describe('a paid tool under hostile _meta payments', () => {
       { seed, numRuns: 60 },
     )
     expect(facilitator.calls.verify).toBe(verifies)
-    expect(runs).toBe(0)
+    expect(echo.takeRuns()).toBe(0)
   })
 
   it('refuses duplicate keys in the string forms, at any depth', async () => {
@@ -191,11 +149,11 @@ describe('a paid tool under hostile _meta payments', () => {
     )
     expectInvalidPayload(await call(encodeBase64Utf8(top)))
     expect(facilitator.calls.verify).toBe(verifies)
-    expect(runs).toBe(0)
+    expect(echo.takeRuns()).toBe(0)
   })
 
   it('refuses an object nested beyond what JSON.stringify can write', async () => {
     expectInvalidPayload(await call(withValue('extensions', 'x', deep(200_000))))
-    expect(runs).toBe(0)
+    expect(echo.takeRuns()).toBe(0)
   })
 })
