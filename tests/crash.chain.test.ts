@@ -37,6 +37,8 @@ const steps: SettlementStep[] = [
   'after-broadcast',
   'after-receipt',
   'before-respond',
+  // After the payments' states, before the transaction's: both must still end settled.
+  'between-receipt-writes',
 ]
 
 describe('kill -9 during settlement', () => {
@@ -104,6 +106,9 @@ describe('kill -9 during settlement', () => {
       try {
         const [record] = await ledger.recent({ limit: 1 })
         expect(record).toMatchObject({ state: 'confirmed' })
+        // Nor is its transaction left open: the restarted facilitator recorded the receipt.
+        const open = await ledger.openTransactions(manifest.network)
+        expect(open.map((transaction) => transaction.hash)).toEqual([])
       } finally {
         await ledger.close()
       }

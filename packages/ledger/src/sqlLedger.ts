@@ -244,7 +244,12 @@ export class SqlLedger implements SettlementLedger {
        where network = $1 and state in ('signed', 'broadcast')
          and ($2::text is null or t.kind = 'filler' or exists (
            select 1 from tollgate_transaction_payments tp join tollgate_payments p on p.id = tp.payment_id
-           where tp.tx_hash = t.hash and p.owner = $2))
+           where tp.tx_hash = t.hash and p.owner = $2)
+           -- Its payments all confirmed, the receipt not recorded (its process stopped between
+           -- the two): any process may record it, which changes no payment again.
+           or not exists (
+           select 1 from tollgate_transaction_payments tp join tollgate_payments p on p.id = tp.payment_id
+           where tp.tx_hash = t.hash and p.state <> 'confirmed'))
        order by nonce, created_at`,
       [network, owner ?? null],
     )

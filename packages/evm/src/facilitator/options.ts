@@ -92,3 +92,4 @@ export type SettlementStep =
   | 'after-broadcast'
   | 'after-receipt'
   | 'before-respond'
+  | 'between-receipt-writes'

@@ -277,11 +277,6 @@ export class SettlementEngine {
     items: QueuedPayment[],
   ): Promise<void> {
     const { ledger } = this.#options
-    await ledger.markTransaction(transaction.hash, {
-      state: receipt.status === 'success' ? 'mined' : 'reverted',
-      gasUsed: receipt.gasUsed,
-      blockNumber: receipt.blockNumber,
-    })
     const settled = settledByReceipt(
       receipt,
       items.map((item) => ({
@@ -308,6 +303,11 @@ export class SettlementEngine {
       )
       item.deliver?.(outcome)
     }
+    // Last: until then recovery reads this receipt again, and the writes above are idempotent.
+    this.#options.onStep?.('between-receipt-writes')
+    const { gasUsed, blockNumber } = receipt
+    const state = receipt.status === 'success' ? 'mined' : 'reverted'
+    await ledger.markTransaction(transaction.hash, { state, gasUsed, blockNumber })
   }
 
   /** Waits (bounded) for a stored transaction's receipt and applies it to all its payments. */
