@@ -7,51 +7,21 @@
  * batch fails with the database's error.
  */
 import type { NewPayment, SettlementLedger } from '@tollgate/core'
-import { openLedger } from '@tollgate/ledger'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ClaimBatcher } from '../packages/evm/src/facilitator/claimBatcher.ts'
-import { postgresUrl, requireService, uniqueSchema } from './support/services.ts'
+import { fixturePayment, ledgerEngines } from './support/ledgerFixtures.ts'
 
-const requirements = {
-  scheme: 'exact',
-  network: 'eip155:31337',
-  amount: '1000',
-  asset: '0xasset',
-  payTo: '0xpayee',
-  maxTimeoutSeconds: 60,
-}
-
+/** A payment whose (ignored) resource description and amount are what the test says. */
 function payment(key: string, description: string, amount = '1000'): NewPayment {
-  return {
-    key,
-    payloadHash: `hash-${key}`,
-    network: 'eip155:31337',
-    scheme: 'exact',
-    payer: '0xpayer',
-    payTo: '0xpayee',
-    asset: '0xasset',
-    amount,
-    payment: {
-      paymentPayload: {
-        x402Version: 2,
-        resource: { url: 'http://x', description },
-        accepted: requirements,
-        payload: { key },
-      },
-      paymentRequirements: requirements,
-    },
+  const base = fixturePayment(key, { amount })
+  const paymentPayload = {
+    ...base.payment.paymentPayload,
+    resource: { url: 'http://x', description },
   }
+  return { ...base, payment: { ...base.payment, paymentPayload } }
 }
 
-const postgresAvailable = await requireService('postgres')
-const engines: Array<[string, boolean, () => Promise<SettlementLedger>]> = [
-  ['PGlite', true, () => openLedger()],
-  [
-    'PostgreSQL',
-    postgresAvailable,
-    () => openLedger({ databaseUrl: postgresUrl, schema: uniqueSchema('claim_batch') }),
-  ],
-]
+const engines = await ledgerEngines('claim_batch')
 
 for (const [engine, available, open] of engines) {
   describe.runIf(available)(`claim batches on ${engine}`, () => {

@@ -3,48 +3,13 @@
  * PostgreSQL server on 127.0.0.1. One authorization is one row; claims, takeovers, nonces and
  * submissions keep their promises under concurrency.
  */
-import type { NewPayment, SettlementLedger } from '@tollgate/core'
-import { openLedger } from '@tollgate/ledger'
+import type { SettlementLedger } from '@tollgate/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postgresUrl, requireService, uniqueSchema } from './support/services.ts'
+import { fixturePayment, fixtureRequirements, ledgerEngines } from './support/ledgerFixtures.ts'
 
-function payment(key: string, overrides: Partial<NewPayment> = {}): NewPayment {
-  return {
-    key,
-    payloadHash: `hash-${key}`,
-    network: 'eip155:31337',
-    scheme: 'exact',
-    payer: '0xpayer',
-    payTo: '0xpayee',
-    asset: '0xasset',
-    amount: '1000',
-    payment: {
-      paymentPayload: { x402Version: 2, accepted: requirements, payload: { key } },
-      paymentRequirements: requirements,
-    },
-    ...overrides,
-  }
-}
-
-const requirements = {
-  scheme: 'exact',
-  network: 'eip155:31337',
-  amount: '1000',
-  asset: '0xasset',
-  payTo: '0xpayee',
-  maxTimeoutSeconds: 60,
-}
-
-const postgresAvailable = await requireService('postgres')
-
-const engines: Array<[string, boolean, () => Promise<SettlementLedger>]> = [
-  ['PGlite', true, () => openLedger()],
-  [
-    'PostgreSQL',
-    postgresAvailable,
-    () => openLedger({ databaseUrl: postgresUrl, schema: uniqueSchema('ledger') }),
-  ],
-]
+const payment = fixturePayment
+const _requirements = fixtureRequirements
+const engines = await ledgerEngines('ledger')
 
 for (const [engine, available, open] of engines) {
   describe.runIf(available)(`ledger on ${engine}`, () => {

@@ -10,24 +10,13 @@ import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { parseSpendingPolicy } from './policy.ts'
-import type { SpendRequest } from './spendBook.ts'
 import { SpendStore } from './spendStore.ts'
+import { spendRequest } from './testing/spendRequest.ts'
 
 const run = promisify(execFile)
 const root = resolve(import.meta.dirname, '../../..')
 
-const request = (overrides: Partial<SpendRequest> = {}): SpendRequest => ({
-  url: 'https://api.example.com/weather',
-  host: 'api.example.com',
-  network: 'eip155:8453',
-  asset: '0x833589fcd6edb6e08f4c7c32d4f71b54bda02913',
-  payTo: '0x209693bc6afc0c5328ba36faf03c514ef312287c',
-  amount: 10_000n,
-  decimals: 6,
-  usdMicros: 10_000n,
-  validForSeconds: 300,
-  ...overrides,
-})
+const request = spendRequest
 const folder = () => mkdtemp(join(tmpdir(), 'tollgate-journal-'))
 
 /** Reserves `count` payments of $0.01 against a $0.25 daily budget, in its own process. */
