@@ -139,8 +139,9 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
           const balance = await runtime.client
             .getBalance({ address: signer.address })
             .catch(failures.failed('signer balance read', { network: runtime.network }))
-          if (balance !== undefined)
-            balances.set(`${runtime.network}|${signer.address}`, balance.toString())
+          if (balance === undefined) continue
+          failures.succeeded('signer balance read', { network: runtime.network })
+          balances.set(`${runtime.network}|${signer.address}`, balance.toString())
         }
       }
     })().finally(() => {
