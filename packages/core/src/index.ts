@@ -41,6 +41,12 @@ export {
 export { reject, settleFailure, settleFailureFromVerify } from './errors/reject.ts'
 export { assert, isTollgateError, TollgateError } from './errors/TollgateError.ts'
 export {
+  finalityKey,
+  finalityOf,
+  type SettlementFinality,
+  withFinality,
+} from './finality.ts'
+export {
   type FacilitatorClient,
   facilitatorRequestBody,
   HttpFacilitatorClient,
@@ -63,8 +69,10 @@ export {
   type LedgerTransaction,
   type NewPayment,
   type PaymentChange,
+  isPaymentState,
   type PaymentState,
   type PaymentSummary,
+  paymentStates,
   paymentSummary,
   type SettlementLedger,
   type SignedTransaction,

@@ -4,17 +4,34 @@ import type { PaymentPayload, PaymentRequirements } from './wire/types.ts'
  * The settlement ledger port: what a facilitator must remember so a payment is settled at most
  * once, across retries, restarts and processes. `@tollgate/ledger` implements it in SQL.
  *
- * A payment moves received → verified (waiting for a transaction) → submitted → confirmed |
- * failed, with pending when a submitted transaction was not confirmed in time (it is still live
- * and watched).
+ * A payment moves received → verified (waiting for a transaction) → submitted → included (in a
+ * block, not yet the network's confirmation depth deep) → confirmed | failed, with pending when a
+ * submitted transaction was not confirmed in time (it is still live and watched). A reorganised
+ * block moves an included or confirmed payment back to submitted.
  */
 export type PaymentState =
   | 'received'
   | 'verified'
   | 'submitted'
   | 'pending'
+  | 'included'
   | 'confirmed'
   | 'failed'
+
+/** Every payment state, in the order a payment moves through them. */
+export const paymentStates: readonly PaymentState[] = [
+  'received',
+  'verified',
+  'submitted',
+  'pending',
+  'included',
+  'confirmed',
+  'failed',
+]
+
+export function isPaymentState(name: string): name is PaymentState {
+  return (paymentStates as readonly string[]).includes(name)
+}
 
 export const terminalPaymentStates: readonly PaymentState[] = ['confirmed', 'failed']
 

@@ -1,6 +1,8 @@
 import {
   type ErrorCode,
+  isPaymentState,
   type PaymentState,
+  paymentStates,
   parseStrictJson,
   paymentSummary,
   reasonOf,
@@ -220,14 +222,6 @@ function requestNetwork(body: unknown): unknown {
   return Reflect.get(requirements, 'network')
 }
 
-const paymentStates: Record<PaymentState, true> = {
-  received: true,
-  verified: true,
-  submitted: true,
-  pending: true,
-  confirmed: true,
-  failed: true,
-}
 const ledgerLimitDefault = 50
 const ledgerLimitMax = 500
 
@@ -252,8 +246,8 @@ function parseLedgerQuery(
   const query: LedgerQuery = { limit }
   const states = params.getAll('state').flatMap((value) => value.split(','))
   if (params.has('state')) {
-    if (!states.every((state): state is PaymentState => Object.hasOwn(paymentStates, state)))
-      return refuse(`state must be one or more of ${Object.keys(paymentStates).join(', ')}`)
+    if (!states.every(isPaymentState))
+      return refuse(`state must be one or more of ${paymentStates.join(', ')}`)
     query.states = [...new Set(states)]
   }
   const network = params.get('network')

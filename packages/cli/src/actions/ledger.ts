@@ -3,7 +3,14 @@
  * PostgreSQL database or asked of the running facilitator (`GET /ledger/payments`).
  */
 import { existsSync } from 'node:fs'
-import { formatAtomicUnits, type PaymentState, paymentSummary, toCaip2 } from '@tollgate/core'
+import {
+  formatAtomicUnits,
+  isPaymentState,
+  type PaymentState,
+  paymentStates,
+  paymentSummary,
+  toCaip2,
+} from '@tollgate/core'
 import { defaultEvmAssets } from '@tollgate/evm'
 import { SqlLedger } from '@tollgate/ledger'
 import { type DevManifest, readManifest } from '@tollgate/manifest'
@@ -30,14 +37,6 @@ interface LedgerQuery {
   network?: string
 }
 
-const stateFlags: Record<PaymentState, true> = {
-  received: true,
-  verified: true,
-  submitted: true,
-  pending: true,
-  confirmed: true,
-  failed: true,
-}
 const defaultFacilitatorUrl = 'http://127.0.0.1:4020'
 const requestTimeoutMs = 10_000
 
@@ -102,8 +101,8 @@ function ledgerQuery(options: LedgerOptions): LedgerQuery {
   const query: LedgerQuery = { limit: options.limit }
   if (options.state) {
     const states = options.state.flatMap((value) => value.split(',')).map((state) => state.trim())
-    if (!states.every((state): state is PaymentState => Object.hasOwn(stateFlags, state)))
-      throw new UserError(`--state takes ${Object.keys(stateFlags).join(', ')}`)
+    if (!states.every(isPaymentState))
+      throw new UserError(`--state takes ${paymentStates.join(', ')}`)
     query.states = states
   }
   if (options.network) {

@@ -3,7 +3,14 @@
  * The query strings of the dashboard API, parsed at the edge: unknown parameters, repeats and
  * values out of bounds are refused with a message rather than guessed at.
  */
-import { type PaymentSearch, type PaymentState, type ReportRange, toCaip2 } from '@tollgate/core'
+import {
+  isPaymentState,
+  type PaymentSearch,
+  type PaymentState,
+  paymentStates,
+  type ReportRange,
+  toCaip2,
+} from '@tollgate/core'
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string }
 
@@ -19,15 +26,6 @@ export const overviewRanges = {
 export type OverviewRangeName = keyof typeof overviewRanges
 
 const isRangeName = (name: string): name is OverviewRangeName => Object.hasOwn(overviewRanges, name)
-
-const paymentStates: Record<PaymentState, true> = {
-  received: true,
-  verified: true,
-  submitted: true,
-  pending: true,
-  confirmed: true,
-  failed: true,
-}
 
 export const paymentsLimitDefault = 25
 export const paymentsLimitMax = 100
@@ -111,8 +109,8 @@ export function parsePaymentsQuery(params: URLSearchParams): Parsed<PaymentSearc
     .flatMap((value) => value.split(','))
     .filter(Boolean)
   if (states.length > 0) {
-    if (!states.every((state): state is PaymentState => Object.hasOwn(paymentStates, state))) {
-      return refuse(`state must be one or more of ${Object.keys(paymentStates).join(', ')}`)
+    if (!states.every(isPaymentState)) {
+      return refuse(`state must be one or more of ${paymentStates.join(', ')}`)
     }
     search.states = [...new Set(states)]
   }

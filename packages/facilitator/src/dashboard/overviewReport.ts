@@ -18,6 +18,7 @@ const groupOf: Record<PaymentState, StateGroup> = {
   verified: 'open',
   submitted: 'open',
   pending: 'open',
+  included: 'open',
   confirmed: 'confirmed',
   failed: 'failed',
 }
