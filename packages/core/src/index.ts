@@ -65,11 +65,11 @@ export {
 } from './http/headers.ts'
 export {
   type ClaimResult,
+  isPaymentState,
   type LedgerPayment,
   type LedgerTransaction,
   type NewPayment,
   type PaymentChange,
-  isPaymentState,
   type PaymentState,
   type PaymentSummary,
   paymentStates,

@@ -6,7 +6,6 @@
 import {
   isPaymentState,
   type PaymentSearch,
-  type PaymentState,
   paymentStates,
   type ReportRange,
   toCaip2,
