@@ -9,9 +9,9 @@ import type { SettleResponse } from './wire/types.ts'
  */
 export interface SettlementFinality {
   state: 'included' | 'confirmed'
-  /** Blocks on top of the one holding the transaction, that one included (1 = just mined). */
+  /** Blocks mined on top of the one holding the transaction (0: it is in the newest block). */
   confirmations: number
-  /** Confirmations the facilitator waits for on this network before `confirmed`. */
+  /** The network's confirmation depth: `confirmed` once `confirmations` reaches it. */
   required: number
 }
 
