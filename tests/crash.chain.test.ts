@@ -113,5 +113,7 @@ describe('kill -9 during settlement', () => {
         await ledger.close()
       }
     },
+    // Two facilitator processes start per step; on shared cores that alone can take most of a minute.
+    180_000,
   )
 })

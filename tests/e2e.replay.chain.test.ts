@@ -1,7 +1,8 @@
 /**
  * Replay against the real stack: one signed payment buys one response. The same
- * PAYMENT-SIGNATURE replayed, sent concurrently, or taken to another server after it settled
- * never buys a second response, and the chain shows one transfer.
+ * PAYMENT-SIGNATURE presented again gets the stored response (same receipt, same bytes); a copy
+ * without its payment-identifier id, copies sent concurrently, or the payment taken to a server
+ * with a store of its own never buy a second response, and the chain shows one transfer.
  */
 import { readReceipt, wrapFetch } from '@tollgate/client'
 import {
@@ -10,6 +11,7 @@ import {
   type PaymentPayload,
 } from '@tollgate/core'
 import { exactEvmClient, exactEvmServer } from '@tollgate/evm'
+import { MemoryResponseStore } from '@tollgate/server'
 import { paymentMiddleware } from '@tollgate/server/hono'
 import { Hono } from 'hono'
 import { type DevStack, listen } from 'tollgate'
@@ -24,7 +26,11 @@ beforeAll(async () => {
 afterAll(() => stack?.stop())
 
 /** Pays once with the real client and returns the header it sent. */
-async function payOnce(): Promise<{ header: string; response: Response }> {
+async function payOnce(): Promise<{
+  header: string
+  payment: PaymentPayload
+  response: Response
+}> {
   let payment: PaymentPayload | undefined
   const pay = wrapFetch(fetch, {
     schemes: [
@@ -38,7 +44,7 @@ async function payOnce(): Promise<{ header: string; response: Response }> {
     },
   })
   const response = await pay(`${stack.manifest.exampleApiUrl}/weather`)
-  return { header: encodePaymentHeader(payment!).value, response }
+  return { header: encodePaymentHeader(payment!).value, payment: payment!, response }
 }
 
 const weather = (header: string, base = stack.manifest.exampleApiUrl) =>
@@ -55,13 +61,23 @@ describe('replay on the real stack', () => {
       manifest.accounts.payer.address,
       manifest.accounts.merchant.address,
     )
-    const { header, response } = await payOnce()
+    const { header, payment, response } = await payOnce()
     expect(response.status).toBe(200)
     expect(readReceipt(response)?.success).toBe(true)
+    expect(payment.extensions?.['payment-identifier']).toMatchObject({
+      info: { id: expect.stringMatching(/^pay_[0-9a-f]{32}$/) },
+    })
+    const body = await response.text()
 
     const replay = await weather(header)
-    expect(replay.status).toBe(402)
-    expect(reasonOf(replay)).toBe('payment_already_in_use')
+    expect(replay.status).toBe(200)
+    expect(await replay.text()).toBe(body)
+    expect(replay.headers.get('PAYMENT-RESPONSE')).toBe(response.headers.get('PAYMENT-RESPONSE'))
+
+    const { extensions: _, ...withoutId } = payment
+    const copy = await weather(encodePaymentHeader(withoutId).value)
+    expect(copy.status).toBe(402)
+    expect(reasonOf(copy)).toBe('payment_already_in_use')
 
     const other = new Hono()
     other.use(
@@ -75,6 +91,8 @@ describe('replay on the real stack', () => {
         },
         facilitator: { url: manifest.facilitatorUrl },
         schemes: [exactEvmServer({ assets: { [manifest.network]: manifest.asset } })],
+        // A server that shares nothing with the first: only the facilitator stops the payment.
+        store: new MemoryResponseStore(),
       }),
     )
     other.get('/weather', (c) => c.json({ served: 'twice?' }))

@@ -33,6 +33,10 @@ export interface EvmNetworkSetup {
   /** Multicall3 on this chain; without it payments settle one transaction each. */
   multicall3?: Address | undefined
   chain?: Chain | undefined
+  /** Blocks on top of a settlement before it is confirmed; absent: the network's default. */
+  confirmationDepth?: number | undefined
+  /** Blocks behind the head watched for reorganisations; absent: 64. */
+  reorgWindowBlocks?: number | undefined
 }
 
 /** Multicall3's address on nearly every EVM chain (deployed from the same keyless transaction). */
@@ -79,10 +83,13 @@ export async function buildEvmFacilitator(options: {
   catalog?: DiscoveryCatalog
   /** Test hook: called at each settlement step (see `SettlementStep`). */
   onSettlementStep?: (step: SettlementStep) => void
-  /** Settlement tuning: when a transaction counts as stuck, how often recovery runs, the fee cap. */
+  /**
+   * Settlement tuning: when a transaction counts as stuck, how often recovery runs, the fee cap,
+   * how long a claim on a payment lasts unrenewed.
+   */
   tuning?: Pick<
     ExactEvmFacilitatorOptions,
-    'stuckAfterMs' | 'recoveryIntervalMs' | 'maxFeePerGasCap'
+    'stuckAfterMs' | 'recoveryIntervalMs' | 'maxFeePerGasCap' | 'leaseMs'
   >
 }): Promise<BuiltFacilitator> {
   const ownsLedger = !options.ledger || !('claim' in options.ledger)
@@ -98,6 +105,8 @@ export async function buildEvmFacilitator(options: {
       signers: setup.signerKeys.map((key) => privateKeyToAccount(key)),
       assets: setup.assets,
       multicall3: setup.multicall3,
+      confirmationDepth: setup.confirmationDepth,
+      reorgWindowBlocks: setup.reorgWindowBlocks,
     })),
     ...(options.receiptTimeoutMs ? { receiptTimeoutMs: options.receiptTimeoutMs } : {}),
     ...(options.batch !== undefined ? { batch: options.batch } : {}),
@@ -110,7 +119,7 @@ export async function buildEvmFacilitator(options: {
   try {
     // A SQL ledger keeps Solana settlements too (by message hash), so they hold across restarts.
     const records = ledger instanceof SqlLedger ? new SqlSvmSettlements(ledger.sql) : undefined
-    svmSchemes = buildSvmSchemes(options.svm ?? [], records)
+    svmSchemes = buildSvmSchemes(options.svm ?? [], records, ledger)
     await scheme.start()
   } catch (error) {
     if (ownsLedger) await ledger.close()
@@ -120,6 +129,8 @@ export async function buildEvmFacilitator(options: {
     schemes: [scheme, ...svmSchemes],
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.catalog ? { catalog: options.catalog } : {}),
+    // A key no payment has: one index lookup, to tell whether the ledger answers at all.
+    ledgerCheck: () => ledger.findByKey(''),
   })
   const app = createFacilitatorApp(facilitator, options.app)
   return {

@@ -1,5 +1,5 @@
-import type { SchemeServer } from '@tollgate/core'
-import { ReplayGuard } from '@tollgate/server'
+import type { ResponseStore, SchemeServer } from '@tollgate/core'
+import { FolderResponseStore } from '@tollgate/server'
 import { paymentMiddleware } from '@tollgate/server/hono'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
@@ -14,6 +14,11 @@ export interface ExampleApiOptions {
   schemes: readonly SchemeServer[]
   /** @default '$0.001' */
   price?: string
+  /**
+   * Where the route and the tool record payments and keep released responses.
+   * @default a `FolderResponseStore` in `<os.tmpdir()>/tollgate-responses`
+   */
+  store?: ResponseStore | undefined
 }
 
 const conditions = ['sunny', 'cloudy', 'light rain', 'windy', 'clear'] as const
@@ -32,7 +37,7 @@ export function createExampleApi(options: ExampleApiOptions): Hono {
     ...(options.solana ? [{ price, ...options.solana }] : []),
   ]
   // The route and the MCP tools sell the same thing: one payment serves one of them, once.
-  const replays = new ReplayGuard()
+  const store = options.store ?? new FolderResponseStore()
   app.use(cors({ origin: '*', allowHeaders: ['PAYMENT-SIGNATURE', 'X-PAYMENT', 'Content-Type'] }))
   app.use(
     paymentMiddleware({
@@ -67,12 +72,12 @@ export function createExampleApi(options: ExampleApiOptions): Hono {
       },
       facilitator: { url: options.facilitatorUrl },
       schemes: options.schemes,
-      replays,
+      store,
     }),
   )
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/weather', (c) => c.json(weatherFor(c.req.query('city') ?? 'Lisbon')))
-  mountExampleMcp(app, options, weatherFor, replays)
+  mountExampleMcp(app, options, weatherFor, store)
   return app
 }
 

@@ -1,7 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
+import type { ResponseStore } from '@tollgate/core'
 import { type PaidTools, paidTools } from '@tollgate/mcp'
-import type { ReplayGuard } from '@tollgate/server'
 import type { Hono } from 'hono'
 import { z } from 'zod'
 import type { ExampleApiOptions } from './exampleApi.ts'
@@ -14,7 +14,7 @@ export function mountExampleMcp(
   app: Hono,
   options: ExampleApiOptions,
   weatherFor: (city: string) => Record<string, unknown>,
-  replays: ReplayGuard,
+  store: ResponseStore,
 ): void {
   let tools: PaidTools | undefined
   app.all('/mcp', async (c) => {
@@ -25,7 +25,7 @@ export function mountExampleMcp(
       network: options.network,
       payTo: options.payTo,
       serverUrl: new URL('/mcp', c.req.url).href,
-      replays,
+      store,
     })
     const server = new McpServer({ name: 'tollgate-example', version: '0.1.0' })
     tools.registerTool(

@@ -59,6 +59,37 @@ describe('the example facilitator configs', () => {
   })
 })
 
+describe('finality settings', () => {
+  async function load(entry: Record<string, unknown>) {
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-finality-'))
+    const path = join(dir, 'facilitator.json')
+    const network = { network: 'eip155:8453', rpcUrl: 'https://x', signers: [key], ...entry }
+    await writeFile(path, JSON.stringify({ networks: [network] }))
+    return path
+  }
+
+  it('passes a confirmation depth and reorg window through, and leaves them out when absent', async () => {
+    const set = await loadFacilitatorConfig(
+      await load({ confirmationDepth: 3, reorgWindowBlocks: 40 }),
+    )
+    const [configured] = (await resolveNetworks(set, {})).evm
+    expect(configured).toMatchObject({ confirmationDepth: 3, reorgWindowBlocks: 40 })
+    const unset = await loadFacilitatorConfig(await load({}))
+    const [defaulted] = (await resolveNetworks(unset, {})).evm
+    expect(defaulted).not.toHaveProperty('confirmationDepth')
+    expect(defaulted).not.toHaveProperty('reorgWindowBlocks')
+  })
+
+  it('refuses a negative or fractional depth', async () => {
+    await expect(loadFacilitatorConfig(await load({ confirmationDepth: -1 }))).rejects.toThrow(
+      'networks.0.confirmationDepth',
+    )
+    await expect(loadFacilitatorConfig(await load({ reorgWindowBlocks: 1.5 }))).rejects.toThrow(
+      'networks.0.reorgWindowBlocks',
+    )
+  })
+})
+
 /** A fresh Solana key: base58 of its 64 bytes (secret then public half), and its address. */
 function solanaKey(): { secretKey: string; address: string } {
   const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })

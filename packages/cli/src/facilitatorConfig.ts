@@ -33,6 +33,10 @@ const evmNetworkSchema = z.object({
     .string()
     .regex(/^0x[0-9a-fA-F]{40}$/)
     .optional(),
+  /** Blocks on top of a settlement before it is confirmed; absent: the network's default. */
+  confirmationDepth: z.number().int().min(0).max(10_000).optional(),
+  /** Blocks behind the head watched for reorganisations (at least the depth); absent: 64. */
+  reorgWindowBlocks: z.number().int().min(0).max(100_000).optional(),
 })
 
 const base58 = /^[1-9A-HJ-NP-Za-km-z]+$/
@@ -170,6 +174,12 @@ async function resolveEvmNetwork(
     signerKeys,
     assets,
     multicall3: (network.multicall3 ?? canonicalMulticall3) as Address,
+    ...(network.confirmationDepth !== undefined
+      ? { confirmationDepth: network.confirmationDepth }
+      : {}),
+    ...(network.reorgWindowBlocks !== undefined
+      ? { reorgWindowBlocks: network.reorgWindowBlocks }
+      : {}),
   }
 }
 

@@ -25,11 +25,12 @@ export interface SvmNetworkSetup {
 /**
  * The exact scheme on each Solana cluster, with settlements kept in `records` (the ledger's
  * database in `tollgate dev` and `tollgate facilitator`), so a payment settles once across
- * restarts and processes.
+ * restarts and processes; each verification is recorded in `verifications` when given.
  */
 export function buildSvmSchemes(
   setups: readonly SvmNetworkSetup[],
   records: SvmSettlementRecords | undefined,
+  verifications?: ExactSvmFacilitatorOptions['verifications'],
 ): SchemeFacilitator[] {
   return setups.map((setup) =>
     exactSvmFacilitator({
@@ -44,6 +45,7 @@ export function buildSvmSchemes(
         ? { maxComputeUnitLimit: setup.maxComputeUnitLimit }
         : {}),
       ...(records ? { settle: { records } } : {}),
+      ...(verifications ? { verifications } : {}),
     }),
   )
 }

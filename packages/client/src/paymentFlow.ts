@@ -123,6 +123,9 @@ export function judgeResponse(status: number, header: (name: string) => string |
   if (receipt?.errorReason === reasonOf('SETTLEMENT_PENDING'))
     return { kind: 'unknown', reason: reasonOf('SETTLEMENT_PENDING'), ...later }
   if (status >= 500) return { kind: 'unknown', reason: `HTTP ${status}`, ...later }
+  // The server still serves an earlier presentation of this payment: its stored answer follows.
+  if (status === 409 && retryAfterMs !== undefined)
+    return { kind: 'unknown', reason: reasonOf('PAYMENT_IN_PROGRESS'), ...later }
   const reason = receipt?.errorReason ?? requiredError(header) ?? `HTTP ${status}`
   // A payment signed for this request alone is "in use" only by an earlier presentation of it
   // whose answer was lost: that one may still finish.

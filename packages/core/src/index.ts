@@ -105,6 +105,19 @@ export {
   toCaip2,
   toLegacyNetwork,
 } from './networks/caip2.ts'
+export {
+  decodePaymentUse,
+  encodePaymentUse,
+  leaseExpired,
+  type PaymentClaim,
+  type PaymentUse,
+  type PaymentUseState,
+  paymentLeaseMs,
+  paymentUseTtlMs,
+  type ResponseStore,
+  type StoredResponse,
+  storedBodyBytesMax,
+} from './responseStore.ts'
 export type {
   AssetDescription,
   PaymentContext,

@@ -92,6 +92,9 @@ export interface LedgerTransaction {
   maxFeePerGas: string | undefined
   paymentIds: number[]
   createdAt: Date
+  /** The block that mined it, as last seen (absent until mined, cleared by a reorganisation). */
+  blockNumber?: bigint | undefined
+  blockHash?: string | undefined
 }
 
 export interface SignedTransaction {
@@ -156,10 +159,24 @@ export interface SettlementLedger {
       state: TransactionState
       gasUsed?: bigint | undefined
       blockNumber?: bigint | undefined
+      blockHash?: string | undefined
     },
   ): Promise<void>
   /** Transactions signed or broadcast and not yet final, oldest first; with `owner`, only theirs. */
   openTransactions(network: string, owner?: string): Promise<LedgerTransaction[]>
+  /**
+   * Transactions recorded mined or reverted in a block at or above `fromBlock`, with that block's
+   * number and hash, lowest block first: what a reorganisation of the newest blocks can undo.
+   */
+  minedSince(network: string, fromBlock: bigint): Promise<LedgerTransaction[]>
+  /**
+   * Records that the block holding `hash` was reorganised away, in one database transaction: the
+   * transaction is `broadcast` again (its block forgotten) and the payments it had included or
+   * confirmed are `submitted` again. Returns those payments.
+   */
+  reorganised(hash: string): Promise<LedgerPayment[]>
+  /** One stored transaction by its hash. */
+  findTransaction(hash: string): Promise<LedgerTransaction | undefined>
   /** Every transaction stored for the payments of `hash` (replacements share a nonce). */
   transactionsForNonce(network: string, signer: string, nonce: number): Promise<LedgerTransaction[]>
   paymentsOf(hash: string): Promise<LedgerPayment[]>
@@ -167,13 +184,15 @@ export interface SettlementLedger {
    * Claims non-final payments whose owner's lease ran out (a crashed process), for recovery.
    * `everyone` claims all open payments, for a process that knows it is alone (embedded ledger).
    * Payments settled through their own records (Solana's `SvmSettlementRecords`) are never
-   * taken: those records drive them.
+   * taken: those records drive them. With `network`, only that network's payments: each
+   * network's recovery settles its own.
    */
   takeOverExpired(
     owner: string,
     leaseMs: number,
     limit: number,
     everyone?: boolean,
+    network?: string,
   ): Promise<LedgerPayment[]>
   renewLeases(owner: string, leaseMs: number): Promise<void>
   recordVerifications(

@@ -111,6 +111,8 @@ export interface SchemeStats {
   }>
   /** Payments per submitted transaction since the last read (a read takes them). */
   batchSizes: number[]
+  /** Settlement transactions found reorganised away since the last read (a read takes them). */
+  reorganisedTransactions?: number | undefined
 }
 
 export interface ReadinessCheck {

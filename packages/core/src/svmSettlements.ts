@@ -9,7 +9,11 @@ import type { PaymentPayload, PaymentRequirements, SettleResponse } from './wire
  * the ledger, so operators see Solana payments beside EVM ones.
  */
 
-export type SvmSettlementState = 'claimed' | 'submitted' | 'finished'
+/**
+ * `included`: the transaction was seen in a block below the network's finality; its answer so
+ * far is kept, and it goes back to `submitted` if the block is abandoned.
+ */
+export type SvmSettlementState = 'claimed' | 'submitted' | 'included' | 'finished'
 
 export interface SvmSettlementRecord {
   messageHash: string
@@ -24,7 +28,7 @@ export interface SvmSettlementRecord {
   /** The fully signed transaction (base64), so any process can broadcast it again. */
   raw?: string | undefined
   blockhash?: string | undefined
-  /** The final answer, once finished. */
+  /** The final answer once finished; the success answered at inclusion while included. */
   outcome?: SettleResponse | undefined
 }
 
@@ -51,6 +55,11 @@ export interface SvmPaymentDetails {
 export interface SvmReleaseCause {
   reason: string
   message?: string | undefined
+  /**
+   * The payment itself is fine and may settle later (the fee payer could not pay): the ledger
+   * keeps it open instead of failed.
+   */
+  retryable?: boolean | undefined
 }
 
 export interface SvmSubmission {
@@ -74,6 +83,18 @@ export interface SvmSettlementRecords {
   submit(messageHash: string, submission: SvmSubmission): Promise<void>
   /** Stores the final answer; later settles of the payment get it. */
   finish(messageHash: string, outcome: SettleResponse): Promise<void>
+  /**
+   * The transaction is in a block not yet final: keeps the success answered so far (the ledger
+   * payment becomes `included`).
+   */
+  include(messageHash: string, outcome: SettleResponse): Promise<void>
+  /**
+   * The included transaction is no longer known to the cluster (its block was abandoned): back
+   * to `submitted`, so it is sent again (the ledger payment becomes `submitted`).
+   */
+  revert(messageHash: string): Promise<void>
+  /** The wait for the submitted transaction timed out; it is still live (ledger: `pending`). */
+  pending(messageHash: string, message: string): Promise<void>
   /**
    * Drops a claim that sent nothing (the payment failed simulation, or signing failed), so it may
    * be retried; `cause` is what the settle answered.

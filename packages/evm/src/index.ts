@@ -9,11 +9,17 @@ export { defaultEvmAssets, type EvmAsset, findAsset } from './assets.ts'
 export { type EvmSigner, type ExactEvmClientOptions, exactEvmClient } from './client.ts'
 export { type ExactEvmFacilitator, exactEvmFacilitator } from './facilitator/exactEvmFacilitator.ts'
 export type { EvmFacilitatorLogger } from './facilitator/failureLog.ts'
+export {
+  defaultConfirmationDepths,
+  defaultReorgWindowBlocks,
+  unknownNetworkConfirmationDepth,
+} from './facilitator/finalityDefaults.ts'
 export type {
   EvmNetworkOptions,
   ExactEvmFacilitatorOptions,
   SettlementStep,
 } from './facilitator/options.ts'
+export { evmFacilitatorDefaults } from './facilitator/settings.ts'
 export { validBeforeBufferSeconds } from './facilitator/verify.ts'
 export { type Authorization, type ExactEvmPayload, exactEvmPayloadSchema } from './payload.ts'
 export { type ExactEvmServerOptions, exactEvmServer } from './server.ts'

@@ -25,6 +25,7 @@ import {
   type X402Version,
 } from '@tollgate/core'
 import { CatalogueWriter, type CatalogueWriterOptions } from './discovery/catalogueWriter.ts'
+import { isLedgerUnreachable, sharedLedgerCheck } from './ledgerTrouble.ts'
 import { type Logger, silentLogger } from './logger.ts'
 
 /** A facilitator answer: the HTTP status and the JSON body. */
@@ -65,6 +66,7 @@ export class Facilitator {
   readonly #logger: Logger
   readonly #extensions: string[]
   readonly #catalogue: CatalogueWriter | undefined
+  readonly #ledgerCheck: (() => Promise<void>) | undefined
   /** Where settled payments' `bazaar` declarations are catalogued, when discovery is on. */
   readonly catalog: DiscoveryCatalog | undefined
 
@@ -76,8 +78,14 @@ export class Facilitator {
     catalog?: DiscoveryCatalog
     /** Bounds and clock of the cataloguing queue. */
     catalogue?: CatalogueWriterOptions
+    /**
+     * A cheap read of the ledger the schemes settle through. Verify runs it first: while the
+     * ledger cannot be read, nothing is answered valid that could not then be settled once.
+     */
+    ledgerCheck?: () => Promise<unknown>
   }) {
     this.#schemes = options.schemes
+    this.#ledgerCheck = options.ledgerCheck ? sharedLedgerCheck(options.ledgerCheck) : undefined
     // Settlement answers repeated payments with their stored outcome: payment-identifier ids are honoured.
     this.#extensions = options.extensions ?? [
       'payment-identifier',
@@ -175,6 +183,7 @@ export class Facilitator {
     if ('code' in scheme)
       return { status: 200, body: reject(scheme.code, { message: scheme.message }) }
     try {
+      await this.#ledgerCheck?.()
       const refusal = await options.screen?.({ payload, requirements })
       if (refusal) {
         const body = reject(refusal.code, { message: refusal.message })
@@ -195,7 +204,8 @@ export class Facilitator {
         { ...logFields('verify', requirements), err: describe(error) },
         'verify failed',
       )
-      return { status: 503, body: reject('VERIFY_UNEXPECTED', { message: describe(error) }) }
+      const code = isLedgerUnreachable(error) ? 'LEDGER_UNAVAILABLE' : 'VERIFY_UNEXPECTED'
+      return { status: 503, body: reject(code, { message: describe(error) }) }
     }
   }
 
@@ -243,9 +253,11 @@ export class Facilitator {
         { ...logFields('settle', requirements), err: describe(error) },
         'settle failed',
       )
+      // A ledger out of reach is said so: the payment was not settled and may come back.
+      const code = isLedgerUnreachable(error) ? 'LEDGER_UNAVAILABLE' : 'SETTLE_UNEXPECTED'
       return {
         status: 503,
-        body: settleFailure('SETTLE_UNEXPECTED', {
+        body: settleFailure(code, {
           network: requirements.network,
           message: describe(error),
         }),

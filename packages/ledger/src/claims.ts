@@ -3,6 +3,10 @@ import type { Sql } from '@tollgate/sql'
 import { type PaymentRow, toPayment } from './rows.ts'
 import { lease, logChanged } from './sqlFragments.ts'
 
+/** Deadlock and serialization failure: the statement was rolled back and may run again. */
+const retryableStates = new Set(['40P01', '40001'])
+const statementAttemptsMax = 5
+
 /**
  * Claims payments in one statement: new keys are inserted; a key whose payment failed before any
  * transaction (by any payload for it), or whose owner let its lease run out before submitting (by
@@ -15,9 +19,12 @@ export async function claimPayments(
   leaseMs: number,
 ): Promise<ClaimResult[]> {
   if (payments.length === 0) return []
+  // Rows are inserted and locked in key order, so two batches that share keys wait for each other
+  // instead of each holding a key the other needs.
+  const ordered = [...payments].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
   let inserted: PaymentRow[]
   try {
-    inserted = await insertPayments(sql, payments, owner, leaseMs)
+    inserted = await retried(() => insertPayments(sql, ordered, owner, leaseMs))
   } catch (error) {
     // One row's payment identifier clashing fails the whole statement: claim one by one.
     if (payments.length === 1 || !isUniqueViolation(error)) throw error
@@ -27,37 +34,13 @@ export async function claimPayments(
   }
   const results = new Map<string, ClaimResult>()
   for (const row of inserted) results.set(row.key, { status: 'claimed', payment: toPayment(row) })
-  let rest = payments.filter((payment) => !results.has(payment.key))
+  let rest = ordered.filter((payment) => !results.has(payment.key))
   if (rest.length > 0) {
     // A payment that failed before any transaction existed moved nothing: any payload for its
     // key may take it over (a forged copy that failed first must not lock the genuine one out),
     // and the row then describes the attempt being made. The same payload may also take it over
     // when its owner stopped renewing the lease before submitting (a crash).
-    const retaken = await sql.query<PaymentRow>(
-      `with changed as (
-         update tollgate_payments p set state = 'received', owner = $3, lease_until = ${lease(4)},
-           attempts = attempts + 1, reason = null, message = null, updated_at = now(),
-           payload_hash = t.payload_hash, pay_to = t.pay_to, amount = t.amount, payment = t.payment,
-           payment_identifier = case when p.payload_hash = t.payload_hash
-             then p.payment_identifier else t.payment_identifier end
-         from unnest($1::text[], $2::text[], $5::text[], $6::numeric[], $7::jsonb[], $8::text[])
-           as t(key, payload_hash, pay_to, amount, payment, payment_identifier)
-         where p.key = t.key and p.tx_hash is null
-           and (p.state = 'failed' or (p.payload_hash = t.payload_hash
-             and p.state in ('received', 'verified') and p.lease_until < now()))
-         returning p.*), ${logChanged}
-       select * from changed`,
-      [
-        rest.map((payment) => payment.key),
-        rest.map((payment) => payment.payloadHash),
-        owner,
-        leaseMs,
-        rest.map((payment) => payment.payTo),
-        rest.map((payment) => payment.amount),
-        rest.map((payment) => JSON.stringify(payment.payment)),
-        rest.map((payment) => payment.paymentIdentifier ?? null),
-      ],
-    )
+    const retaken = await retried(() => retakePayments(sql, rest, owner, leaseMs))
     for (const row of retaken) results.set(row.key, { status: 'claimed', payment: toPayment(row) })
     rest = rest.filter((payment) => !results.has(payment.key))
   }
@@ -74,6 +57,48 @@ export async function claimPayments(
     if (!result) throw new Error(`payment ${payment.key} vanished while being claimed`)
     return result
   })
+}
+
+/**
+ * Takes over the rows that may be claimed again. The rows are locked first, in key order (the
+ * lock step runs above the sort), so concurrent batches take shared rows in the same order.
+ */
+function retakePayments(
+  sql: Sql,
+  rest: NewPayment[],
+  owner: string,
+  leaseMs: number,
+): Promise<PaymentRow[]> {
+  return sql.query<PaymentRow>(
+    `with target as (
+         select p.id, t.payload_hash, t.pay_to, t.amount, t.payment, t.payment_identifier
+         from tollgate_payments p
+         join unnest($1::text[], $2::text[], $5::text[], $6::numeric[], $7::jsonb[], $8::text[])
+           as t(key, payload_hash, pay_to, amount, payment, payment_identifier) on p.key = t.key
+         where p.tx_hash is null
+           and (p.state = 'failed' or (p.payload_hash = t.payload_hash
+             and p.state in ('received', 'verified') and p.lease_until < now()))
+         order by p.key for update of p),
+       changed as (
+         update tollgate_payments p set state = 'received', owner = $3, lease_until = ${lease(4)},
+           attempts = attempts + 1, reason = null, message = null, updated_at = now(),
+           payload_hash = t.payload_hash, pay_to = t.pay_to, amount = t.amount, payment = t.payment,
+           payment_identifier = case when p.payload_hash = t.payload_hash
+             then p.payment_identifier else t.payment_identifier end
+         from target t where p.id = t.id
+         returning p.*), ${logChanged}
+       select * from changed`,
+    [
+      rest.map((payment) => payment.key),
+      rest.map((payment) => payment.payloadHash),
+      owner,
+      leaseMs,
+      rest.map((payment) => payment.payTo),
+      rest.map((payment) => payment.amount),
+      rest.map((payment) => JSON.stringify(payment.payment)),
+      rest.map((payment) => payment.paymentIdentifier ?? null),
+    ],
+  )
 }
 
 function insertPayments(
@@ -111,6 +136,27 @@ function insertPayments(
   )
 }
 
+/**
+ * Runs one statement again when the database chose it as a deadlock or serialization victim (it
+ * was rolled back whole), a bounded number of times after a short random pause. Each statement
+ * is retried alone: one that committed is never run twice.
+ */
+async function retried<T>(statement: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await statement()
+    } catch (error) {
+      if (attempt >= statementAttemptsMax || !retryableStates.has(sqlState(error))) throw error
+      await new Promise((resume) => setTimeout(resume, Math.random() * 20 * attempt))
+    }
+  }
+}
+
+function sqlState(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : ''
+}
+
 function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '23505'
+  return sqlState(error) === '23505'
 }

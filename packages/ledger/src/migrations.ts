@@ -172,6 +172,27 @@ const migrations: Migration[] = [
       create index tollgate_svm_settlements_payment on tollgate_svm_settlements (payment_id);
     `,
   },
+  {
+    id: 6,
+    name: 'finality: included payments, the block of a mined transaction',
+    sql: `
+      alter table tollgate_payments drop constraint tollgate_payments_state_check;
+      alter table tollgate_payments add constraint tollgate_payments_state_check check (state in
+        ('received', 'verified', 'submitted', 'pending', 'included', 'confirmed', 'failed'));
+      alter table tollgate_transactions add column block_hash text;
+      create index tollgate_transactions_mined on tollgate_transactions (network, block_number)
+        where state in ('mined', 'reverted');
+    `,
+  },
+  {
+    id: 7,
+    name: 'solana settlements included before final',
+    sql: `
+      alter table tollgate_svm_settlements drop constraint tollgate_svm_settlements_state_check;
+      alter table tollgate_svm_settlements add constraint tollgate_svm_settlements_state_check
+        check (state in ('claimed', 'submitted', 'included', 'finished'));
+    `,
+  },
 ]
 
 /** The ledger's tables: payments, transactions, nonces, API keys, blocklist, discovery, Solana settlements. */

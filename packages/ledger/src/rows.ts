@@ -39,6 +39,8 @@ export interface TransactionRow {
   max_fee_per_gas: string | null
   payment_ids: Array<number | string> | null
   created_at: Date
+  block_number: string | null
+  block_hash: string | null
 }
 
 export function toPayment(row: PaymentRow): LedgerPayment {
@@ -78,5 +80,7 @@ export function toTransaction(row: TransactionRow): LedgerTransaction {
     maxFeePerGas: row.max_fee_per_gas ?? undefined,
     paymentIds: (row.payment_ids ?? []).map(Number),
     createdAt: new Date(row.created_at),
+    ...(row.block_number !== null ? { blockNumber: BigInt(row.block_number) } : {}),
+    ...(row.block_hash !== null ? { blockHash: row.block_hash } : {}),
   }
 }

@@ -9,5 +9,5 @@ export const logChanged = `logged as (
   select id, state, reason, tx_hash from changed returning 1)`
 
 export const transactionColumns = `t.hash, t.network, t.signer, t.nonce, t.raw, t.kind, t.state, t.max_fee_per_gas::text,
-  t.created_at, (select array_agg(payment_id) from tollgate_transaction_payments tp where tp.tx_hash = t.hash)
+  t.created_at, t.block_number::text as block_number, t.block_hash, (select array_agg(payment_id) from tollgate_transaction_payments tp where tp.tx_hash = t.hash)
   as payment_ids`

@@ -12,6 +12,7 @@ import type {
 import type { Sql } from '@tollgate/sql'
 import { claimPayments } from './claims.ts'
 import { type PaymentRow, type TransactionRow, toPayment, toTransaction } from './rows.ts'
+import { findTransaction, minedSince, reorganised } from './sqlFinality.ts'
 import { lease, logChanged, open, transactionColumns } from './sqlFragments.ts'
 
 /** The settlement ledger in SQL (PGlite or PostgreSQL). */
@@ -222,18 +223,22 @@ export class SqlLedger implements SettlementLedger {
       state: TransactionState
       gasUsed?: bigint | undefined
       blockNumber?: bigint | undefined
+      blockHash?: string | undefined
     },
   ): Promise<void> {
     await this.sql.query(
-      // States only move forward: a late "broadcast" never undoes "mined".
+      // States only move forward: a late "broadcast" never undoes "mined" (a reorganisation
+      // does, through `reorganised`).
       `update tollgate_transactions set state = $2, gas_used = coalesce($3, gas_used),
-         block_number = coalesce($4, block_number), updated_at = now()
+         block_number = coalesce($4, block_number), block_hash = coalesce($5, block_hash),
+         updated_at = now()
        where hash = $1 and (state = 'signed' or $2 <> 'broadcast')`,
       [
         hash,
         change.state,
         change.gasUsed?.toString() ?? null,
         change.blockNumber?.toString() ?? null,
+        change.blockHash?.toLowerCase() ?? null,
       ],
     )
   }
@@ -249,11 +254,23 @@ export class SqlLedger implements SettlementLedger {
            -- the two): any process may record it, which changes no payment again.
            or not exists (
            select 1 from tollgate_transaction_payments tp join tollgate_payments p on p.id = tp.payment_id
-           where tp.tx_hash = t.hash and p.state <> 'confirmed'))
+           where tp.tx_hash = t.hash and p.state not in ('included', 'confirmed')))
        order by nonce, created_at`,
       [network, owner ?? null],
     )
     return rows.map(toTransaction)
+  }
+
+  minedSince(network: string, fromBlock: bigint): Promise<LedgerTransaction[]> {
+    return minedSince(this.sql, network, fromBlock)
+  }
+
+  reorganised(hash: string): Promise<LedgerPayment[]> {
+    return reorganised(this.sql, hash)
+  }
+
+  findTransaction(hash: string): Promise<LedgerTransaction | undefined> {
+    return findTransaction(this.sql, hash)
   }
 
   async transactionsForNonce(
@@ -283,16 +300,18 @@ export class SqlLedger implements SettlementLedger {
     leaseMs: number,
     limit: number,
     everyone = false,
+    network?: string,
   ): Promise<LedgerPayment[]> {
     // A Solana payment is settled through its record in tollgate_svm_settlements, never here.
     const rows = await this.sql.query<PaymentRow>(
       `with expired as (
          select id from tollgate_payments p where ${open} and ($4 or lease_until < now())
+           and ($5::text is null or p.network = $5)
            and not exists (select 1 from tollgate_svm_settlements s where s.payment_id = p.id)
          order by id limit $3 for update skip locked)
        update tollgate_payments p set owner = $1, lease_until = ${lease(2)}, updated_at = now()
        from expired where p.id = expired.id returning p.*`,
-      [owner, leaseMs, limit, everyone],
+      [owner, leaseMs, limit, everyone, network ?? null],
     )
     return rows.map(toPayment)
   }

@@ -7,8 +7,9 @@
  * Each settlement is also a payment of the ledger (`tollgate_payments`, key
  * `network|messageHash`), changed in the same transaction as its record and with the same
  * history of states, so `recent`, the ledger API and the dashboard's reports show it beside EVM
- * payments: received at the claim, verified and submitted with the signature, then confirmed or
- * failed with the answer's reason. The record, not the ledger row, drives its settlement, so EVM
+ * payments: received at the claim, verified and submitted with the signature, pending when the
+ * wait timed out, included while its block is not final (submitted again if that block is
+ * abandoned), then confirmed or failed with the answer's reason. The record, not the ledger row, drives its settlement, so EVM
  * recovery leaves these rows alone.
  */
 import type {
@@ -114,6 +115,31 @@ export class SqlSvmSettlements implements SvmSettlementRecords {
     })
   }
 
+  async include(messageHash: string, outcome: SettleResponse): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      await change(tx, messageHash, `state = 'included', outcome = $2::jsonb`, [
+        JSON.stringify(outcome),
+      ])
+      await movePayment(tx, messageHash, 'included', { transaction: outcome.transaction })
+    })
+  }
+
+  async revert(messageHash: string): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      const reverted = await tx.query(
+        `update tollgate_svm_settlements set state = 'submitted', outcome = null, updated_at = now()
+         where message_hash = $1 and state = 'included' returning message_hash`,
+        [messageHash],
+      )
+      if (reverted.length === 0) return
+      await movePayment(tx, messageHash, 'submitted', {}, ['included'])
+    })
+  }
+
+  async pending(messageHash: string, message: string): Promise<void> {
+    await movePayment(this.sql, messageHash, 'pending', { message }, ['submitted'])
+  }
+
   async release(messageHash: string, owner: string, cause: SvmReleaseCause): Promise<void> {
     await this.sql.transaction(async (tx) => {
       // Only the owner's unsubmitted claim: the payment failed with nothing sent.
@@ -123,7 +149,9 @@ export class SqlSvmSettlements implements SvmSettlementRecords {
         [messageHash, owner],
       )
       if (!mine) return
-      await movePayment(tx, messageHash, 'failed', cause)
+      // A retryable cause (the fee payer could not pay) leaves the payment open for a retry.
+      const { retryable, ...why } = cause
+      await movePayment(tx, messageHash, retryable ? 'received' : 'failed', why)
       await tx.query(
         `delete from tollgate_svm_settlements
          where message_hash = $1 and state = 'claimed' and owner = $2`,

@@ -75,6 +75,7 @@ export function judgeToolResult(result: CallToolResult): Judgement {
   if (
     reason === reasonOf('SETTLEMENT_PENDING') ||
     reason === reasonOf('PAYMENT_IN_USE') ||
+    reason === reasonOf('PAYMENT_IN_PROGRESS') ||
     trouble(reason)
   )
     return { kind: 'unknown', reason }

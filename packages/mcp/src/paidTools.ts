@@ -15,11 +15,18 @@ import {
   type PaymentRequired,
   type Price,
   paymentHeaders,
+  type ResponseStore,
   reasonOf,
   type SchemeServer,
   type SettleResponse,
 } from '@tollgate/core'
-import { type GateResponse, PaymentGate, type PaymentOption, ReplayGuard } from '@tollgate/server'
+import {
+  FolderResponseStore,
+  failedHandler,
+  type GateResponse,
+  PaymentGate,
+  type PaymentOption,
+} from '@tollgate/server'
 import {
   mcpPaymentResponseMetaKey,
   paymentRequiredResult,
@@ -44,11 +51,18 @@ export interface PaidToolsOptions {
   /** How buyers reach `serverUrl`, published in the discovery declaration. */
   transport?: 'streamable-http' | 'sse'
   /**
-   * What has been done with each payment. Pass the guard of the HTTP gates that sell the same
-   * things (`PaymentGateOptions.replays`), so a payment serves a route or a tool, once.
-   * @default one guard shared by the tools of this `paidTools`
+   * What has been done with each payment, and the results released. Pass the store of the HTTP
+   * gates that sell the same things (`PaymentGateOptions.store`), so a payment serves a route or
+   * a tool, once, and a retried call with the same payment-identifier id gets the stored result.
+   * @default a `FolderResponseStore` in `<os.tmpdir()>/tollgate-responses`
    */
-  replays?: ReplayGuard
+  store?: ResponseStore | undefined
+  /**
+   * How long a call being served stays this process's without a renewal; once it runs out the
+   * process is taken for dead and the same payment for the same tool finishes it.
+   * @default 4000 (`PaymentGateOptions.leaseMs`)
+   */
+  leaseMs?: number | undefined
 }
 
 /** What a tool costs: one price on the defaults, or explicit payment options. */
@@ -88,8 +102,8 @@ export interface PaidTools {
 /** Prices tools on MCP servers built with `@modelcontextprotocol/sdk`, per the x402 MCP transport. */
 export function paidTools(options: PaidToolsOptions): PaidTools {
   const tools = new Map<string, PaidTool>()
-  // Every tool is its own route, but a payment must not buy two tools: one guard for them all.
-  const shared = { ...options, replays: options.replays ?? new ReplayGuard() }
+  // Every tool is its own route, but a payment must not buy two tools: one store for them all.
+  const shared = { ...options, store: options.store ?? new FolderResponseStore() }
   return {
     registerTool<InputArgs extends undefined | ZodRawShapeCompat | AnySchema = undefined>(
       server: McpServer,
@@ -115,11 +129,18 @@ export function paidTools(options: PaidToolsOptions): PaidTools {
   }
 }
 
-const toolPath = '/tool'
+/**
+ * Each tool is a route of its own (`POST /tools/<name>`), so a stored result is replayed only
+ * for the tool it came from. Characters a route pattern would read are written as `~hex`.
+ */
+function toolPathOf(name: string): string {
+  return `/tools/${name.replace(/[^A-Za-z0-9_.-]/g, (char) => `~${char.charCodeAt(0).toString(16)}`)}`
+}
 
 /** One priced tool: its payment gate (verify, settle, replay) and its payment request. */
 class PaidTool {
   readonly #gate: PaymentGate
+  readonly #path: string
   readonly #resource: string
   readonly #bazaar: Record<string, unknown> | undefined
 
@@ -130,11 +151,12 @@ class PaidTool {
     options: PaidToolsOptions,
   ) {
     const accepts = 'accepts' in pricing ? pricing.accepts : [priceOption(name, pricing, options)]
+    this.#path = toolPathOf(name)
     // The HTTP gate holds the one money path (verify, settle once, replay guard): a tool call
     // goes through it as a request to a route of its own.
     this.#gate = new PaymentGate({
       routes: {
-        [`POST ${toolPath}`]: {
+        [`POST ${this.#path}`]: {
           accepts,
           ...(config.description ? { description: config.description } : {}),
           mimeType: pricing.mimeType ?? 'application/json',
@@ -142,7 +164,8 @@ class PaidTool {
       },
       facilitator: options.facilitator,
       schemes: options.schemes,
-      replays: options.replays,
+      store: options.store,
+      leaseMs: options.leaseMs,
     })
     this.#resource = options.serverUrl ?? `mcp://tool/${encodeURIComponent(name)}`
     this.#bazaar =
@@ -171,25 +194,31 @@ class PaidTool {
     const header = payment === undefined ? undefined : encodeJsonHeader(payment)
     const decision = await this.#gate.begin({
       method: 'POST',
-      path: toolPath,
+      path: this.#path,
       url: this.#resource,
       header: (name) => (name === paymentHeaders.signature ? header : undefined),
     })
     if (decision.kind === 'pass') throw new Error('a paid tool always has a route')
-    if (decision.kind === 'respond') return this.#resultOf(decision.response)
+    if (decision.kind === 'respond') {
+      // A success the gate answers itself is the stored result of this same payment, replayed.
+      if (decision.response.status < 300) return withReceipt(decision.response)
+      return this.#resultOf(decision.response)
+    }
     let result: CallToolResult
     try {
       result = await run()
     } catch (error) {
       // The tool failed: nothing is charged, and the buyer may use the payment again.
-      await decision.finish(500)
+      await decision.finish(failedHandler())
       throw error
     }
-    const finished = await decision.finish(result.isError ? 500 : 200)
+    const finished = await decision.finish({
+      status: result.isError ? 500 : 200,
+      headers: { 'content-type': 'application/json' },
+      body: new TextEncoder().encode(JSON.stringify(result)),
+    })
     if (finished.kind === 'respond') return this.#resultOf(finished.response)
-    const receipt = receiptOf(finished.headers)
-    if (!receipt) return result
-    return { ...result, _meta: { ...result._meta, [mcpPaymentResponseMetaKey]: receipt } }
+    return withReceipt({ status: 200, headers: finished.headers, body: JSON.stringify(result) })
   }
 
   /**
@@ -198,7 +227,7 @@ class PaidTool {
    */
   #resultOf(response: GateResponse): CallToolResult {
     const receipt = receiptOf(response.headers)
-    const body = parseBody(response.body)
+    const body = parseBody(textOf(response.body))
     const required = this.#paymentRequired(response, body, receipt)
     const message = typeof body.message === 'string' ? body.message : undefined
     return this.#refusal(required, message, receipt)
@@ -233,7 +262,7 @@ class PaidTool {
   #offered(): PaymentRequired {
     const offered = this.#gate.paymentRequired({
       method: 'POST',
-      path: toolPath,
+      path: this.#path,
       url: this.#resource,
     })
     if (!offered) throw new Error('a paid tool always has a route')
@@ -276,6 +305,18 @@ function receiptOf(headers: Record<string, string>): SettleResponse | undefined 
   } catch {
     return undefined
   }
+}
+
+/** A tool result as released: its content, with the receipt in `_meta` when there is one. */
+function withReceipt(response: GateResponse): CallToolResult {
+  const result = parseBody(textOf(response.body)) as CallToolResult
+  const receipt = receiptOf(response.headers)
+  if (!receipt) return result
+  return { ...result, _meta: { ...result._meta, [mcpPaymentResponseMetaKey]: receipt } }
+}
+
+function textOf(body: string | Uint8Array): string {
+  return typeof body === 'string' ? body : new TextDecoder().decode(body)
 }
 
 function parseBody(body: string): Record<string, unknown> {

@@ -9,6 +9,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import {
   type GateFinish,
   type GateResponse,
+  type HandlerResponse,
   PaymentGate,
   type PaymentGateOptions,
   type VerifiedPayment,
@@ -43,22 +44,28 @@ export function paymentMiddleware(options: PaymentGateOptions | PaymentGate): Re
         if (decision.kind === 'pass') return next()
         if (decision.kind === 'respond') return send(res, decision.response)
         res.locals.x402 = decision.payment
-        holdResponse(res, (status) => decision.finish(status))
+        holdResponse(res, decision.finish)
         next()
       })
       .catch(next)
   }
 }
 
+/** Headers are set as given: `res.set` would add a charset to a replayed content type. */
 function send(res: Response, response: GateResponse): void {
-  res.status(response.status).set(response.headers).send(response.body)
+  res.status(response.status)
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value)
+  res.end(bodyOf(response))
 }
 
 /**
  * Buffers everything the handler writes; on `end` the gate decides whether the buffered
  * response is released (with the receipt header) or replaced. Nothing reaches the socket first.
  */
-function holdResponse(res: Response, finish: (status: number) => Promise<GateFinish>): void {
+function holdResponse(
+  res: Response,
+  finish: (handled: HandlerResponse) => Promise<GateFinish>,
+): void {
   const original = {
     writeHead: res.writeHead,
     write: res.write,
@@ -95,14 +102,14 @@ function holdResponse(res: Response, finish: (status: number) => Promise<GateFin
     const done = [chunk, encoding, callback].find((arg) => typeof arg === 'function') as
       | (() => void)
       | undefined
-    finish(res.statusCode)
+    finish({ status: res.statusCode, headers: res.getHeaders(), body: Buffer.concat(chunks) })
       .then((outcome) => {
         if (outcome.kind === 'respond') {
           for (const name of res.getHeaderNames()) res.removeHeader(name)
           res
             .status(outcome.response.status)
             .set(outcome.response.headers)
-            .end(outcome.response.body, done)
+            .end(bodyOf(outcome.response), done)
           return
         }
         for (const name of withheldHeaders) res.removeHeader(name)
@@ -116,4 +123,8 @@ function holdResponse(res: Response, finish: (status: number) => Promise<GateFin
       })
     return res
   } as Response['end']
+}
+
+function bodyOf(response: GateResponse): string | Buffer {
+  return typeof response.body === 'string' ? response.body : Buffer.from(response.body)
 }

@@ -13,9 +13,11 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import fp from 'fastify-plugin'
 import { unavailable } from './facilitatorTrouble.ts'
 import {
+  failedHandler,
   type GateFinish,
   type GateRequest,
   type GateResponse,
+  type HandlerResponse,
   PaymentGate,
   type PaymentGateOptions,
   type VerifiedPayment,
@@ -35,7 +37,7 @@ export type PaymentPluginOptions = PaymentGateOptions | { gate: PaymentGate }
 
 /** A paid request between verification and settlement. */
 interface Hold {
-  finish(handlerStatus: number): Promise<GateFinish>
+  finish(handled: HandlerResponse): Promise<GateFinish>
   guard: RawGuard
   /** Headers set before the handler ran (CORS, say): a replacement keeps them. */
   appHeaders: ReturnType<FastifyReply['getHeaders']>
@@ -91,7 +93,7 @@ async function payments(app: FastifyInstance, options: PaymentPluginOptions): Pr
     const hold = holds.get(request)
     if (!hold) return
     holds.delete(request)
-    await hold.finish(499)
+    await hold.finish(failedHandler(499))
   })
 }
 
@@ -125,7 +127,7 @@ function pathOf(target: string): string {
 }
 
 function send(reply: FastifyReply, response: GateResponse): FastifyReply {
-  return reply.code(response.status).headers(response.headers).send(response.body)
+  return reply.code(response.status).headers(response.headers).send(bodyOf(response))
 }
 
 /** The handler's status as the gate judges it: one that threw is a failure whatever it says. */
@@ -133,9 +135,9 @@ function handlerStatus(status: number, hold: Hold): number {
   return hold.threw && status < 400 ? 500 : status
 }
 
-async function outcomeOf(hold: Hold, status: number): Promise<GateFinish> {
+async function outcomeOf(hold: Hold, handled: HandlerResponse): Promise<GateFinish> {
   try {
-    return await hold.finish(handlerStatus(status, hold))
+    return await hold.finish({ ...handled, status: handlerStatus(handled.status, hold) })
   } catch (error) {
     return { kind: 'respond', response: unavailable(error) }
   }
@@ -150,16 +152,20 @@ async function settlePayload(reply: FastifyReply, hold: Hold, payload: unknown):
   } catch (error) {
     // The body could not be read whole: nothing is charged and the error takes its course.
     hold.guard.release()
-    await hold.finish(500)
+    await hold.finish(failedHandler(500))
     throw error
   }
-  const outcome = await outcomeOf(hold, reply.statusCode)
+  const outcome = await outcomeOf(hold, {
+    status: reply.statusCode,
+    headers: reply.getHeaders(),
+    body: body ?? new Uint8Array(),
+  })
   hold.guard.release()
   if (outcome.kind === 'respond') {
     for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name)
     reply.headers(hold.appHeaders)
     reply.code(outcome.response.status).headers(outcome.response.headers)
-    return outcome.response.body
+    return bodyOf(outcome.response)
   }
   for (const name of withheldHeaders) reply.removeHeader(name)
   reply.headers(outcome.headers)
@@ -170,7 +176,11 @@ async function settlePayload(reply: FastifyReply, hold: Hold, payload: unknown):
 
 async function settleRaw(reply: FastifyReply, hold: Hold): Promise<void> {
   const res = reply.raw
-  const outcome = await outcomeOf(hold, res.statusCode)
+  const outcome = await outcomeOf(hold, {
+    status: res.statusCode,
+    headers: res.getHeaders(),
+    body: Buffer.concat(hold.guard.chunks),
+  })
   hold.guard.release()
   if (outcome.kind === 'respond') {
     for (const name of res.getHeaderNames()) res.removeHeader(name)
@@ -213,4 +223,8 @@ async function readPayload(reply: FastifyReply, payload: unknown): Promise<Buffe
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<string | Uint8Array> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value
+}
+
+function bodyOf(response: GateResponse): string | Buffer {
+  return typeof response.body === 'string' ? response.body : Buffer.from(response.body)
 }

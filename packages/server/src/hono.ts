@@ -34,8 +34,8 @@ export function paymentMiddleware(options: PaymentGateOptions | PaymentGate): Mi
     await next()
     const handled = c.res
     // The handler's response is held back until the settlement succeeds.
-    const body = await handled.arrayBuffer()
-    const finish = await decision.finish(handled.status)
+    const body = new Uint8Array(await handled.arrayBuffer())
+    const finish = await decision.finish({ status: handled.status, headers: handled.headers, body })
     // Clearing first stops Hono from merging the handler's headers into a replacement.
     c.res = undefined
     if (finish.kind === 'respond') {

@@ -7,6 +7,8 @@
 export type { PaywallOptions } from '@tollgate/paywall'
 export { canonicalPath } from './canonicalPath.ts'
 export type { RouteDiscovery } from './discovery.ts'
+export { FolderResponseStore, type FolderResponseStoreOptions } from './folderResponseStore.ts'
+export { MemoryResponseStore } from './memoryResponseStore.ts'
 export {
   type GateDecision,
   type GateFinish,
@@ -15,6 +17,8 @@ export {
   type PaymentGateOptions,
   type VerifiedPayment,
 } from './paymentGate.ts'
-export { type PaymentState, ReplayGuard } from './replayGuard.ts'
+export { paymentIdentifierDeclaration, paymentIdentifierKey } from './paymentIdentifier.ts'
 export { exposedHeaders, type GateResponse, withheldHeaders } from './responses.ts'
 export type { PaymentOption, RouteConfig, RoutesConfig } from './routes.ts'
+export type { ConfirmationOptions, ReleasePolicy } from './settlement.ts'
+export { failedHandler, type HandlerResponse, headerRecord } from './storedResponses.ts'

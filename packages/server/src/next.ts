@@ -10,6 +10,7 @@
  */
 import { unavailable } from './facilitatorTrouble.ts'
 import {
+  failedHandler,
   type GateFinish,
   PaymentGate,
   type PaymentGateOptions,
@@ -64,18 +65,18 @@ export function withPayment<R extends Request = Request, C = unknown>(
     if (decision.kind === 'respond') return toResponse(decision.response)
 
     let handled: Response
-    let body: ArrayBuffer
+    let body: Uint8Array
     try {
       handled = await handler(request, context, decision.payment)
       // The handler's response is held back until the settlement succeeds.
-      body = await handled.arrayBuffer()
+      body = new Uint8Array(await handled.arrayBuffer())
     } catch (error) {
       // Not charged; the payment stays usable. Next answers the error as it would unwrapped.
-      await decision.finish(500)
+      await decision.finish(failedHandler())
       throw error
     }
     const finish: GateFinish = await decision
-      .finish(handled.status)
+      .finish({ status: handled.status, headers: handled.headers, body })
       .catch((error: unknown) => ({ kind: 'respond', response: unavailable(error) }))
     if (finish.kind === 'respond') return toResponse(finish.response)
     return releasedResponse(handled, body, finish.headers)

@@ -16,7 +16,7 @@ export function paymentKey(
 }
 
 /** Payment headers are parsed with a depth limit, so this recursion is bounded. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
   if (typeof value === 'object' && value !== null) {
     const entries = Object.entries(value).sort(([left], [right]) =>
@@ -27,4 +27,13 @@ function canonicalJson(value: unknown): string {
   if (typeof value === 'string' && /^0x[0-9a-fA-F]*$/.test(value))
     return JSON.stringify(value.toLowerCase())
   return JSON.stringify(value) ?? 'null'
+}
+
+/** A digest of the whole payment as presented: copies with other bytes (another id) differ. */
+export async function payloadHash(payment: unknown): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    'SHA-256',
+    new TextEncoder().encode(canonicalJson(payment)),
+  )
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('')
 }

@@ -38,7 +38,7 @@ describe('paymentRequiredResponse', () => {
       'pay first',
     )
     const header = decodePaymentRequiredHeader(response.headers['PAYMENT-REQUIRED']!)
-    const body = JSON.parse(response.body)
+    const body = JSON.parse(String(response.body))
     expect(body).toMatchObject({
       x402Version: 1,
       error: 'Payment required',
@@ -54,7 +54,7 @@ describe('paymentRequiredResponse', () => {
   it('shows the v2 document when no offer has a v1 name', () => {
     const response = paymentRequiredResponse(required([localChain, localSolana]))
     const header = decodePaymentRequiredHeader(response.headers['PAYMENT-REQUIRED']!)
-    const body = JSON.parse(response.body)
+    const body = JSON.parse(String(response.body))
     expect(body).toMatchObject({ x402Version: 2, accepts: header.accepts })
     expect(body.paymentRequired).toEqual(header)
   })
@@ -64,7 +64,7 @@ describe('paymentRequiredResponse', () => {
       ...required([usdcBaseSepolia, localSolana]),
       error: 'invalid_exact_evm_signature',
     })
-    const body = JSON.parse(response.body)
+    const body = JSON.parse(String(response.body))
     expect(body.error).toBe('invalid_exact_evm_signature')
     expect(body.paymentRequired.error).toBe('invalid_exact_evm_signature')
   })

@@ -13,7 +13,8 @@ import {
 export interface GateResponse {
   status: number
   headers: Record<string, string>
-  body: string
+  /** Text for the gate's own answers; bytes for a replayed response. */
+  body: string | Uint8Array
 }
 
 /** Browsers may read these only when a server exposes them. */
@@ -89,4 +90,28 @@ export function unavailableResponse(reason: string, message: string): GateRespon
     headers: { ...json, 'cache-control': 'no-store', 'retry-after': '5' },
     body: JSON.stringify({ error: reason, message }),
   }
+}
+
+/**
+ * 409 while the first presentation of the same payment is still being served: the buyer asks
+ * again shortly and gets its stored response; the payment never runs twice.
+ */
+export function inProgressResponse(): GateResponse {
+  return {
+    status: 409,
+    headers: { ...json, 'cache-control': 'no-store', 'retry-after': '1' },
+    body: JSON.stringify({
+      error: reasonOf('PAYMENT_IN_PROGRESS'),
+      message: 'this payment is still being served; present it again shortly for its response',
+    }),
+  }
+}
+
+/** 503 when the response store cannot be reached: no payment proceeds without its guard. */
+export function storeUnavailableResponse(error: unknown): GateResponse {
+  const detail = error instanceof Error ? error.message : String(error)
+  return unavailableResponse(
+    reasonOf('RESPONSE_STORE_UNAVAILABLE'),
+    `the response store cannot be reached (${detail}); retry shortly`,
+  )
 }

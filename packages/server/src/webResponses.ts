@@ -8,7 +8,11 @@ import { type GateResponse, withheldHeaders } from './index.ts'
 const nullBodyStatus = new Set([101, 103, 204, 205, 304])
 
 export function toResponse(response: GateResponse): Response {
-  return new Response(response.body, { status: response.status, headers: response.headers })
+  const body = typeof response.body === 'string' ? response.body : new Uint8Array(response.body)
+  return new Response(nullBodyStatus.has(response.status) ? null : body, {
+    status: response.status,
+    headers: response.headers,
+  })
 }
 
 /**
@@ -17,14 +21,14 @@ export function toResponse(response: GateResponse): Response {
  */
 export function releasedResponse(
   handled: Response,
-  body: ArrayBuffer,
+  body: Uint8Array,
   receiptHeaders: Record<string, string>,
 ): Response {
   const headers = new Headers(handled.headers)
   for (const name of withheldHeaders) headers.delete(name)
   for (const [name, value] of Object.entries(receiptHeaders)) headers.set(name, value)
   if (!headers.has('cache-control')) headers.set('cache-control', 'private')
-  return new Response(nullBodyStatus.has(handled.status) ? null : body, {
+  return new Response(nullBodyStatus.has(handled.status) ? null : new Uint8Array(body), {
     status: handled.status,
     statusText: handled.statusText,
     headers,

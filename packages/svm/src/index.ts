@@ -33,6 +33,7 @@ export {
   InMemorySvmSettlementRecords,
   type InMemorySvmSettlementRecordsOptions,
 } from './facilitator/records.ts'
+export type { SvmCommitment } from './facilitator/watch.ts'
 export { type ExactSvmPayload, exactSvmPayloadSchema } from './payload.ts'
 export { type SvmClientRpc, type SvmFacilitatorRpc, solanaRpc } from './rpc.ts'
 export { type ExactSvmServerOptions, exactSvmServer } from './server.ts'

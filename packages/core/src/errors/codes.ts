@@ -355,6 +355,26 @@ export const errorCodes = {
   CATALOG_UNAVAILABLE: { reason: 'catalog_unavailable', kind: 'unavailable', origin: 'tollgate' },
   DASHBOARD_NOT_BUILT: { reason: 'dashboard_not_built', kind: 'unavailable', origin: 'tollgate' },
   STREAMS_EXHAUSTED: { reason: 'too_many_streams', kind: 'unavailable', origin: 'tollgate' },
+  // Resource servers' stored responses (the payment-identifier extension, x402 §7.2).
+  PAYMENT_IN_PROGRESS: { reason: 'payment_in_progress', kind: 'pending', origin: 'tollgate' },
+  RESPONSE_STORE_UNAVAILABLE: {
+    reason: 'response_store_unavailable',
+    kind: 'unavailable',
+    origin: 'tollgate',
+  },
+  // A Solana fee payer without the lamports for the fee: the payment is fine, ask again later.
+  SVM_FEE_PAYER_UNFUNDED: {
+    reason: 'fee_payer_insufficient_funds',
+    kind: 'unavailable',
+    origin: 'tollgate',
+  },
+  // An EVM signer without the gas money for a settlement: the payment is fine and stays queued
+  // on its stored transaction, ask again once the facilitator is funded.
+  FACILITATOR_SIGNER_UNFUNDED: {
+    reason: 'facilitator_signer_unfunded',
+    kind: 'unavailable',
+    origin: 'tollgate',
+  },
 } as const satisfies Record<string, CodeEntry>
 
 export type ErrorCode = keyof typeof errorCodes

@@ -11,6 +11,7 @@ import { useApi } from './live.ts'
 export const pageSize = 25
 const states: PaymentState[] = [
   'confirmed',
+  'included',
   'failed',
   'pending',
   'submitted',

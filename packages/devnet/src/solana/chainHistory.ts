@@ -94,6 +94,8 @@ export type TransactionRecords = {
    * same message must not make it land twice (Solana's status cache also keys on the message).
    */
   has(transaction: ParsedTransaction): boolean
+  /** Forgets a transaction that was taken back (its fork abandoned). */
+  delete(signature: string): void
   readonly size: number
 }
 
@@ -114,6 +116,12 @@ export function createTransactionRecords(capacity = TRANSACTION_RECORDS_MAX): Tr
     get: (signature) => records.get(signature),
     has: (transaction) =>
       records.has(transaction.signature) || signatureByMessage.has(messageKey(transaction)),
+    delete(signature) {
+      const record = records.get(signature)
+      if (record === undefined) return
+      records.delete(signature)
+      signatureByMessage.delete(messageKey(record.transaction))
+    },
     get size() {
       return records.size
     },

@@ -69,7 +69,7 @@ function sendTransaction(chain: SolanaChain, params: Params): string {
     if (simulation.err !== null) throw preflightFailure(simulation)
   }
   const outcome = chain.send(transaction)
-  if (!outcome.landed) throw preflightFailure(outcome.failure)
+  if ('failure' in outcome) throw preflightFailure(outcome.failure)
   return transaction.signature
 }
 
@@ -120,18 +120,20 @@ function simulationAccounts(config: Config) {
 
 function getSignatureStatuses(chain: SolanaChain, params: Params): unknown {
   const signatures = arrayParam(params, 0, SIGNATURE_STATUSES_MAX, signatureItem)
-  // Every recorded transaction is finalized at once, and all of history is searched, so
-  // `searchTransactionHistory` changes nothing; it is still read to refuse a wrong type.
+  // All of history is searched, so `searchTransactionHistory` changes nothing; it is still read
+  // to refuse a wrong type.
   configBoolean(configParam(params, 1), 'searchTransactionHistory', false)
   const statuses = signatures.map((signature) => {
     const record = chain.record(signature)
     if (record === undefined) return null
+    const confirmationStatus = chain.commitmentOf(record)
     return {
       slot: record.slot,
-      confirmations: null,
+      // As on Solana: the blocks on top until finalized, then null.
+      confirmations: confirmationStatus === 'finalized' ? null : chain.slot() - record.slot,
       err: record.err,
       status: record.err === null ? { Ok: null } : { Err: record.err },
-      confirmationStatus: 'finalized',
+      confirmationStatus,
     }
   })
   return withContext(chain.slot(), statuses)
@@ -147,8 +149,17 @@ function getTransaction(chain: SolanaChain, params: Params): unknown {
   if (maxVersion !== undefined && maxVersion !== 0n) {
     throw invalidParams(`Invalid params: unsupported transaction version ${maxVersion}`)
   }
+  // As on Solana: `processed` is refused here, and a transaction below the level asked is unknown.
+  const commitment = configChoice(
+    config,
+    'commitment',
+    ['confirmed', 'finalized'] as const,
+    'finalized',
+  )
   const record = chain.record(signature)
   if (record === undefined) return null
+  if (commitment === 'finalized' && chain.commitmentOf(record) !== 'finalized') return null
+  if (chain.commitmentOf(record) === 'processed') return null
   const version = record.transaction.message.version
   if (version === 0 && maxVersion === undefined) {
     throw new RpcError(

@@ -5,7 +5,12 @@
  * (signatures in the RPC layer, which knows whether the caller asked for them).
  * @module
  */
-import { getTransactionDecoder, address as toAddress, signature as toSignature } from '@solana/kit'
+import {
+  getTransactionDecoder,
+  lamports,
+  address as toAddress,
+  signature as toSignature,
+} from '@solana/kit'
 import { FailedTransactionMetadata, LiteSVM, type TransactionMetadata } from 'litesvm'
 import {
   type BlockhashWindow,
@@ -22,6 +27,8 @@ import { base58Decode, base58Encode } from './encoding.ts'
 import { messageFeeLamports } from './fees.ts'
 import { type ChainAccount, decodeMintAccount, decodeTokenAccount } from './tokenAccounts.ts'
 import { transactionErrorJson } from './transactionErrors.ts'
+import { loadedAddresses } from './transactionJson.ts'
+import { createUndoLog } from './undoLog.ts'
 import { type ParsedTransaction, parseTransaction, replaceBlockhash } from './wireTransaction.ts'
 
 export type LatestBlockhash = { blockhash: string; lastValidBlockHeight: bigint }
@@ -35,6 +42,20 @@ export type SimulationResult = ExecutionResult & {
 export type SendOutcome =
   | { landed: true; record: TransactionRecord }
   | { landed: false; failure: ExecutionResult }
+  /** Accepted and silently lost, as a cluster loses a transaction sent after its fork was dropped. */
+  | { landed: false; lost: true }
+
+/** Solana's commitment levels, from the least to the most final. */
+export type Commitment = 'processed' | 'confirmed' | 'finalized'
+
+export type SolanaChainOptions = {
+  /**
+   * Blocks after which a landed transaction is `finalized`; before, it is `processed` in its own
+   * block and `confirmed` after, and can be dropped. 0 finalizes every transaction as it lands.
+   * @default 0
+   */
+  slotsToFinalize?: number
+}
 
 /**
  * A fresh VM with the standard builtins, sysvars and SPL programs, at slot 0 and block height 0.
@@ -47,13 +68,20 @@ export class SolanaChain {
   readonly #window: BlockhashWindow = createBlockhashWindow()
   readonly #records: TransactionRecords = createTransactionRecords()
   readonly #nowMs: () => number
+  readonly #slotsToFinalize: bigint
+  readonly #undo = createUndoLog()
+  /** Signatures taken back once: litesvm's own history still lists them. */
+  readonly #droppedSignatures = new Set<string>()
+  /** Dropped transactions whose resends are lost until this slot. */
+  readonly #lostUntilSlot = new Map<string, bigint>()
   #height = 0n
   #blockTime = 0
   #transactionCount = 0n
 
   /** `nowMs` is the clock that block times are taken from. */
-  constructor(nowMs: () => number = Date.now) {
+  constructor(nowMs: () => number = Date.now, options: SolanaChainOptions = {}) {
     this.#nowMs = nowMs
+    this.#slotsToFinalize = BigInt(options.slotsToFinalize ?? 0)
     this.svm = new LiteSVM()
       .withBlockhashCheck(false)
       .withSigverify(false)
@@ -99,6 +127,37 @@ export class SolanaChain {
     this.#height += 1n
     this.#setClock(this.#height)
     this.#window.issue(this.svm.latestBlockhash(), this.#height)
+    this.#undo.forgetUpTo(this.#height - this.#slotsToFinalize)
+  }
+
+  /** How final a landed transaction is now. */
+  commitmentOf(record: TransactionRecord): Commitment {
+    const age = this.#height - record.slot
+    if (age >= this.#slotsToFinalize) return 'finalized'
+    return age >= 1n ? 'confirmed' : 'processed'
+  }
+
+  /**
+   * Takes back a landed transaction that is not finalized, and every transaction that landed
+   * after it, as if its fork were abandoned: their accounts return to their state before, and
+   * their statuses are forgotten. Sends of it are then lost for `resendsLostForSlots` blocks.
+   * Returns the signatures taken back, newest first, or undefined when `signature` is not a
+   * landed transaction that can still be dropped.
+   */
+  drop(signature: string, options: { resendsLostForSlots?: number } = {}): string[] | undefined {
+    const record = this.#records.get(signature)
+    if (record === undefined || this.commitmentOf(record) === 'finalized') return undefined
+    const taken = this.#undo.takeFrom(signature)
+    if (taken === undefined) return undefined
+    for (const entry of taken) {
+      for (const [address, account] of entry.before) this.#restore(address, account)
+      this.#records.delete(entry.signature)
+      this.#droppedSignatures.add(entry.signature)
+      this.#transactionCount -= 1n
+    }
+    const lostSlots = BigInt(options.resendsLostForSlots ?? 0)
+    if (lostSlots > 0n) this.#lostUntilSlot.set(signature, this.#height + lostSlots)
+    return taken.map((entry) => entry.signature)
   }
 
   getAccount(address: string): ChainAccount | undefined {
@@ -160,17 +219,23 @@ export class SolanaChain {
     if (this.#records.has(transaction)) {
       return { landed: false, failure: failure('AlreadyProcessed') }
     }
+    const lostUntil = this.#lostUntilSlot.get(transaction.signature)
+    if (lostUntil !== undefined && this.#height < lostUntil) return { landed: false, lost: true }
     const accounts = transaction.message.staticAccounts
     const read = (address: string): ChainAccount | undefined => this.getAccount(address)
+    const before = this.#slotsToFinalize > 0n ? this.#snapshot(transaction) : undefined
     const preBalances = accounts.map((address) => read(address)?.lamports ?? 0n)
     const preTokenBalances = tokenBalances(accounts, read)
     const outcome = this.svm.sendTransaction(toKitTransaction(transaction))
     const failed = outcome instanceof FailedTransactionMetadata
     const err = failed ? transactionErrorJson(outcome.err()) : null
     const execution = executionOf(failed ? outcome.meta() : outcome, err)
-    // litesvm keeps only transactions that landed (fee charged), failed or not.
-    const history = this.svm.getTransaction(toSignature(transaction.signature))
-    if (history === null) return { landed: false, failure: execution }
+    // litesvm keeps only transactions that landed (fee charged), failed or not; it still lists
+    // one that was dropped, so for those a charged fee says whether the resend landed.
+    const landed = this.#droppedSignatures.has(transaction.signature)
+      ? !failed || (read(accounts[0] ?? '')?.lamports ?? 0n) < (preBalances[0] ?? 0n)
+      : this.svm.getTransaction(toSignature(transaction.signature)) !== null
+    if (!landed) return { landed: false, failure: execution }
     const record: TransactionRecord = {
       ...execution,
       signature: transaction.signature,
@@ -185,12 +250,33 @@ export class SolanaChain {
     }
     this.#records.add(record)
     this.#transactionCount += 1n
+    if (before) this.#undo.add({ signature: record.signature, slot: record.slot, before })
     return { landed: true, record }
   }
 
   /** The landed transaction with this signature, if it is among the last 10,000. */
   record(signature: string): TransactionRecord | undefined {
     return this.#records.get(signature)
+  }
+
+  /** Every account `transaction` references, as it is now. */
+  #snapshot(transaction: ParsedTransaction): Map<string, ChainAccount | undefined> {
+    const loaded = loadedAddresses(this, transaction.message)
+    const addresses = [...transaction.message.staticAccounts, ...loaded.writable]
+    return new Map(addresses.map((address) => [address, this.getAccount(address)]))
+  }
+
+  #restore(at: string, account: ChainAccount | undefined): void {
+    // An account without lamports does not exist, as on Solana.
+    const data = account?.data ?? new Uint8Array(0)
+    this.svm.setAccount({
+      address: toAddress(at),
+      lamports: lamports(account?.lamports ?? 0n),
+      programAddress: toAddress(account?.owner ?? SYSTEM_PROGRAM),
+      executable: account?.executable ?? false,
+      data,
+      space: BigInt(data.length),
+    })
   }
 
   #setClock(slot: bigint): void {
@@ -202,6 +288,8 @@ export class SolanaChain {
     this.svm.setClock(clock)
   }
 }
+
+const SYSTEM_PROGRAM = '11111111111111111111111111111111'
 
 /** The result of a transaction refused before it ran. */
 function failure(err: 'BlockhashNotFound' | 'AlreadyProcessed'): ExecutionResult {

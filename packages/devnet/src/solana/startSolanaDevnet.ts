@@ -33,6 +33,14 @@ export type StartSolanaDevnetOptions = {
    * @default `solana:<first 32 chars of the genesis hash>` (`solana:CmpNeggWJ4JaWJeJ8YKN1Zypmk7uvQq3`)
    */
   network?: string
+  /**
+   * Blocks after which a landed transaction is `finalized`. Before, its status is `processed` (in
+   * the newest block) then `confirmed`, and `dropTransaction` can take it back, as a cluster does
+   * when a fork is abandoned. 0 finalizes every transaction as it lands, the fastest for tests
+   * that do not look at finality. Solana finalizes after about 32 blocks.
+   * @default 0
+   */
+  slotsToFinalize?: number
 }
 
 /** A running Solana devnet. */
@@ -59,6 +67,16 @@ export interface SolanaDevnet {
    * valid for 150 blocks after the block that issued it, as on Solana.
    */
   advance(slots?: number): void
+  /**
+   * For tests: takes back a landed transaction that is not yet finalized (see `slotsToFinalize`),
+   * and every transaction that landed after it, as if their fork were abandoned. Their accounts
+   * return to their state before them and their statuses are forgotten, so the same signed
+   * transaction can land again while its blockhash is valid; with `resendsLostForSlots`, sends of
+   * it are accepted and lost for that many blocks first. Accounts changed outside transactions
+   * (genesis writes) after it are put back too. Returns the signatures taken back, newest first.
+   * @throws DevnetError `INVALID_OPTIONS` when the transaction is unknown or already finalized.
+   */
+  dropTransaction(signature: string, options?: { resendsLostForSlots?: number }): string[]
   /** Stops block production and closes the endpoint, freeing its port. Safe to call twice. */
   stop(): Promise<void>
 }
@@ -90,13 +108,15 @@ export async function startSolanaDevnet(
   const blockTimeMs = options.blockTimeMs ?? 400
   requireInteger('port', port, 0, 65_535)
   requireInteger('blockTimeMs', blockTimeMs, 0, 3_600_000)
+  const slotsToFinalize = options.slotsToFinalize ?? 0
+  requireInteger('slotsToFinalize', slotsToFinalize, 0, 10_000)
   if (host.trim() === '') throw invalid('host must not be empty')
   if (options.network !== undefined && !solanaNetworkPattern.test(options.network)) {
     throw invalid(
       `network must be a Solana CAIP-2 id (solana:<32 base58 chars>), got ${options.network}`,
     )
   }
-  const chain = new SolanaChain()
+  const chain = new SolanaChain(Date.now, { slotsToFinalize })
   const genesis = await writeSolanaGenesis(chain)
   const methods = new Map([
     ...clusterMethods(chain),
@@ -120,6 +140,18 @@ export async function startSolanaDevnet(
     advance(slots = 1) {
       requireInteger('slots', slots, 1, ADVANCE_SLOTS_MAX, 'advance')
       for (let produced = 0; produced < slots; produced += 1) chain.produceBlock()
+    },
+    dropTransaction(signature, dropOptions = {}) {
+      const lostSlots = dropOptions.resendsLostForSlots ?? 0
+      requireInteger('resendsLostForSlots', lostSlots, 0, ADVANCE_SLOTS_MAX, 'dropTransaction')
+      const dropped = chain.drop(signature, { resendsLostForSlots: lostSlots })
+      if (dropped === undefined) {
+        throw invalid(
+          `${signature} is not a landed transaction that is not yet finalized`,
+          'dropTransaction',
+        )
+      }
+      return dropped
     },
     stop() {
       clearInterval(timer)

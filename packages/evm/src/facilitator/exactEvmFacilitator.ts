@@ -6,11 +6,13 @@ import {
   TollgateError,
 } from '@tollgate/core'
 import { RepeatedFailures, silentEvmLogger } from './failureLog.ts'
+import { FinalityWatch, finalityChainOf } from './finality.ts'
 import type { ExactEvmFacilitatorOptions } from './options.ts'
 import { checkNetworkReadiness } from './readiness.ts'
 import { RecentVerifications } from './recentVerifications.ts'
 import { recoveryPass } from './recovery.ts'
 import { createNetworkRuntime, type NetworkRuntime } from './runtime.ts'
+import { evmFacilitatorSettings } from './settings.ts'
 import { SettlementEngine } from './settlementEngine.ts'
 import { SignerLanes } from './signerLanes.ts'
 import { VerificationLog } from './verificationLog.ts'
@@ -34,14 +36,15 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
   const owner =
     options.instanceId ?? `tollgate-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
-  const leaseMs = options.leaseMs ?? 15_000
-  const recent = new RecentVerifications(options.settleReuseVerificationMs ?? 10_000)
+  const settings = evmFacilitatorSettings(options)
+  const { leaseMs } = settings
+  const recent = new RecentVerifications(settings.settleReuseVerificationMs)
   const logger = options.logger ?? silentEvmLogger
   const failures = new RepeatedFailures(logger)
   const verifications = new VerificationLog(options.ledger)
   const networks = new Map<
     string,
-    { runtime: NetworkRuntime; engine: SettlementEngine; lanes: SignerLanes }
+    { runtime: NetworkRuntime; engine: SettlementEngine; lanes: SignerLanes; watch: FinalityWatch }
   >()
   for (const network of options.networks) {
     const runtime = createNetworkRuntime(network)
@@ -54,19 +57,28 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
       maxFeePerGasCap: options.maxFeePerGasCap,
       onStep: options.onSettlementStep,
     })
+    const watch = new FinalityWatch({
+      network: runtime.network,
+      finality: runtime.finality,
+      chain: finalityChainOf(network.client),
+      ledger: options.ledger,
+      resend: (transaction) => lanes.rebroadcast(transaction),
+      nowMs: () => Date.now(),
+      logger,
+    })
     const batch =
-      options.batch === false || !runtime.multicall3
+      settings.batch === false || !runtime.multicall3
         ? { maxSize: 1, maxWaitMs: 0 }
-        : (options.batch ?? { maxSize: 100, maxWaitMs: 0 })
+        : settings.batch
     const engine = new SettlementEngine({
       runtime,
       ledger: options.ledger,
       lanes,
       recent,
       timings: {
-        receiptTimeoutMs: options.receiptTimeoutMs ?? 30_000,
-        receiptPollMs: options.receiptPollMs ?? 200,
-        transferGasLimit: options.transferGasLimit ?? 150_000n,
+        receiptTimeoutMs: settings.receiptTimeoutMs,
+        receiptPollMs: settings.receiptPollMs,
+        transferGasLimit: settings.transferGasLimit,
       },
       batch,
       owner,
@@ -74,8 +86,9 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
       now,
       onStep: options.onSettlementStep,
       logger,
+      watch,
     })
-    networks.set(network.network, { runtime, engine, lanes })
+    networks.set(network.network, { runtime, engine, lanes, watch })
   }
   let timer: ReturnType<typeof setInterval> | undefined
   let passing: Promise<void> | undefined
@@ -98,7 +111,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
   let maintainedAtMs = Date.now()
   const pass = (startingUp: boolean) => {
     passing ??= (async () => {
-      if (Date.now() - maintainedAtMs > (options.maintenanceIntervalMs ?? 60_000)) {
+      if (Date.now() - maintainedAtMs > settings.maintenanceIntervalMs) {
         maintainedAtMs = Date.now()
         await options.ledger
           .maintain?.()
@@ -107,7 +120,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
             failures.failed('ledger maintenance', {}),
           )
       }
-      for (const { runtime, engine, lanes } of networks.values()) {
+      for (const { runtime, engine, lanes, watch } of networks.values()) {
         if (!bound.has(runtime.network)) {
           // An unreachable RPC at start-up delays binding; a ledger of another chain never binds.
           const where = { network: runtime.network }
@@ -128,9 +141,17 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
           owner,
           leaseMs,
           now,
-          stuckAfterMs: options.stuckAfterMs ?? 30_000,
+          stuckAfterMs: settings.stuckAfterMs,
+          resentAtMs: (hash: string) => watch.resentAtMs(hash),
         }
         const where = { network: runtime.network }
+        // First: a reorganised transaction is open again before recovery drives open ones.
+        await watch
+          .pass()
+          .then(
+            () => failures.succeeded('finality watch', where),
+            failures.failed('finality watch', where),
+          )
         await recoveryPass(context, startingUp).then(
           () => failures.succeeded('recovery pass', where),
           failures.failed('recovery pass', where),
@@ -192,7 +213,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
     readiness: () =>
       Promise.all(
         [...networks.values()].map(({ runtime }) =>
-          checkNetworkReadiness(runtime, options.minimumSignerBalanceWei ?? 10n ** 15n),
+          checkNetworkReadiness(runtime, settings.minimumSignerBalanceWei),
         ),
       ),
     async stats(): Promise<SchemeStats> {
@@ -209,6 +230,10 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
           })),
         ),
         batchSizes: engines.flatMap((engine) => engine.batchSizes.splice(0)),
+        reorganisedTransactions: [...networks.values()].reduce(
+          (sum, { watch }) => sum + watch.takeReorganised(),
+          0,
+        ),
       }
     },
     async start() {
@@ -218,7 +243,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
         })
       }
       await pass(true)
-      timer = setInterval(() => void pass(false), options.recoveryIntervalMs ?? 1_000)
+      timer = setInterval(() => void pass(false), settings.recoveryIntervalMs)
       timer.unref()
     },
     async stop() {

@@ -24,6 +24,18 @@ export interface EvmNetworkOptions {
   eip6492AllowedFactories?: readonly Address[]
   /** Multicall3 address, needed to simulate a counterfactual wallet's deployment and payment. */
   multicall3?: Address | undefined
+  /**
+   * Blocks mined on top of a settlement's block before it is `confirmed`; until then settle
+   * answers success with `extra.finality.state = 'included'`.
+   * @default the network's entry in `defaultConfirmationDepths` (0 on the devnet, 12 if unknown)
+   */
+  confirmationDepth?: number | undefined
+  /**
+   * How many blocks behind the head settlements are re-read for a reorganisation (at least the
+   * confirmation depth). A settlement reorganised away is sent again with the same signed bytes.
+   * @default 64
+   */
+  reorgWindowBlocks?: number | undefined
 }
 
 export interface ExactEvmFacilitatorOptions {

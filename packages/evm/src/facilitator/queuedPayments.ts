@@ -1,4 +1,11 @@
-import { type LedgerPayment, reasonOf, type SettleResponse, settleFailure } from '@tollgate/core'
+import {
+  type LedgerPayment,
+  reasonOf,
+  type SettlementFinality,
+  type SettleResponse,
+  settleFailure,
+  withFinality,
+} from '@tollgate/core'
 import { getAddress, type Hex } from 'viem'
 import { exactEvmPayloadSchema } from '../payload.ts'
 import type { VerifiedPayment } from './verify.ts'
@@ -33,17 +40,25 @@ export function queuedFromLedger(payments: LedgerPayment[]): QueuedPayment[] {
   return queued
 }
 
-/** What a caller is told about a payment, from its ledger record. */
-export function outcomeOfRecord(network: string, payment: LedgerPayment): SettleResponse {
+/**
+ * What a caller is told about a payment, from its ledger record; a settled one carries
+ * `finality` when it is given.
+ */
+export function outcomeOfRecord(
+  network: string,
+  payment: LedgerPayment,
+  finality?: SettlementFinality,
+): SettleResponse {
   const payer = getAddress(payment.payer)
-  if (payment.state === 'confirmed') {
-    return {
+  if (payment.state === 'confirmed' || payment.state === 'included') {
+    const success: SettleResponse = {
       success: true,
       transaction: payment.transaction ?? '',
       network,
       payer,
       amount: payment.amount,
     }
+    return finality ? withFinality(success, finality) : success
   }
   if (payment.state === 'failed') {
     return {

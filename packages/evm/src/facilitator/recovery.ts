@@ -23,6 +23,8 @@ export interface RecoveryContext {
   /** A broadcast transaction not mined after this long is replaced with a higher fee. */
   stuckAfterMs: number
   now: () => number
+  /** When a transaction was last sent again after a reorganisation: its stuck clock restarts. */
+  resentAtMs?: ((hash: string) => number | undefined) | undefined
 }
 
 /**
@@ -34,7 +36,13 @@ export interface RecoveryContext {
 export async function recoveryPass(context: RecoveryContext, startingUp: boolean): Promise<void> {
   const { ledger, owner, leaseMs } = context
   await ledger.renewLeases(owner, leaseMs)
-  const taken = await ledger.takeOverExpired(owner, leaseMs, 500, startingUp && ledger.exclusive)
+  const taken = await ledger.takeOverExpired(
+    owner,
+    leaseMs,
+    500,
+    startingUp && ledger.exclusive,
+    context.runtime.network,
+  )
   for (const payment of taken) {
     if (payment.state === 'received' || payment.state === 'verified')
       await requeue(context, payment)
@@ -91,12 +99,14 @@ async function driveNonce(
   }
   if (newest.state === 'signed') {
     const result = await lanes.rebroadcast(newest)
-    // Refused now usually means underpriced for the current base fee: replace it at once.
-    if (result === 'accepted' || result === 'unknown') return
+    // Refused now usually means underpriced for the current base fee: replace it at once. A
+    // signer without gas money waits to be funded: a replacement would be refused the same way.
+    if (result === 'accepted' || result === 'unknown' || result === 'unfunded') return
     await lanes.replace(newest).catch(() => undefined)
     return
   }
-  if (Date.now() - newest.createdAt.getTime() <= context.stuckAfterMs) return
+  const sentAtMs = Math.max(newest.createdAt.getTime(), context.resentAtMs?.(newest.hash) ?? 0)
+  if (Date.now() - sentAtMs <= context.stuckAfterMs) return
   // Stuck: replace it with a higher fee; at the fee cap, send the same bytes again instead, since a
   // node may have dropped it from its pool while it was underpriced.
   const replaced = await lanes.replace(newest).catch(() => undefined)
@@ -108,7 +118,8 @@ async function settleElsewhereOrRequeue(
   context: RecoveryContext,
   payment: LedgerPayment,
 ): Promise<void> {
-  if (payment.state === 'confirmed' || payment.state === 'failed') return
+  if (payment.state === 'confirmed' || payment.state === 'included' || payment.state === 'failed')
+    return
   const [item] = queuedFromLedger([payment])
   if (!item) return
   if (await recordUse(context, payment, item)) return

@@ -1,6 +1,7 @@
 import { evmChainId, TollgateError } from '@tollgate/core'
 import type { Address, LocalAccount, PublicClient } from 'viem'
 import type { EvmAsset } from '../assets.ts'
+import { type NetworkFinality, networkFinality } from './finalityDefaults.ts'
 import type { EvmNetworkOptions } from './options.ts'
 import { SimulationBatcher } from './simulationBatcher.ts'
 
@@ -17,6 +18,8 @@ export interface NetworkRuntime {
   deployedAssets: Set<string>
   /** Shares simulation round trips between verifications (needs Multicall3). */
   simulations: SimulationBatcher | undefined
+  /** When a settlement counts as confirmed, and how far back reorganisations are looked for. */
+  finality: NetworkFinality
 }
 
 export function createNetworkRuntime(options: EvmNetworkOptions): NetworkRuntime {
@@ -41,6 +44,7 @@ export function createNetworkRuntime(options: EvmNetworkOptions): NetworkRuntime
     ),
     multicall3: options.multicall3,
     deployedAssets: new Set(),
+    finality: networkFinality(options.network, options),
     simulations: options.multicall3
       ? new SimulationBatcher({
           client: options.client,

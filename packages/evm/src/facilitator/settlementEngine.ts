@@ -1,6 +1,5 @@
 import {
   type ErrorCode,
-  type LedgerPayment,
   type LedgerTransaction,
   type PaymentPayload,
   type PaymentRequirements,
@@ -9,26 +8,26 @@ import {
   type SettleResponse,
   settleFailure,
   settleFailureFromVerify,
-  terminalPaymentStates,
 } from '@tollgate/core'
 import type { Hex, TransactionReceipt } from 'viem'
 import type { Authorization } from '../payload.ts'
+import { applyReceipt } from './applyReceipt.ts'
 import { batchable, buildSettlementCall } from './batchCall.ts'
 import { Batcher } from './batcher.ts'
 import { ClaimBatcher } from './claimBatcher.ts'
+import { awaitExisting } from './existingPayment.ts'
 import { type EvmFacilitatorLogger, logFailure } from './failureLog.ts'
+import type { FinalityWatch } from './finality.ts'
 import type { SettlementStep } from './options.ts'
 import { readPaymentIdentifier } from './paymentIdentifier.ts'
 import { payloadHashOf, paymentKey, settledFor } from './paymentIdentity.ts'
-import { outcomeOfRecord, type QueuedPayment, queuedFromLedger } from './queuedPayments.ts'
-import { settledByReceipt } from './receiptOutcome.ts'
+import type { QueuedPayment } from './queuedPayments.ts'
 import type { RecentVerifications } from './recentVerifications.ts'
 import { describeError } from './rpcErrors.ts'
 import type { NetworkRuntime } from './runtime.ts'
 import { type SettleTimings, waitForReceipt } from './settle.ts'
 import type { SignerLanes } from './signerLanes.ts'
-import { resolveUnsettled } from './unsettled.ts'
-import { checkBinding, type VerifiedPayment, verifyExactEvm } from './verify.ts'
+import { checkBinding, verifyExactEvm } from './verify.ts'
 
 export interface EngineOptions {
   runtime: NetworkRuntime
@@ -42,6 +41,7 @@ export interface EngineOptions {
   now: () => number
   onStep?: ((step: SettlementStep) => void) | undefined
   logger: EvmFacilitatorLogger
+  watch: FinalityWatch
 }
 
 /**
@@ -150,8 +150,10 @@ export class SettlementEngine {
       paymentIdentifier: input.identifier,
       payment: { paymentPayload: input.payload, paymentRequirements: input.requirements },
     })
-    if (claim.status === 'existing')
-      return this.#awaitExisting(claim.payment, input.payloadHash, input.requirements)
+    if (claim.status === 'existing') {
+      const context = { ...this.#options, confirming: this.confirming }
+      return awaitExisting(context, claim.payment, input.payloadHash, input.requirements)
+    }
     let verdict: Awaited<ReturnType<typeof verifyExactEvm>>
     try {
       verdict = await verifyExactEvm(runtime, input.payload, input.requirements, {
@@ -212,6 +214,10 @@ export class SettlementEngine {
     }
     this.batchSizes.push(items.length)
     const { transaction, result } = submitted
+    if (result === 'unfunded') {
+      this.#unfunded(transaction, items)
+      return
+    }
     if (result === 'refused' || result === 'stale-nonce') {
       await this.#options.ledger.markTransaction(transaction.hash, { state: 'dropped' })
       // A refused transaction leaves its nonce unused; a filler takes it so later ones can land.
@@ -237,147 +243,101 @@ export class SettlementEngine {
   ): Promise<void> {
     this.confirming.add(transaction.hash)
     try {
-      const receipt = await waitForReceipt(
-        this.#options.runtime,
-        transaction.hash as Hex,
-        timeoutMs,
-        this.#options.timings.receiptPollMs,
-      )
-      if (receipt) {
-        this.#options.onStep?.('after-receipt')
-        await this.applyReceipt(transaction, receipt, items)
-        return
-      }
-      const ids = items.map((item) => item.id)
-      await this.#options.ledger.transition(
-        ids,
-        'pending',
-        { reason: reasonOf('SETTLEMENT_PENDING'), transaction: transaction.hash },
-        ['submitted'],
-      )
+      await this.#awaitOutcome(transaction, items, timeoutMs)
+    } catch (error) {
+      // The transaction exists but its outcome could not be recorded (the ledger is out of
+      // reach): the caller asks again, and recovery or that retry records the receipt.
       for (const item of items) {
         item.deliver?.(
           settleFailure('SETTLEMENT_PENDING', {
             network: this.#options.runtime.network,
             payer: item.verified.payer,
             transaction: transaction.hash,
-            message: `not confirmed within ${timeoutMs} ms; settle again to keep waiting on ${transaction.hash}`,
+            message: `the outcome of ${transaction.hash} could not be recorded yet; settle again`,
           }),
         )
       }
+      throw error
     } finally {
       this.confirming.delete(transaction.hash)
     }
   }
 
-  /** Records a receipt: each payment is confirmed, confirmed by someone else's transaction, or failed. */
-  async applyReceipt(
+  /** Waits (bounded) for the receipt and records it, or records the payments pending. */
+  async #awaitOutcome(
+    transaction: LedgerTransaction,
+    items: QueuedPayment[],
+    timeoutMs: number,
+  ): Promise<void> {
+    const receipt = await waitForReceipt(
+      this.#options.runtime,
+      transaction.hash as Hex,
+      timeoutMs,
+      this.#options.timings.receiptPollMs,
+    )
+    if (receipt) {
+      this.#options.onStep?.('after-receipt')
+      await this.applyReceipt(transaction, receipt, items)
+      return
+    }
+    const ids = items.map((item) => item.id)
+    await this.#options.ledger.transition(
+      ids,
+      'pending',
+      { reason: reasonOf('SETTLEMENT_PENDING'), transaction: transaction.hash },
+      ['submitted'],
+    )
+    for (const item of items) {
+      item.deliver?.(
+        settleFailure('SETTLEMENT_PENDING', {
+          network: this.#options.runtime.network,
+          payer: item.verified.payer,
+          transaction: transaction.hash,
+          message: `not confirmed within ${timeoutMs} ms; settle again to keep waiting on ${transaction.hash}`,
+        }),
+      )
+    }
+  }
+
+  /** Records a receipt for `items` (recovery applies the receipts it finds this way too). */
+  applyReceipt(
     transaction: LedgerTransaction,
     receipt: TransactionReceipt,
     items: QueuedPayment[],
   ): Promise<void> {
-    const { ledger } = this.#options
-    const settled = settledByReceipt(
-      receipt,
-      items.map((item) => ({
-        id: item.id,
-        asset: item.verified.asset,
-        authorization: item.verified.authorization,
-      })),
-    )
-    const confirmed = items.filter((item) => settled.has(item.id))
-    await ledger.transition(
-      confirmed.map((item) => item.id),
-      'confirmed',
-      { transaction: transaction.hash },
-      ['submitted', 'pending', 'verified'],
-    )
-    if (confirmed.some((item) => item.deliver)) this.#options.onStep?.('before-respond')
-    for (const item of confirmed) item.deliver?.(this.#success(item.verified, transaction.hash))
-    for (const item of items.filter((candidate) => !settled.has(candidate.id))) {
-      const outcome = await resolveUnsettled(
-        { runtime: this.#options.runtime, ledger: this.#options.ledger },
-        item,
-        transaction.hash,
-        receipt.blockNumber,
-      )
-      item.deliver?.(outcome)
-    }
-    // Last: until then recovery reads this receipt again, and the writes above are idempotent.
-    this.#options.onStep?.('between-receipt-writes')
-    const { gasUsed, blockNumber } = receipt
-    const state = receipt.status === 'success' ? 'mined' : 'reverted'
-    await ledger.markTransaction(transaction.hash, { state, gasUsed, blockNumber })
-  }
-
-  /** Waits (bounded) for a stored transaction's receipt and applies it to all its payments. */
-  async #confirmStored(hash: string, timeoutMs: number): Promise<void> {
-    const { runtime, ledger, timings } = this.#options
-    const receipt = await waitForReceipt(
-      runtime,
-      hash as Hex,
-      Math.max(0, timeoutMs),
-      timings.receiptPollMs,
-    )
-    if (!receipt) return
-    const [transaction] = (await ledger.openTransactions(runtime.network)).filter(
-      (open) => open.hash === hash,
-    )
-    if (!transaction) return
-    await this.applyReceipt(transaction, receipt, queuedFromLedger(await ledger.paymentsOf(hash)))
+    return applyReceipt(this.#options, transaction, receipt, items)
   }
 
   /**
-   * The outcome of a payment someone else processes (another process, or an earlier run), for the
-   * same signed payload with the same requirements only.
+   * The signer cannot pay gas: the signed transaction stays stored (recovery sends it again each
+   * pass, and it lands once the signer is funded), its payments stay submitted, and callers are
+   * told to retry, never that the payment failed.
    */
-  async #awaitExisting(
-    payment: LedgerPayment,
-    payloadHash: string,
-    requirements: PaymentRequirements,
-  ): Promise<SettleResponse> {
-    if (payment.payloadHash !== payloadHash) return this.#duplicate(payment.payer)
-    // Passing `checkBinding` makes them equal; a record written before that check existed may
-    // name other requirements, and its outcome is not this request's.
-    if (settledFor(payment) !== settledFor(requirements)) return this.#duplicate(payment.payer)
-    const deadline = Date.now() + this.#options.timings.receiptTimeoutMs
-    let current: LedgerPayment | undefined = payment
-    while (current && !terminalPaymentStates.includes(current.state) && Date.now() < deadline) {
-      if (current.transaction && !this.confirming.has(current.transaction)) {
-        // Broadcast already: its receipt decides, whoever is watching it.
-        await this.#confirmStored(current.transaction, deadline - Date.now())
-      } else {
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-      current = await this.#options.ledger.findByKey(payment.key)
+  #unfunded(transaction: LedgerTransaction, items: QueuedPayment[]): void {
+    const message = `the fee payer ${transaction.signer} cannot pay gas; the payment settles once it is funded (${transaction.hash})`
+    for (const item of items) {
+      item.deliver?.(
+        settleFailure('FACILITATOR_SIGNER_UNFUNDED', {
+          network: this.#options.runtime.network,
+          payer: item.verified.payer,
+          transaction: transaction.hash,
+          message,
+        }),
+      )
     }
-    return current
-      ? this.outcomeOf(current)
-      : this.#failure('SETTLE_UNEXPECTED', 'the payment record vanished', payment.payer)
-  }
-
-  /** What a caller is told about a payment, from its record. */
-  outcomeOf(payment: LedgerPayment): SettleResponse {
-    return outcomeOfRecord(this.#options.runtime.network, payment)
   }
 
   async #fail(items: QueuedPayment[], code: ErrorCode, message: string): Promise<void> {
-    await this.#options.ledger.transition(
-      items.map((item) => item.id),
-      'failed',
-      { reason: reasonOf(code), message },
-      ['received', 'verified', 'submitted'],
-    )
-    for (const item of items) item.deliver?.(this.#failure(code, message, item.verified.payer))
-  }
-
-  #success(verified: VerifiedPayment, transaction: string): SettleResponse {
-    return {
-      success: true,
-      transaction,
-      network: this.#options.runtime.network,
-      payer: verified.payer,
-      amount: verified.authorization.value,
+    try {
+      await this.#options.ledger.transition(
+        items.map((item) => item.id),
+        'failed',
+        { reason: reasonOf(code), message },
+        ['received', 'verified', 'submitted'],
+      )
+    } finally {
+      // Answered even when the ledger cannot record it: a caller never waits forever.
+      for (const item of items) item.deliver?.(this.#failure(code, message, item.verified.payer))
     }
   }
 

@@ -4,6 +4,7 @@ import {
   type Address,
   BaseError,
   type Hex,
+  InsufficientFundsError,
   keccak256,
   type LocalAccount,
   type PublicClient,
@@ -13,8 +14,11 @@ import {
 import type { SettlementStep } from './options.ts'
 import { shortMessage } from './signature.ts'
 
-/** What a broadcast told us. `unknown`: the node may or may not have it; the hash will tell. */
-export type BroadcastResult = 'accepted' | 'unknown' | 'refused' | 'stale-nonce'
+/**
+ * What a broadcast told us. `unknown`: the node may or may not have it; the hash will tell.
+ * `unfunded`: the signer cannot pay the gas; the same bytes can be sent once it is funded.
+ */
+export type BroadcastResult = 'accepted' | 'unknown' | 'refused' | 'stale-nonce' | 'unfunded'
 
 export interface Fees {
   maxFeePerGas: bigint
@@ -231,6 +235,12 @@ export class SignerLanes {
     if (text.includes('already known') || text.includes('known transaction')) return 'accepted'
     if (text.includes('nonce too low') || text.includes('nonce has already been used'))
       return 'stale-nonce'
+    // Nodes put it in the error's details ("Insufficient funds for gas * price + value").
+    const unfunded =
+      error instanceof BaseError &&
+      (`${error.details} ${error.shortMessage}`.toLowerCase().includes('insufficient funds') ||
+        Boolean(error.walk((cause) => cause instanceof InsufficientFundsError)))
+    if (unfunded) return 'unfunded'
     const nodeAnswered =
       error instanceof BaseError && Boolean(error.walk((cause) => cause instanceof RpcRequestError))
     if (nodeAnswered) return 'refused'

@@ -207,6 +207,20 @@ function registerSchemeGauges(registers: Registry[], readStats: StatsReader) {
   // A float64 keeps about 15 significant digits of a balance: ample for alerting on gas money.
   perSigner('tollgate_facilitator_signer_balance_wei', 'Signer balance in wei', 'balanceWei')
   perSigner('tollgate_facilitator_signer_next_nonce', 'Next nonce of the signer', 'nextNonce')
+  new Counter({
+    name: 'tollgate_facilitator_reorganised_settlements_total',
+    help: 'Settlement transactions whose block was reorganised away (each is sent again)',
+    labelNames: ['scheme', 'family'] as const,
+    registers,
+    // The scheme reports the count since the last read, so each is counted exactly once.
+    async collect() {
+      const { readings } = await readStats()
+      for (const reading of readings) {
+        const labels = { scheme: reading.scheme, family: reading.caipFamily }
+        this.inc(labels, reading.stats.reorganisedTransactions ?? 0)
+      }
+    },
+  })
   new Histogram({
     name: 'tollgate_facilitator_batch_size',
     help: 'Payments per submitted transaction',

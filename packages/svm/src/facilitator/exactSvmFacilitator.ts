@@ -1,14 +1,18 @@
 import { type Address, address, isAddress, type TransactionPartialSigner } from '@solana/kit'
 import {
+  type PaymentPayload,
+  type PaymentRequirements,
   type ReadinessCheck,
   reject,
   type SchemeFacilitator,
   type SettleResponse,
   settleFailure,
   TollgateError,
+  type VerifyResponse,
 } from '@tollgate/core'
 import { isSolanaNetwork } from '../assets.ts'
 import { rpcOf, type SvmFacilitatorRpc, solanaRpc } from '../rpc.ts'
+import { finalityOption } from './finality.ts'
 import { type ExactSvmFacilitatorOptions, exactSvmDefaults } from './options.ts'
 import { InMemorySvmSettlementRecords } from './records.ts'
 import { type SettleContext, settleExactSvm } from './settle.ts'
@@ -17,7 +21,8 @@ import { type SvmVerifyContext, simulateExactSvm, verifyExactSvmStatic } from '.
 /**
  * The facilitator's side of `exact` on Solana: verification is an allow-list checked in the
  * spec's order before one simulation; settlement co-signs as fee payer once per payment
- * (message hash), and reports a failure only when the transaction failed on chain or its
+ * (message hash), answers success once the transaction is in a block and confirmed at the
+ * network's finality, and reports a failure only when the transaction failed on chain or its
  * blockhash expired without it landing.
  */
 export function exactSvmFacilitator(options: ExactSvmFacilitatorOptions): SchemeFacilitator {
@@ -38,6 +43,23 @@ export function exactSvmFacilitator(options: ExactSvmFacilitatorOptions): Scheme
   const addresses = [...feePayers.keys()]
   let turn = 0
 
+  async function verifyOnce(
+    payload: PaymentPayload,
+    requirements: PaymentRequirements,
+  ): Promise<VerifyResponse> {
+    const verdict = await verifyExactSvmStatic(verifyContext, payload, requirements)
+    if (!verdict.verified) return verdict.response
+    const simulated = await simulateExactSvm(rpc, verdict.verified.decoded).catch(
+      (cause: unknown) => {
+        throw new TollgateError('VERIFY_UNEXPECTED', 'the simulation could not run', { cause })
+      },
+    )
+    if (simulated) {
+      return reject(simulated.code, { message: simulated.message, payer: verdict.verified.payer })
+    }
+    return verdict.response
+  }
+
   return {
     scheme: 'exact',
     caipFamily: 'solana:*',
@@ -56,17 +78,21 @@ export function exactSvmFacilitator(options: ExactSvmFacilitatorOptions): Scheme
           message: `${requirements.network} is not served here`,
         })
       }
-      const verdict = await verifyExactSvmStatic(verifyContext, payload, requirements)
-      if (!verdict.verified) return verdict.response
-      const simulated = await simulateExactSvm(rpc, verdict.verified.decoded).catch(
-        (cause: unknown) => {
-          throw new TollgateError('VERIFY_UNEXPECTED', 'the simulation could not run', { cause })
-        },
-      )
-      if (simulated) {
-        return reject(simulated.code, { message: simulated.message, payer: verdict.verified.payer })
-      }
-      return verdict.response
+      const response = await verifyOnce(payload, requirements)
+      // Verification moves no money: its record may trail the answer, or be lost.
+      options.verifications
+        ?.recordVerifications([
+          {
+            network: requirements.network,
+            scheme: requirements.scheme,
+            payer: response.payer,
+            payTo: requirements.payTo,
+            amount: requirements.amount,
+            reason: response.invalidReason,
+          },
+        ])
+        .catch(() => undefined)
+      return response
     },
     async settle(payload, requirements) {
       if (!networks.has(requirements.network)) {
@@ -99,6 +125,7 @@ function settleContextOf(
     records: settle.records ?? new InMemorySvmSettlementRecords({ now: options.now }),
     owner: settle.instanceId ?? `tollgate-svm-${crypto.randomUUID()}`,
     leaseMs: settle.leaseMs ?? exactSvmDefaults.leaseMs,
+    finality: finalityOption(options.finality),
     timings: {
       confirmTimeoutMs: settle.confirmTimeoutMs ?? exactSvmDefaults.confirmTimeoutMs,
       pollIntervalMs: settle.pollIntervalMs ?? exactSvmDefaults.pollIntervalMs,

@@ -1,8 +1,9 @@
 import type { TransactionPartialSigner } from '@solana/kit'
-import type { SvmSettlementRecords } from '@tollgate/core'
+import type { SettlementLedger, SvmSettlementRecords } from '@tollgate/core'
 import type { SvmAsset } from '../assets.ts'
 import { lamportsPerSignature } from '../constants.ts'
 import type { SvmFacilitatorRpc, SvmRpcSource } from '../rpc.ts'
+import type { SvmCommitment } from './watch.ts'
 
 export type ExactSvmFacilitatorOptions = {
   /**
@@ -34,6 +35,21 @@ export type ExactSvmFacilitatorOptions = {
    */
   maxSignatures?: number
   settle?: ExactSvmSettleOptions
+  /**
+   * The commitment level at which a settlement is final, for every network or per network. Settle
+   * answers success once the transaction is in a block (`extra.finality.state = 'included'`) and
+   * `confirmed` once it reaches this level; until then a block can still be abandoned, and the
+   * payment goes back and its transaction is sent again. Only `finalized` is final on Solana. The
+   * embedded devnet reports every transaction `finalized` at once unless it is started with
+   * `slotsToFinalize`.
+   * @default 'finalized'
+   */
+  finality?: SvmCommitment | Readonly<Record<string, SvmCommitment>>
+  /**
+   * Where each verification is recorded (the settlement ledger), so reports count Solana
+   * verifications beside EVM ones. Written off the request's path; a failed write is dropped.
+   */
+  verifications?: Pick<SettlementLedger, 'recordVerifications'>
   /** A fee payer below this balance makes `/readyz` report the network not ready. @default 10_000_000n */
   minimumFeePayerLamports?: bigint
   /** Milliseconds since the epoch; injected for tests. */
@@ -46,8 +62,9 @@ export interface ExactSvmSettleOptions {
   /** Where settlements are remembered. @default an `InMemorySvmSettlementRecords` */
   records?: SvmSettlementRecords
   /**
-   * How long settle waits for confirmation before answering `settlement_pending` with the
-   * signature. A later settle of the same payment resumes the wait.
+   * How long settle waits for the transaction to land in a block before answering
+   * `settlement_pending` with the signature (the ledger payment is then `pending`). A later
+   * settle of the same payment resumes the wait.
    * @default 30000
    */
   confirmTimeoutMs?: number

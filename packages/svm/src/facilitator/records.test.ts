@@ -77,4 +77,26 @@ describe('InMemorySvmSettlementRecords', () => {
     await records.release('h', 'a', released)
     expect((await records.get('h'))?.state).toBe('submitted')
   })
+
+  it('keeps an included answer until finished, and takes it back to submitted', async () => {
+    const records = new InMemorySvmSettlementRecords()
+    const claim = { network: 'solana:test', owner: 'a', leaseMs: 100, payment }
+    await records.claim('h', claim)
+    await records.submit('h', submission)
+    await records.include('h', success)
+    expect(await records.claim('h', claim)).toMatchObject({
+      status: 'existing',
+      record: { state: 'included', outcome: success },
+    })
+    await records.revert('h')
+    const reverted = await records.get('h')
+    expect([reverted?.state, reverted?.outcome, reverted?.raw]).toEqual([
+      'submitted',
+      undefined,
+      'AA==',
+    ])
+    await records.finish('h', success)
+    await records.revert('h')
+    expect(await records.get('h')).toMatchObject({ state: 'finished', outcome: success })
+  })
 })

@@ -70,6 +70,21 @@ export class InMemorySvmSettlementRecords implements SvmSettlementRecords {
     this.#update(messageHash, (record) => ({ ...record, outcome, state: 'finished' }))
   }
 
+  async include(messageHash: string, outcome: SettleResponse): Promise<void> {
+    this.#update(messageHash, (record) => ({ ...record, outcome, state: 'included' }))
+  }
+
+  async revert(messageHash: string): Promise<void> {
+    this.#update(messageHash, (record) => {
+      if (record.state !== 'included') return record
+      const { outcome: _abandoned, ...rest } = record
+      return { ...rest, state: 'submitted' }
+    })
+  }
+
+  /** No ledger here: a pending payment is simply still `submitted`. */
+  async pending(_messageHash: string, _message: string): Promise<void> {}
+
   async release(messageHash: string, owner: string, _cause: SvmReleaseCause): Promise<void> {
     const entry = this.#records.get(messageHash)
     if (entry?.record.state === 'claimed' && entry.record.owner === owner) {

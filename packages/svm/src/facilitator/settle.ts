@@ -21,16 +21,26 @@ import {
   settleFailure,
   settleFailureFromVerify,
   TollgateError,
+  withFinality,
 } from '@tollgate/core'
 import type { SvmFacilitatorRpc } from '../rpc.ts'
+import { finalityAt } from './finality.ts'
 
 import {
+  describeError,
   type SvmVerifyContext,
   simulateExactSvm,
   type VerifiedSvmPayment,
   verifyExactSvmStatic,
 } from './verify.ts'
-import { broadcast, type WatchTimings, watchTransaction } from './watch.ts'
+import {
+  broadcast,
+  type LandedStatus,
+  lookUpStatus,
+  type SvmCommitment,
+  type WatchTimings,
+  watchTransaction,
+} from './watch.ts'
 
 export interface SettleContext {
   rpc: SvmFacilitatorRpc
@@ -39,6 +49,8 @@ export interface SettleContext {
   records: SvmSettlementRecords
   owner: string
   leaseMs: number
+  /** The commitment level at which a network's settlement is final. */
+  finality: (network: string) => SvmCommitment
   timings: WatchTimings
   /** Settlements running in this process, by message hash: concurrent calls share one. */
   running: Map<string, Promise<SettleResponse>>
@@ -104,7 +116,13 @@ async function settleClaimed(
     const simulated = await simulateExactSvm(context.rpc, verified.decoded)
     if (simulated) {
       const { code, message } = simulated
-      await context.records.release(hash, context.owner, { reason: reasonOf(code), message })
+      // A fee payer that cannot pay is the facilitator's problem: the payment stays open.
+      const retryable = code === 'SVM_FEE_PAYER_UNFUNDED'
+      await context.records.release(hash, context.owner, {
+        reason: reasonOf(code),
+        message,
+        retryable,
+      })
       return settleFailure(code, { network, message, payer: verified.payer })
     }
     signed = await signAsFeePayer(context, verified)
@@ -129,11 +147,37 @@ async function resume(
   network: string,
 ): Promise<SettleResponse> {
   if (record.state === 'finished' && record.outcome) return record.outcome
+  if (record.state === 'included') return followIncluded(context, record, network)
   if (record.state === 'submitted') return watchAndFinish(context, record, network, true)
   return settleFailure('SETTLEMENT_PENDING', {
     network,
     message: 'another settlement of this payment is being submitted',
   })
+}
+
+/**
+ * A transaction seen in a block below the network's finality: asked again, it is confirmed once
+ * final; one the cluster no longer knows was in an abandoned block, so the payment goes back to
+ * submitted and the same signed transaction is sent again while its blockhash is valid.
+ */
+async function followIncluded(
+  context: SettleContext,
+  record: SvmSettlementRecord,
+  network: string,
+): Promise<SettleResponse> {
+  const { transaction, outcome } = record
+  assert(transaction && outcome, 'an included record holds its transaction and answer')
+  const status = await lookUpStatus(context.rpc, toSignature(transaction), true)
+  // The cluster could not be asked: the last answer still stands.
+  if (status === undefined) return outcome
+  if (status === null) {
+    await context.records.revert(record.messageHash)
+    return watchAndFinish(context, { ...record, state: 'submitted' }, network, true)
+  }
+  if (status.err) {
+    return finishFailed(context, record, network, 'SVM_EXACT_TRANSACTION_FAILED', status.err)
+  }
+  return answerLanded(context, record, network, status)
 }
 
 async function watchAndFinish(
@@ -153,7 +197,10 @@ async function watchAndFinish(
     blockhash: toBlockhash(blockhash),
   }
   const outcome = await watchTransaction(context.rpc, watched, context.timings, { broadcastNow })
+  if (outcome.kind === 'landed') return answerLanded(context, record, network, outcome.status)
   if (outcome.kind === 'pending') {
+    // Still live: the ledger shows it pending; a later settle resumes the watch.
+    await context.records.pending(record.messageHash, outcome.message)
     return settleFailure('SETTLEMENT_PENDING', {
       network,
       transaction,
@@ -161,22 +208,49 @@ async function watchAndFinish(
       message: outcome.message,
     })
   }
-  const answer: SettleResponse =
-    outcome.kind === 'confirmed'
-      ? { success: true, transaction, network, ...(payer ? { payer } : {}) }
-      : outcome.kind === 'failed'
-        ? settleFailure('SVM_EXACT_TRANSACTION_FAILED', {
-            network,
-            transaction,
-            payer,
-            message: outcome.message,
-          })
-        : settleFailure('SVM_EXACT_BLOCK_HEIGHT_EXCEEDED', {
-            network,
-            transaction,
-            payer,
-            message: 'the blockhash expired before the transaction landed',
-          })
+  return outcome.kind === 'failed'
+    ? finishFailed(context, record, network, 'SVM_EXACT_TRANSACTION_FAILED', outcome.message)
+    : finishFailed(context, record, network, 'SVM_EXACT_BLOCK_HEIGHT_EXCEEDED')
+}
+
+/** Success, `included` below the network's finality (kept so), `confirmed` at it (final). */
+async function answerLanded(
+  context: SettleContext,
+  record: SvmSettlementRecord,
+  network: string,
+  status: LandedStatus,
+): Promise<SettleResponse> {
+  const { transaction, payer } = record
+  assert(transaction, 'a landed record holds its transaction')
+  const finality = finalityAt(status, context.finality(network))
+  const answer = withFinality(
+    { success: true, transaction, network, ...(payer ? { payer } : {}) },
+    finality,
+  )
+  if (finality.state === 'confirmed') await context.records.finish(record.messageHash, answer)
+  else if (record.state !== 'included') await context.records.include(record.messageHash, answer)
+  return answer
+}
+
+async function finishFailed(
+  context: SettleContext,
+  record: SvmSettlementRecord,
+  network: string,
+  code: 'SVM_EXACT_TRANSACTION_FAILED' | 'SVM_EXACT_BLOCK_HEIGHT_EXCEEDED',
+  error?: unknown,
+): Promise<SettleResponse> {
+  const message =
+    code === 'SVM_EXACT_BLOCK_HEIGHT_EXCEEDED'
+      ? 'the blockhash expired before the transaction landed'
+      : typeof error === 'string'
+        ? error
+        : describeError(error)
+  const answer = settleFailure(code, {
+    network,
+    transaction: record.transaction,
+    payer: record.payer,
+    message,
+  })
   await context.records.finish(record.messageHash, answer)
   return answer
 }

@@ -213,8 +213,28 @@ export async function simulateExactSvm(
     })
     .send()
   if (value.err === null) return undefined
+  if (feePayerCannotPay(value.err)) {
+    return rejection(
+      'SVM_FEE_PAYER_UNFUNDED',
+      `the fee payer cannot pay: ${describeError(value.err)}`,
+    )
+  }
   const logs = (value.logs ?? []).slice(-3).join(' | ')
   return rejection('SVM_EXACT_SIMULATION_FAILED', `${describeError(value.err)} ${logs}`.trim())
+}
+
+/**
+ * The errors of a fee payer without the lamports for the fee (or for staying rent-exempt after
+ * it): the fee payer is account 0, and one without any lamports is not found.
+ */
+function feePayerCannotPay(err: unknown): boolean {
+  if (err === 'AccountNotFound' || err === 'InsufficientFundsForFee') return true
+  if (typeof err !== 'object' || err === null || !('InsufficientFundsForRent' in err)) return false
+  const detail = err.InsufficientFundsForRent
+  return typeof detail === 'object' && detail !== null && 'account_index' in detail
+    ? // kit reads integers in answers as bigints.
+      detail.account_index === 0n || detail.account_index === 0
+    : false
 }
 
 /** A transaction error as text (it may hold bigints, which JSON cannot write). */

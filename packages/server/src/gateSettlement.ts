@@ -1,0 +1,132 @@
+import {
+  encodePaymentResponseHeader,
+  type FacilitatorClient,
+  type PaymentPayload,
+  type PaymentRequirements,
+  type PaymentUse,
+  type ResponseStore,
+  reasonOf,
+  type StoredResponse,
+} from '@tollgate/core'
+import { facilitatorTrouble, troubleResponse, unavailable } from './facilitatorTrouble.ts'
+import type { GateFinish } from './paymentGate.ts'
+import { freshUse, type Presentation } from './paymentUses.ts'
+import {
+  exposedHeaders,
+  type GateResponse,
+  inProgressResponse,
+  settlementFailedResponse,
+} from './responses.ts'
+import {
+  type ConfirmationOptions,
+  type ReleasePolicy,
+  type SettleOutcome,
+  settlePayment,
+  unconfirmedReceipt,
+} from './settlement.ts'
+import { type HandlerResponse, heldResponse, releasedStored } from './storedResponses.ts'
+import type { UseLease } from './useLease.ts'
+
+/** Everything settling one verified payment needs. */
+export interface SettlementContext {
+  facilitator: FacilitatorClient
+  store: ResponseStore
+  release: ReleasePolicy
+  confirmation: ConfirmationOptions
+  storedBodyBytesMax: number
+  payment: PaymentPayload
+  requirements: PaymentRequirements
+  presentation: Presentation
+}
+
+/**
+ * After the handler ran: settles a success and records the outcome. A settled payment's
+ * response is stored as released (when it fits) before the adapter writes it, so a buyer whose
+ * answer is lost gets it again. A failed handler is not charged and frees the payment. A holder
+ * whose record was taken over (its lease ran out) releases nothing: the presentation that took
+ * it over answers, so one payment never gets two responses.
+ */
+export async function recordSettlement(
+  context: SettlementContext,
+  lease: UseLease,
+  handled: HandlerResponse,
+): Promise<GateFinish> {
+  const { presentation, payment } = context
+  const record = (use: Partial<PaymentUse>) =>
+    lease.finish({ ...freshUse(presentation, lease.holder), ...use, leaseUntilMs: undefined })
+  const forget = () => lease.release()
+  // Kept while settlement is pending, so the same presentation finishes without a second run.
+  const held = heldResponse(handled, context.storedBodyBytesMax)
+  if (handled.status >= 400) {
+    await forget()
+    return { kind: 'release', headers: {} }
+  }
+  // Not settled for a holder that lost the payment: the one that took it over settles.
+  if ((await lease.confirm()) === 'lost') return { kind: 'respond', response: inProgressResponse() }
+  let outcome: SettleOutcome
+  try {
+    outcome = await settlePayment(
+      context.facilitator,
+      payment,
+      context.requirements,
+      context.release,
+      context.confirmation,
+    )
+  } catch (error) {
+    // The outcome is unknown: the payment may come back to finish, but is never re-verified.
+    await record({ state: 'pending', response: held })
+    return { kind: 'respond', response: unavailable(error) }
+  }
+  const receipt = outcome.receipt
+  if (outcome.kind === 'unconfirmed') {
+    await record({ state: 'pending', response: held })
+    return {
+      kind: 'respond',
+      response: settlementFailedResponse(unconfirmedReceipt(receipt), payment.x402Version),
+    }
+  }
+  if (receipt.success) {
+    const header = encodePaymentResponseHeader(receipt, payment.x402Version)
+    const headers = { [header.name]: header.value, 'access-control-expose-headers': exposedHeaders }
+    const released = releasedStored(handled, headers)
+    const fits = released.body.byteLength <= context.storedBodyBytesMax
+    // The payment settled: its content is released even if the store cannot be reached, but not
+    // when another presentation holds the record now and answers itself.
+    const written = await record({
+      state: 'settled',
+      ...(fits
+        ? { response: released }
+        : {
+            unstoredReason: `this payment was already used; its response (${released.body.byteLength} bytes) was larger than the ${context.storedBodyBytesMax} bytes kept for replay`,
+          }),
+    })
+    if (written === 'lost') return { kind: 'respond', response: inProgressResponse() }
+    return { kind: 'release', headers }
+  }
+  if (facilitatorTrouble(receipt.errorReason) && !receipt.transaction) {
+    // No verdict on the payment: it may come back to finish, but is never verified again.
+    await record({ state: 'pending', response: held })
+    return {
+      kind: 'respond',
+      response: troubleResponse(receipt.errorReason, receipt.errorMessage),
+    }
+  }
+  if (receipt.errorReason === reasonOf('SETTLEMENT_PENDING'))
+    await record({ state: 'pending', response: held })
+  else await forget()
+  return { kind: 'respond', response: settlementFailedResponse(receipt, payment.x402Version) }
+}
+
+/**
+ * The same presentation of a pending payment came back: settle again and answer with the
+ * response the handler gave the first time, without running it again.
+ */
+export async function finishHeld(
+  context: SettlementContext,
+  lease: UseLease,
+  held: StoredResponse,
+): Promise<{ kind: 'respond'; response: GateResponse }> {
+  const finished = await recordSettlement(context, lease, held)
+  if (finished.kind === 'respond') return finished
+  return { kind: 'respond', response: { ...releasedStored(held, finished.headers) } }
+}

@@ -1,0 +1,39 @@
+import {
+  type FacilitatorClient,
+  type PaymentPayload,
+  type PaymentRequirements,
+  reasonOf,
+} from '@tollgate/core'
+import { facilitatorTrouble, troubleResponse, unavailable } from './facilitatorTrouble.ts'
+import type { GateResponse } from './responses.ts'
+
+export type VerifyVerdict =
+  | { kind: 'valid'; payer: string | undefined }
+  /** A verdict on the buyer's payment: refused with its reason. */
+  | { kind: 'refused'; reason: string; message: string | undefined }
+  /** No verdict (the facilitator unreachable, limited, its RPC down): ours to fix, a 503. */
+  | { kind: 'respond'; response: GateResponse }
+
+export async function verifyPayment(
+  facilitator: FacilitatorClient,
+  payment: PaymentPayload,
+  requirements: PaymentRequirements,
+): Promise<VerifyVerdict> {
+  try {
+    const verdict = await facilitator.verify(payment, requirements)
+    if (!verdict.isValid && facilitatorTrouble(verdict.invalidReason))
+      return {
+        kind: 'respond',
+        response: troubleResponse(verdict.invalidReason, verdict.invalidMessage),
+      }
+    if (!verdict.isValid)
+      return {
+        kind: 'refused',
+        reason: verdict.invalidReason ?? reasonOf('VERIFY_UNEXPECTED'),
+        message: verdict.invalidMessage,
+      }
+    return { kind: 'valid', payer: verdict.payer }
+  } catch (error) {
+    return { kind: 'respond', response: unavailable(error) }
+  }
+}
