@@ -18,6 +18,7 @@ import {
 } from 'tollgate'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRpcProxy } from './support/rpcProxy.ts'
 import {
   facilitatorBody,
   postFacilitator,
@@ -52,13 +53,14 @@ async function startWatchingFacilitator(options: {
   confirmationDepth?: number
   batch?: { maxSize: number; maxWaitMs: number } | false
   receiptTimeoutMs?: number
+  rpcUrl?: string
 }) {
   const { manifest } = stack
   const built: BuiltFacilitator = await buildEvmFacilitator({
     networks: [
       {
         network: manifest.network,
-        rpcUrl: manifest.rpcUrl,
+        rpcUrl: options.rpcUrl ?? manifest.rpcUrl,
         signerKeys: [options.signerKey],
         assets: [manifest.asset],
         multicall3: manifest.multicall3,
@@ -262,6 +264,58 @@ describe('a confirmation depth', () => {
       })
     } finally {
       await facilitator.close()
+    }
+  })
+})
+
+describe('receipts the RPC fails to return', () => {
+  it('leave a mined settlement watched: recovery never takes it for a lost one', async () => {
+    const { manifest } = stack
+    const proxy = await startRpcProxy({ upstreamUrl: manifest.rpcUrl, seed: 1 })
+    proxy.setRules([{ method: 'eth_getTransactionReceipt', fault: { kind: 'error', status: 503 } }])
+    const facilitator = await startWatchingFacilitator({
+      signerKey: ANVIL_ACCOUNTS[9].privateKey,
+      rpcUrl: proxy.url,
+      receiptTimeoutMs: 500,
+    })
+    const requirements = weatherRequirements(manifest)
+    try {
+      const transfersBefore = await transferCount(manifest, payer(), merchant())
+      const payload = await signPayment(manifest, requirements)
+      const first = await facilitator.settle(payload, requirements)
+      expect(first.body).toMatchObject({ success: false, errorReason: 'settlement_pending' })
+      const hash = first.body.transaction as Hex
+      const mined = await rpcClient(manifest.rpcUrl).getTransactionReceipt({ hash })
+      expect(mined.status).toBe('success')
+      // Recovery passes every 100 ms meanwhile; the signer's nonce on chain has moved on.
+      await new Promise((resolve) => setTimeout(resolve, 1_500))
+      expect((await facilitator.built.ledger.findTransaction(hash))?.state).toBe('broadcast')
+      expect((await facilitator.stateOf(payload))?.state).toBe('pending')
+
+      proxy.clearRules()
+      await waitUntil(async () => (await facilitator.stateOf(payload))?.state === 'confirmed')
+      const stored = await facilitator.built.ledger.findTransaction(hash)
+      expect(stored).toMatchObject({ state: 'mined', blockHash: mined.blockHash.toLowerCase() })
+
+      // Watched: a reorganisation of its block is found, and the same bytes land again.
+      await rpc('anvil_reorg', [1, []])
+      // Automine lands the resent bytes at once, so the submitted state in between is brief.
+      await waitUntil(async () => {
+        const receipt = await rpcClient(manifest.rpcUrl)
+          .getTransactionReceipt({ hash })
+          .catch(() => undefined)
+        return receipt !== undefined && receipt.blockHash !== mined.blockHash
+      })
+      await waitUntil(async () => {
+        const transaction = await facilitator.built.ledger.findTransaction(hash)
+        return transaction?.state === 'mined' && transaction.blockHash !== stored?.blockHash
+      })
+      await waitUntil(async () => (await facilitator.stateOf(payload))?.state === 'confirmed')
+      expect(await facilitator.metric('tollgate_facilitator_reorganised_settlements_total')).toBe(1)
+      expect(await transferCount(manifest, payer(), merchant())).toBe(transfersBefore + 1)
+    } finally {
+      await facilitator.close()
+      await proxy.close()
     }
   })
 })

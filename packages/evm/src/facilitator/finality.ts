@@ -1,7 +1,8 @@
 import type { LedgerTransaction, SettlementFinality, SettlementLedger } from '@tollgate/core'
-import { type Hex, type PublicClient, TransactionReceiptNotFoundError } from 'viem'
+import type { Hex, PublicClient } from 'viem'
 import { type EvmFacilitatorLogger, logFailure } from './failureLog.ts'
 import type { NetworkFinality } from './finalityDefaults.ts'
+import { receiptOf } from './receipts.ts'
 
 /** The newest block as the watch sees it. */
 export interface BlockHead {
@@ -30,14 +31,9 @@ export function finalityChainOf(client: PublicClient): FinalityChain {
       return block?.hash ?? undefined
     },
     async receipt(hash) {
-      try {
-        const receipt = await client.getTransactionReceipt({ hash: hash as Hex })
-        return { blockNumber: receipt.blockNumber, blockHash: receipt.blockHash }
-      } catch (error) {
-        // Only "no such receipt" says the transaction is gone; an RPC failure says nothing.
-        if (error instanceof TransactionReceiptNotFoundError) return undefined
-        throw error
-      }
+      // Only "no such receipt" says the transaction is gone; an RPC failure is thrown.
+      const receipt = await receiptOf(client, hash as Hex)
+      return receipt && { blockNumber: receipt.blockNumber, blockHash: receipt.blockHash }
     },
   }
 }

@@ -8,6 +8,7 @@ import {
 import type { Address, Hex } from 'viem'
 import { findAuthorizationUse } from './authorizationLookup.ts'
 import { type QueuedPayment, queuedFromLedger } from './queuedPayments.ts'
+import { receiptOf } from './receipts.ts'
 import type { NetworkRuntime } from './runtime.ts'
 import type { SettlementEngine } from './settlementEngine.ts'
 import type { SignerLanes } from './signerLanes.ts'
@@ -67,20 +68,8 @@ async function driveNonce(
   chainNonces: Map<string, number>,
 ) {
   const { runtime, ledger, lanes } = context
-  for (const transaction of group) {
-    const receipt = await runtime.client
-      .getTransactionReceipt({ hash: transaction.hash as Hex })
-      .catch(() => undefined)
-    if (!receipt) continue
-    for (const other of group)
-      if (other !== transaction) await ledger.markTransaction(other.hash, { state: 'dropped' })
-    await context.engine.applyReceipt(
-      transaction,
-      receipt,
-      queuedFromLedger(await ledger.paymentsOf(transaction.hash)),
-    )
-    return
-  }
+  const mined = await applyMinedOf(context, group)
+  if (mined !== 'none') return
   const newest = group[group.length - 1]!
   const signer = newest.signer as Address
   if (!chainNonces.has(signer)) {
@@ -90,6 +79,8 @@ async function driveNonce(
     )
   }
   if (chainNonces.get(signer)! > newest.nonce) {
+    // Read again after the nonce: one mined in between is found, not taken for someone else's.
+    if ((await applyMinedOf(context, group)) !== 'none') return
     // The nonce was used by a transaction not in the ledger: none of these can land any more.
     for (const transaction of group)
       await ledger.markTransaction(transaction.hash, { state: 'dropped' })
@@ -111,6 +102,32 @@ async function driveNonce(
   // node may have dropped it from its pool while it was underpriced.
   const replaced = await lanes.replace(newest).catch(() => undefined)
   if (!replaced) await lanes.rebroadcast(newest)
+}
+
+/**
+ * Applies the receipt of whichever of one nonce's transactions was mined, the others dropped.
+ * 'unknown' when a receipt could not be read: that proves nothing, and taking a mined transaction
+ * for a lost one would strand its payments off the finality watch.
+ */
+async function applyMinedOf(
+  context: RecoveryContext,
+  group: LedgerTransaction[],
+): Promise<'applied' | 'none' | 'unknown'> {
+  const { runtime, ledger } = context
+  for (const transaction of group) {
+    const receipt = await receiptOf(runtime.client, transaction.hash as Hex).catch(() => null)
+    if (receipt === null) return 'unknown'
+    if (!receipt) continue
+    for (const other of group)
+      if (other !== transaction) await ledger.markTransaction(other.hash, { state: 'dropped' })
+    await context.engine.applyReceipt(
+      transaction,
+      receipt,
+      queuedFromLedger(await ledger.paymentsOf(transaction.hash)),
+    )
+    return 'applied'
+  }
+  return 'none'
 }
 
 /** A payment whose transaction can no longer land: settled by someone else, or queued again. */
