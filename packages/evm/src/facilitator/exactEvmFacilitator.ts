@@ -13,7 +13,6 @@ import { RecentVerifications } from './recentVerifications.ts'
 import { recoveryPass } from './recovery.ts'
 import { createNetworkRuntime, type NetworkRuntime } from './runtime.ts'
 import { evmFacilitatorSettings } from './settings.ts'
-import { verifiedBySettlement } from './settledHere.ts'
 import { SettlementEngine } from './settlementEngine.ts'
 import { SignerLanes } from './signerLanes.ts'
 import { VerificationLog } from './verificationLog.ts'
@@ -190,21 +189,15 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
       })
       if (verdict.verified)
         recent.remember(requirements, String(payload.payload.signature), verdict.verified)
-      const response = await verifiedBySettlement(
-        options.ledger,
-        payload,
-        requirements,
-        verdict.response,
-      )
       verifications.add({
         network: requirements.network,
         scheme: 'exact',
-        payer: response.payer,
+        payer: verdict.response.payer,
         payTo: requirements.payTo,
         amount: requirements.amount,
-        reason: response.invalidReason,
+        reason: verdict.response.invalidReason,
       })
-      return response
+      return verdict.response
     },
     async settle(payload, requirements) {
       const entry = networks.get(requirements.network)
