@@ -9,6 +9,7 @@
 import type { NewPayment, SettlementLedger } from '@tollgate/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ClaimBatcher } from '../packages/evm/src/facilitator/claimBatcher.ts'
+import { silentEvmLogger } from '../packages/evm/src/facilitator/failureLog.ts'
 import { fixturePayment, ledgerEngines } from './support/ledgerFixtures.ts'
 
 /** A payment whose (ignored) resource description and amount are what the test says. */
@@ -42,6 +43,7 @@ for (const [engine, available, open] of engines) {
         },
         'p1',
         30_000,
+        silentEvmLogger,
       )
       // JSON the database cannot store, and a column it refuses (not a number).
       const claims = [

@@ -7,6 +7,7 @@
 export { eip3009Abi, erc1271Abi, transferWithAuthorizationTypes } from './abi.ts'
 export { defaultEvmAssets, type EvmAsset, findAsset } from './assets.ts'
 export { type EvmSigner, type ExactEvmClientOptions, exactEvmClient } from './client.ts'
+export { type FacilitatorClock, systemClock } from './facilitator/clock.ts'
 export { type ExactEvmFacilitator, exactEvmFacilitator } from './facilitator/exactEvmFacilitator.ts'
 export type { EvmFacilitatorLogger } from './facilitator/failureLog.ts'
 export {

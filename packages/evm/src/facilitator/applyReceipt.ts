@@ -1,6 +1,7 @@
 import type { SettlementLedger } from '@tollgate/core'
 import { type LedgerTransaction, type SettleResponse, withFinality } from '@tollgate/core'
 import type { TransactionReceipt } from 'viem'
+import type { EvmFacilitatorLogger } from './failureLog.ts'
 import type { FinalityWatch } from './finality.ts'
 import type { SettlementStep } from './options.ts'
 import type { QueuedPayment } from './queuedPayments.ts'
@@ -12,6 +13,7 @@ export interface ReceiptContext {
   runtime: NetworkRuntime
   ledger: SettlementLedger
   watch: FinalityWatch
+  logger: EvmFacilitatorLogger
   onStep?: ((step: SettlementStep) => void) | undefined
 }
 

@@ -9,8 +9,13 @@ export class Batcher<T> {
   readonly #maxWaitMs: number
   readonly #maxConcurrent: number
   readonly #flush: (items: T[]) => Promise<void>
+  readonly #onFlushError: (error: unknown) => void
+  readonly #sleep: ((ms: number) => Promise<void>) | undefined
   #open: T[] = []
-  #timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined
+  #immediate: ReturnType<typeof setImmediate> | undefined
+  /** The open window's number; a window's timer that fires after it closed does nothing. */
+  #window = 0
+  #windowOpen = false
   #windowClosed = false
   readonly #running = new Set<Promise<void>>()
 
@@ -19,13 +24,21 @@ export class Batcher<T> {
     maxWaitMs: number
     /** @default Infinity */
     maxConcurrent?: number
+    /** Settles its items' callers itself; a failure that escapes it is reported here. */
     flush: (items: T[]) => Promise<void>
+    onFlushError: (error: unknown) => void
+    /** Times a window of `maxWaitMs` > 0 (the facilitator's clock). */
+    sleep?: (ms: number) => Promise<void>
   }) {
     if (options.maxSize < 1) throw new Error('a batch holds at least one item')
+    if (options.maxWaitMs > 0 && !options.sleep)
+      throw new Error('a batch window of more than one turn needs a clock to time it')
     this.#maxSize = options.maxSize
     this.#maxWaitMs = options.maxWaitMs
     this.#maxConcurrent = options.maxConcurrent ?? Number.POSITIVE_INFINITY
     this.#flush = options.flush
+    this.#onFlushError = options.onFlushError
+    this.#sleep = options.sleep
   }
 
   /** Items waiting for their batch to leave. */
@@ -39,11 +52,16 @@ export class Batcher<T> {
       this.#closeWindow()
       return
     }
-    if (this.#timer || this.#windowClosed) return
-    this.#timer =
-      this.#maxWaitMs > 0
-        ? setTimeout(() => this.#closeWindow(), this.#maxWaitMs)
-        : setImmediate(() => this.#closeWindow())
+    if (this.#windowOpen || this.#windowClosed) return
+    this.#windowOpen = true
+    if (this.#maxWaitMs === 0) {
+      this.#immediate = setImmediate(() => this.#closeWindow())
+      return
+    }
+    const window = this.#window
+    void this.#sleep!(this.#maxWaitMs).then(() => {
+      if (this.#window === window) this.#closeWindow()
+    })
   }
 
   /** Sends what is waiting now and waits for every running flush. */
@@ -56,11 +74,10 @@ export class Batcher<T> {
   }
 
   #closeWindow(): void {
-    if (this.#timer) {
-      clearTimeout(this.#timer as ReturnType<typeof setTimeout>)
-      clearImmediate(this.#timer as ReturnType<typeof setImmediate>)
-      this.#timer = undefined
-    }
+    if (this.#immediate) clearImmediate(this.#immediate)
+    this.#immediate = undefined
+    this.#window += 1
+    this.#windowOpen = false
     this.#windowClosed = true
     this.#dispatch()
   }
@@ -69,7 +86,7 @@ export class Batcher<T> {
     while (this.#open.length > 0 && this.#running.size < this.#maxConcurrent) {
       const items = this.#open.splice(0, this.#maxSize)
       const running: Promise<void> = this.#flush(items)
-        .catch(() => undefined)
+        .catch(this.#onFlushError)
         .finally(() => {
           this.#running.delete(running)
           // A batch held back by the limit leaves now, with whatever joined it meanwhile; an open

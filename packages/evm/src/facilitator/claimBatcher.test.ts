@@ -10,6 +10,7 @@ import type { ClaimResult, NewPayment } from '@tollgate/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ClaimBatcher } from './claimBatcher.ts'
+import { silentEvmLogger } from './failureLog.ts'
 
 const seed = Number(process.env.FC_SEED ?? 20260914)
 console.info(`claimBatcher: fast-check seed ${seed} (FC_SEED to replay another)`)
@@ -78,7 +79,7 @@ describe('ClaimBatcher', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.boolean(), { minLength: 1, maxLength: 40 }), async (poison) => {
         const ledger = new StatementLedger()
-        const batcher = new ClaimBatcher(ledger, 'owner', 30_000)
+        const batcher = new ClaimBatcher(ledger, 'owner', 30_000, silentEvmLogger)
         const outcomes = await Promise.allSettled(
           poison.map((poisoned, index) =>
             batcher.claim(payment(`k${index}`, poisoned ? 'poison' : 'ok')),
@@ -105,7 +106,7 @@ describe('ClaimBatcher', () => {
 
   it('refuses a payment the database cannot store before it joins a batch', async () => {
     const ledger = new StatementLedger()
-    const batcher = new ClaimBatcher(ledger, 'owner', 30_000)
+    const batcher = new ClaimBatcher(ledger, 'owner', 30_000, silentEvmLogger)
     const outcomes = await Promise.allSettled([
       batcher.claim(payment('a', 'ok')),
       batcher.claim(payment('b', 'a\u0000b')),

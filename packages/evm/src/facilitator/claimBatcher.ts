@@ -6,6 +6,7 @@ import {
   TollgateError,
 } from '@tollgate/core'
 import { Batcher } from './batcher.ts'
+import { type EvmFacilitatorLogger, logFailure } from './failureLog.ts'
 
 interface ClaimRequest {
   payment: NewPayment
@@ -20,7 +21,12 @@ interface ClaimRequest {
 export class ClaimBatcher {
   readonly #batcher: Batcher<ClaimRequest>
 
-  constructor(ledger: Pick<SettlementLedger, 'claimMany'>, owner: string, leaseMs: number) {
+  constructor(
+    ledger: Pick<SettlementLedger, 'claimMany'>,
+    owner: string,
+    leaseMs: number,
+    logger: EvmFacilitatorLogger,
+  ) {
     const claimMany = (requests: ClaimRequest[]) =>
       ledger.claimMany(
         requests.map((request) => request.payment),
@@ -31,6 +37,7 @@ export class ClaimBatcher {
       maxSize: 500,
       maxWaitMs: 0,
       maxConcurrent: 1,
+      onFlushError: logFailure(logger, 'a claim batch'),
       flush: async (requests) => {
         let results: ClaimResult[]
         try {

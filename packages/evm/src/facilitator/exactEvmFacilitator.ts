@@ -5,6 +5,7 @@ import {
   settleFailure,
   TollgateError,
 } from '@tollgate/core'
+import { systemClock } from './clock.ts'
 import { RepeatedFailures, silentEvmLogger } from './failureLog.ts'
 import { FinalityWatch, finalityChainOf } from './finality.ts'
 import type { ExactEvmFacilitatorOptions } from './options.ts'
@@ -33,21 +34,22 @@ export interface ExactEvmFacilitator extends SchemeFacilitator {
  * transaction exists.
  */
 export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactEvmFacilitator {
-  const now = options.now ?? (() => Math.floor(Date.now() / 1000))
+  const clock = options.clock ?? systemClock
+  const now = options.now ?? (() => Math.floor(clock.nowMs() / 1000))
   const owner =
     options.instanceId ?? `tollgate-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
   const settings = evmFacilitatorSettings(options)
   const { leaseMs } = settings
-  const recent = new RecentVerifications(settings.settleReuseVerificationMs)
+  const recent = new RecentVerifications(settings.settleReuseVerificationMs, clock.nowMs)
   const logger = options.logger ?? silentEvmLogger
   const failures = new RepeatedFailures(logger)
-  const verifications = new VerificationLog(options.ledger)
+  const verifications = new VerificationLog(options.ledger, clock, logger)
   const networks = new Map<
     string,
     { runtime: NetworkRuntime; engine: SettlementEngine; lanes: SignerLanes; watch: FinalityWatch }
   >()
   for (const network of options.networks) {
-    const runtime = createNetworkRuntime(network)
+    const runtime = createNetworkRuntime(network, clock)
     const lanes = new SignerLanes({
       client: network.client,
       chainId: runtime.chainId,
@@ -56,6 +58,8 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
       signers: network.signers,
       maxFeePerGasCap: options.maxFeePerGasCap,
       onStep: options.onSettlementStep,
+      clock,
+      logger,
     })
     const watch = new FinalityWatch({
       network: runtime.network,
@@ -63,7 +67,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
       chain: finalityChainOf(network.client),
       ledger: options.ledger,
       resend: (transaction) => lanes.rebroadcast(transaction),
-      nowMs: () => Date.now(),
+      nowMs: clock.nowMs,
       logger,
     })
     const batch =
@@ -90,7 +94,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
     })
     networks.set(network.network, { runtime, engine, lanes, watch })
   }
-  let timer: ReturnType<typeof setInterval> | undefined
+  let stopPasses: (() => void) | undefined
   let passing: Promise<void> | undefined
   const balances = new Map<string, string>()
 
@@ -108,11 +112,11 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
     bound.add(runtime.network)
   }
 
-  let maintainedAtMs = Date.now()
+  let maintainedAtMs = clock.nowMs()
   const pass = (startingUp: boolean) => {
     passing ??= (async () => {
-      if (Date.now() - maintainedAtMs > settings.maintenanceIntervalMs) {
-        maintainedAtMs = Date.now()
+      if (clock.nowMs() - maintainedAtMs > settings.maintenanceIntervalMs) {
+        maintainedAtMs = clock.nowMs()
         await options.ledger
           .maintain?.()
           .then(
@@ -141,6 +145,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
           owner,
           leaseMs,
           now,
+          logger,
           stuckAfterMs: settings.stuckAfterMs,
           resentAtMs: (hash: string) => watch.resentAtMs(hash),
         }
@@ -243,11 +248,10 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
         })
       }
       await pass(true)
-      timer = setInterval(() => void pass(false), settings.recoveryIntervalMs)
-      timer.unref()
+      stopPasses = clock.every(settings.recoveryIntervalMs, () => void pass(false))
     },
     async stop() {
-      if (timer) clearInterval(timer)
+      stopPasses?.()
       await passing
       for (const { engine } of networks.values()) await engine.drain()
       await verifications.flush()

@@ -7,9 +7,13 @@ import {
 } from '@tollgate/core'
 import type { Hex } from 'viem'
 import { applyReceipt, type ReceiptContext } from './applyReceipt.ts'
+import { logFailure } from './failureLog.ts'
 import { settledFor } from './paymentIdentity.ts'
 import { outcomeOfRecord, queuedFromLedger } from './queuedPayments.ts'
 import { type SettleTimings, waitForReceipt } from './settle.ts'
+
+/** How often a payment another caller is processing is read again from the ledger. */
+const recordPollMs = 50
 
 export interface ExistingPaymentContext extends ReceiptContext {
   timings: SettleTimings
@@ -34,16 +38,17 @@ export async function awaitExisting(
   // name other requirements, and its outcome is not this request's.
   if (settledFor(payment) !== settledFor(requirements))
     return duplicate(runtime.network, payment.payer)
-  const deadline = Date.now() + timings.receiptTimeoutMs
+  const { clock } = runtime
+  const deadline = clock.nowMs() + timings.receiptTimeoutMs
   let current: LedgerPayment | undefined = payment
   const answered = (record: LedgerPayment) =>
     terminalPaymentStates.includes(record.state) || record.state === 'included'
-  while (current && !answered(current) && Date.now() < deadline) {
+  while (current && !answered(current) && clock.nowMs() < deadline) {
     if (current.transaction && !context.confirming.has(current.transaction)) {
       // Broadcast already: its receipt decides, whoever is watching it.
-      await confirmStored(context, current.transaction, deadline - Date.now())
+      await confirmStored(context, current.transaction, deadline - clock.nowMs())
     } else {
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      await clock.sleep(recordPollMs)
     }
     current = await ledger.findByKey(payment.key)
   }
@@ -65,11 +70,13 @@ export async function answerFromRecord(
   context: ReceiptContext,
   payment: LedgerPayment,
 ): Promise<SettleResponse> {
-  const { runtime, watch } = context
+  const { runtime, watch, logger } = context
   const recorded =
     payment.state === 'confirmed' ? 'confirmed' : payment.state === 'included' ? 'included' : null
   if (!recorded || !payment.transaction) return outcomeOfRecord(runtime.network, payment)
-  const check = await watch.check(payment.transaction).catch(() => undefined)
+  const check = await watch
+    .check(payment.transaction)
+    .catch(logFailure(logger, 'reading a settled transaction', { tx: payment.transaction }))
   if (check && !check.onChain) {
     return outcomeOfRecord(runtime.network, { ...payment, state: 'submitted' })
   }

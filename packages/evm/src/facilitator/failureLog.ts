@@ -16,7 +16,10 @@ export function logFailure(
   what: string,
   fields: Record<string, unknown> = {},
 ): (error: unknown) => void {
-  return (error) => logger.warn({ ...fields, err: describeError(error) }, `${what} failed`)
+  // Returns nothing, whatever the logger's `warn` returns: callers read the caught value.
+  return (error) => {
+    logger.warn({ ...fields, err: describeError(error) }, `${what} failed`)
+  }
 }
 
 /**

@@ -27,6 +27,7 @@ export function finalityChainOf(client: PublicClient): FinalityChain {
       return { number: block.number, hash: block.hash, parentHash: block.parentHash }
     },
     async blockHash(number) {
+      // Unread is "unknown", never "gone": callers look again rather than call it reorganised.
       const block = await client.getBlock({ blockNumber: number }).catch(() => undefined)
       return block?.hash ?? undefined
     },
@@ -93,6 +94,8 @@ export class FinalityWatch {
   /** The finality of a transaction just mined at `blockNumber`; no RPC at depth 0. */
   async finalityOfNew(blockNumber: bigint): Promise<SettlementFinality> {
     if (this.depth === 0) return this.finalityAt(blockNumber, blockNumber)
+    // Unread head: counted from the settlement's own block, the least it can be; the watch's next
+    // pass reads the head again and raises it.
     const head = await this.#readHead().catch(() => undefined)
     return this.finalityAt(
       blockNumber,

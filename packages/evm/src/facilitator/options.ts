@@ -1,6 +1,7 @@
 import type { SettlementLedger } from '@tollgate/core'
 import type { Address, LocalAccount, PublicClient } from 'viem'
 import type { EvmAsset } from '../assets.ts'
+import type { FacilitatorClock } from './clock.ts'
 import type { EvmFacilitatorLogger } from './failureLog.ts'
 
 /** One EVM network a facilitator settles on. */
@@ -87,7 +88,12 @@ export interface ExactEvmFacilitatorOptions {
    * @default 10n ** 15n (0.001 ETH)
    */
   minimumSignerBalanceWei?: bigint
-  /** Seconds since the epoch; injected for tests. */
+  /**
+   * Every deadline, age, poll and background pass of the facilitator; tests pass a fake one.
+   * @default the system clock
+   */
+  clock?: FacilitatorClock
+  /** Seconds since the epoch, for authorizations' validity windows. @default the clock's */
   now?: () => number
   /**
    * Called at each step of a settlement; tests use it to kill the process at a chosen step and

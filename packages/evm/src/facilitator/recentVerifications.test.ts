@@ -33,7 +33,7 @@ const verified: VerifiedPayment = {
 
 describe('RecentVerifications', () => {
   it('gives a verification back once, for the same payment written in any case', () => {
-    const recent = new RecentVerifications(10_000)
+    const recent = new RecentVerifications(10_000, Date.now)
     recent.remember(requirements, signature, verified)
     const sameInOtherCase = {
       ...authorization,
@@ -46,7 +46,7 @@ describe('RecentVerifications', () => {
   })
 
   it.each(authorizationFields)('never for an authorization with another %s', (field) => {
-    const recent = new RecentVerifications(10_000)
+    const recent = new RecentVerifications(10_000, Date.now)
     recent.remember(requirements, signature, verified)
     const others: Authorization = {
       from: `0x${'11'.repeat(20)}`,
@@ -65,7 +65,7 @@ describe('RecentVerifications', () => {
   })
 
   it('never for another signature or other requirements', () => {
-    const recent = new RecentVerifications(10_000)
+    const recent = new RecentVerifications(10_000, Date.now)
     recent.remember(requirements, signature, verified)
     expect(recent.take(requirements, authorization, `0x${'ce'.repeat(65)}`)).toBeUndefined()
     for (const changed of [

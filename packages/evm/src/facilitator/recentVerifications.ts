@@ -17,6 +17,7 @@ export class RecentVerifications {
 
   constructor(
     readonly reuseMs: number,
+    readonly nowMs: () => number,
     readonly entriesMax = 10_000,
   ) {}
 
@@ -24,7 +25,7 @@ export class RecentVerifications {
     if (this.reuseMs <= 0) return
     const key = fingerprint(requirements, verified.authorization, signature)
     this.#entries.delete(key)
-    this.#entries.set(key, { verified, atMs: Date.now() })
+    this.#entries.set(key, { verified, atMs: this.nowMs() })
     for (const oldest of this.#entries.keys()) {
       if (this.#entries.size <= this.entriesMax) break
       this.#entries.delete(oldest)
@@ -40,7 +41,7 @@ export class RecentVerifications {
     const key = fingerprint(requirements, authorization, signature)
     const entry = this.#entries.get(key)
     this.#entries.delete(key)
-    if (!entry || Date.now() - entry.atMs > this.reuseMs) return undefined
+    if (!entry || this.nowMs() - entry.atMs > this.reuseMs) return undefined
     return entry.verified
   }
 }

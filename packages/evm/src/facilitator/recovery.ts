@@ -7,6 +7,7 @@ import {
 } from '@tollgate/core'
 import type { Address, Hex } from 'viem'
 import { findAuthorizationUse } from './authorizationLookup.ts'
+import { type EvmFacilitatorLogger, logFailure } from './failureLog.ts'
 import { type QueuedPayment, queuedFromLedger } from './queuedPayments.ts'
 import { receiptOf } from './receipts.ts'
 import type { NetworkRuntime } from './runtime.ts'
@@ -24,6 +25,7 @@ export interface RecoveryContext {
   /** A broadcast transaction not mined after this long is replaced with a higher fee. */
   stuckAfterMs: number
   now: () => number
+  logger: EvmFacilitatorLogger
   /** When a transaction was last sent again after a reorganisation: its stuck clock restarts. */
   resentAtMs?: ((hash: string) => number | undefined) | undefined
 }
@@ -55,10 +57,15 @@ export async function recoveryPass(context: RecoveryContext, startingUp: boolean
     groups.set(key, [...(groups.get(key) ?? []), transaction])
   }
   const chainNonces = new Map<string, number>()
+  let failure: unknown
   for (const group of groups.values()) {
     if (group.some((transaction) => context.engine.confirming.has(transaction.hash))) continue
-    await driveNonce(context, group, chainNonces)
+    await driveNonce(context, group, chainNonces).catch((error: unknown) => {
+      failure ??= error
+    })
   }
+  // A transaction the RPC cannot read holds up no other; the pass reports the failure.
+  if (failure !== undefined) throw failure
 }
 
 /** All stored transactions for one signer nonce: at most one of them can be mined. */
@@ -68,8 +75,7 @@ async function driveNonce(
   chainNonces: Map<string, number>,
 ) {
   const { runtime, ledger, lanes } = context
-  const mined = await applyMinedOf(context, group)
-  if (mined !== 'none') return
+  if (await applyMinedOf(context, group)) return
   const newest = group[group.length - 1]!
   const signer = newest.signer as Address
   if (!chainNonces.has(signer)) {
@@ -80,7 +86,7 @@ async function driveNonce(
   }
   if (chainNonces.get(signer)! > newest.nonce) {
     // Read again after the nonce: one mined in between is found, not taken for someone else's.
-    if ((await applyMinedOf(context, group)) !== 'none') return
+    if (await applyMinedOf(context, group)) return
     // The nonce was used by a transaction not in the ledger: none of these can land any more.
     for (const transaction of group)
       await ledger.markTransaction(transaction.hash, { state: 'dropped' })
@@ -93,30 +99,38 @@ async function driveNonce(
     // Refused now usually means underpriced for the current base fee: replace it at once. A
     // signer without gas money waits to be funded: a replacement would be refused the same way.
     if (result === 'accepted' || result === 'unknown' || result === 'unfunded') return
-    await lanes.replace(newest).catch(() => undefined)
+    await lanes.replace(newest).catch(replaceFailed(context, newest))
     return
   }
   const sentAtMs = Math.max(newest.createdAt.getTime(), context.resentAtMs?.(newest.hash) ?? 0)
-  if (Date.now() - sentAtMs <= context.stuckAfterMs) return
-  // Stuck: replace it with a higher fee; at the fee cap, send the same bytes again instead, since a
-  // node may have dropped it from its pool while it was underpriced.
-  const replaced = await lanes.replace(newest).catch(() => undefined)
+  if (runtime.clock.nowMs() - sentAtMs <= context.stuckAfterMs) return
+  // Stuck: replace it with a higher fee; at the fee cap (or when replacing fails), send the same
+  // bytes again instead, since a node may have dropped it from its pool while it was underpriced.
+  const replaced = await lanes.replace(newest).catch(replaceFailed(context, newest))
   if (!replaced) await lanes.rebroadcast(newest)
 }
 
+/** Replacing fails on a fee read or a ledger write; the next pass tries again. */
+function replaceFailed(context: RecoveryContext, transaction: LedgerTransaction) {
+  return logFailure(context.logger, 'replacing a stuck transaction', {
+    network: context.runtime.network,
+    tx: transaction.hash,
+    nonce: transaction.nonce,
+  })
+}
+
 /**
- * Applies the receipt of whichever of one nonce's transactions was mined, the others dropped.
- * 'unknown' when a receipt could not be read: that proves nothing, and taking a mined transaction
- * for a lost one would strand its payments off the finality watch.
+ * Applies the receipt of whichever of one nonce's transactions was mined, the others dropped;
+ * false when none was. A receipt the RPC fails to return throws: that proves nothing, and taking
+ * a mined transaction for a lost one would strand its payments off the finality watch.
  */
 async function applyMinedOf(
   context: RecoveryContext,
   group: LedgerTransaction[],
-): Promise<'applied' | 'none' | 'unknown'> {
+): Promise<boolean> {
   const { runtime, ledger } = context
   for (const transaction of group) {
-    const receipt = await receiptOf(runtime.client, transaction.hash as Hex).catch(() => null)
-    if (receipt === null) return 'unknown'
+    const receipt = await receiptOf(runtime.client, transaction.hash as Hex)
     if (!receipt) continue
     for (const other of group)
       if (other !== transaction) await ledger.markTransaction(other.hash, { state: 'dropped' })
@@ -125,9 +139,9 @@ async function applyMinedOf(
       receipt,
       queuedFromLedger(await ledger.paymentsOf(transaction.hash)),
     )
-    return 'applied'
+    return true
   }
-  return 'none'
+  return false
 }
 
 /** A payment whose transaction can no longer land: settled by someone else, or queued again. */

@@ -1,6 +1,7 @@
 import { evmChainId, TollgateError } from '@tollgate/core'
 import type { Address, LocalAccount, PublicClient } from 'viem'
 import type { EvmAsset } from '../assets.ts'
+import type { FacilitatorClock } from './clock.ts'
 import { type NetworkFinality, networkFinality } from './finalityDefaults.ts'
 import type { EvmNetworkOptions } from './options.ts'
 import { SimulationBatcher } from './simulationBatcher.ts'
@@ -20,9 +21,13 @@ export interface NetworkRuntime {
   simulations: SimulationBatcher | undefined
   /** When a settlement counts as confirmed, and how far back reorganisations are looked for. */
   finality: NetworkFinality
+  clock: FacilitatorClock
 }
 
-export function createNetworkRuntime(options: EvmNetworkOptions): NetworkRuntime {
+export function createNetworkRuntime(
+  options: EvmNetworkOptions,
+  clock: FacilitatorClock,
+): NetworkRuntime {
   const chainId = evmChainId(options.network)
   if (chainId === undefined) {
     throw new TollgateError('NETWORK_UNSUPPORTED', `${options.network} is not an eip155 network`)
@@ -45,6 +50,7 @@ export function createNetworkRuntime(options: EvmNetworkOptions): NetworkRuntime
     multicall3: options.multicall3,
     deployedAssets: new Set(),
     finality: networkFinality(options.network, options),
+    clock,
     simulations: options.multicall3
       ? new SimulationBatcher({
           client: options.client,

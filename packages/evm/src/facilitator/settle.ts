@@ -1,4 +1,5 @@
 import type { Hex, TransactionReceipt } from 'viem'
+import { receiptOf } from './receipts.ts'
 import type { NetworkRuntime } from './runtime.ts'
 
 export interface SettleTimings {
@@ -8,9 +9,10 @@ export interface SettleTimings {
 }
 
 /**
- * A receipt, or undefined when none arrived within `timeoutMs`. RPC errors count as "not yet".
- * Polls fast at first (a local or fast chain includes the transaction within milliseconds),
- * then backs off to `pollMs`.
+ * A receipt, or undefined when none arrived within `timeoutMs`. Polls fast at first (a local or
+ * fast chain includes the transaction within milliseconds), then backs off to `pollMs`. An RPC
+ * error counts as "not yet": the caller answers `settlement_pending` at the deadline and recovery
+ * reads the receipt again, so a failed read loses nothing.
  */
 export async function waitForReceipt(
   runtime: NetworkRuntime,
@@ -18,12 +20,13 @@ export async function waitForReceipt(
   timeoutMs: number,
   pollMs: number,
 ): Promise<TransactionReceipt | undefined> {
-  const deadline = Date.now() + timeoutMs
+  const { clock } = runtime
+  const deadline = clock.nowMs() + timeoutMs
   for (let delayMs = 2; ; delayMs = Math.min(delayMs * 2, pollMs)) {
-    const receipt = await runtime.client.getTransactionReceipt({ hash }).catch(() => undefined)
+    const receipt = await receiptOf(runtime.client, hash).catch(() => undefined)
     if (receipt) return receipt
-    const waitMs = Math.min(delayMs, deadline - Date.now())
+    const waitMs = Math.min(delayMs, deadline - clock.nowMs())
     if (waitMs <= 0) return undefined
-    await new Promise((resolve) => setTimeout(resolve, waitMs))
+    await clock.sleep(waitMs)
   }
 }

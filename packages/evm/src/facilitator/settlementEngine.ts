@@ -70,8 +70,12 @@ export class SettlementEngine {
       ...options.batch,
       maxConcurrent: options.lanes.addresses.length,
       flush: (items) => this.#submit(items),
+      onFlushError: logFailure(options.logger, 'a settlement batch', {
+        network: options.runtime.network,
+      }),
+      sleep: options.runtime.clock.sleep,
     })
-    this.#claims = new ClaimBatcher(options.ledger, options.owner, options.leaseMs)
+    this.#claims = new ClaimBatcher(options.ledger, options.owner, options.leaseMs, options.logger)
   }
 
   get queueDepth(): number {

@@ -11,6 +11,8 @@ import {
   parseTransaction,
   RpcRequestError,
 } from 'viem'
+import type { FacilitatorClock } from './clock.ts'
+import { type EvmFacilitatorLogger, logFailure } from './failureLog.ts'
 import type { SettlementStep } from './options.ts'
 import { shortMessage } from './signature.ts'
 
@@ -24,6 +26,9 @@ export interface Fees {
   maxFeePerGas: bigint
   maxPriorityFeePerGas: bigint
 }
+
+/** Fees change per block, not per payment: one read serves every send for this long. */
+const feeReuseMs = 2_000
 
 interface Lane {
   account: LocalAccount
@@ -46,6 +51,8 @@ export class SignerLanes {
   readonly #lanes: Lane[]
   readonly #maxFeePerGasCap: bigint | undefined
   readonly #onStep: ((step: SettlementStep) => void) | undefined
+  readonly #clock: FacilitatorClock
+  readonly #logger: EvmFacilitatorLogger
   #next = 0
   #fees: { atMs: number; value: Promise<Fees> } | undefined
 
@@ -57,8 +64,12 @@ export class SignerLanes {
     signers: readonly LocalAccount[]
     maxFeePerGasCap?: bigint | undefined
     onStep?: ((step: SettlementStep) => void) | undefined
+    clock: FacilitatorClock
+    logger: EvmFacilitatorLogger
   }) {
     this.#onStep = options.onStep
+    this.#clock = options.clock
+    this.#logger = options.logger
     this.#client = options.client
     this.#chainId = options.chainId
     this.#network = options.network
@@ -171,13 +182,10 @@ export class SignerLanes {
     this.#laneOf(signer).chainNonce = undefined
   }
 
-  /**
-   * Fees change per block, not per payment: one read serves every send for two seconds. A
-   * replacement asks `fresh`, since it exists because the fees moved.
-   */
+  /** The fees of the last read within `feeReuseMs`; a replacement asks `fresh`, since the fees moved. */
   currentFees(options: { fresh?: boolean } = {}): Promise<Fees> {
-    const now = Date.now()
-    if (!this.#fees || options.fresh || now - this.#fees.atMs > 2_000) {
+    const now = this.#clock.nowMs()
+    if (!this.#fees || options.fresh || now - this.#fees.atMs > feeReuseMs) {
       const value = this.#client.estimateFeesPerGas().then((fees) => {
         if (this.#maxFeePerGasCap !== undefined && fees.maxFeePerGas > this.#maxFeePerGasCap) {
           throw new TollgateError(
@@ -215,7 +223,7 @@ export class SignerLanes {
       // Off the critical path: "signed" already means "send it again if unsure", which is safe.
       void this.#ledger
         .markTransaction(transaction.hash, { state: 'broadcast' })
-        .catch(() => undefined)
+        .catch(logFailure(this.#logger, 'recording a broadcast', { tx: transaction.hash }))
       return 'accepted'
     } catch (error) {
       const result = await this.#classify(error, transaction.hash as Hex)
@@ -262,6 +270,7 @@ export class SignerLanes {
 
   #inLane<T>(lane: Lane, work: (lane: Lane) => Promise<T>): Promise<T> {
     const result = lane.queue.then(() => work(lane))
+    // The queue only orders the lane's work; each failure reaches its own caller through `result`.
     lane.queue = result.catch(() => undefined)
     return result
   }

@@ -78,6 +78,7 @@ export async function verifyExactEvm(
 
   const fromCode = runtime.client.getCode({ address: payer })
   const assetDeployed = isAssetDeployed(runtime, asset)
+  // Awaited later; a rejection before then must not count as unhandled.
   assetDeployed.catch(() => undefined)
   // Unless the signature is ERC-6492 wrapped, the simulation does not depend on the payer's code,
   // so it starts at once and its round trip overlaps the others.
