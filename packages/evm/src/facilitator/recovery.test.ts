@@ -166,14 +166,16 @@ describe('recovery of an open transaction', () => {
   it('takes a receipt the RPC fails to return for nothing: the transaction stays open and the pass reports why', async () => {
     const { key, authorization, transaction } = await submittedPayment()
     chain.mine(transaction.hash as Hex, asset, [authorization])
-    chain.failing.add('getTransactionReceipt')
+    chain.failing.add('eth_getTransactionReceipt')
 
-    await expect(recoveryPass(context, false)).rejects.toThrow(/getTransactionReceipt/)
+    await expect(recoveryPass(context, false)).rejects.toThrow(
+      /eth_getTransactionReceipt switched off/,
+    )
     // The chain's nonce is past the transaction's, yet it is not declared dropped.
     expect(await transactionState(transaction.hash)).toBe('broadcast')
     expect(await paymentState(key)).toBe('submitted')
 
-    chain.failing.delete('getTransactionReceipt')
+    chain.failing.delete('eth_getTransactionReceipt')
     await recoveryPass(context, false)
     expect(await transactionState(transaction.hash)).toBe('mined')
     expect(await ledger.findByKey(key)).toMatchObject({
@@ -186,12 +188,8 @@ describe('recovery of an open transaction', () => {
     const first = await submittedPayment()
     const second = await submittedPayment()
     chain.mine(second.transaction.hash as Hex, asset, [second.authorization])
-    const original = chain.getTransactionReceipt.bind(chain)
-    chain.getTransactionReceipt = async ({ hash }) => {
-      if (hash === first.transaction.hash) throw new Error('fetch failed (one hash)')
-      return original({ hash })
-    }
-    await expect(recoveryPass(context, false)).rejects.toThrow(/one hash/)
+    chain.unreadableReceipts.add(first.transaction.hash)
+    await expect(recoveryPass(context, false)).rejects.toThrow(/one receipt/)
     expect(await paymentState(second.key)).toBe('confirmed')
     expect(await paymentState(first.key)).toBe('submitted')
   })
@@ -231,7 +229,7 @@ describe('recovery of an open transaction', () => {
   it('logs a replacement that fails and sends the same bytes again', async () => {
     const { transaction } = await submittedPayment()
     chain.pool.clear() // the node forgot it while it was underpriced
-    chain.failing.add('estimateFeesPerGas')
+    chain.failing.add('eth_maxPriorityFeePerGas')
     await clock.advance((await storedAtMs(transaction.hash)) + stuckAfterMs + 1 - clock.nowMs())
     await recoveryPass(context, false)
 
@@ -244,10 +242,10 @@ describe('recovery of an open transaction', () => {
   })
 
   it('sends a transaction stored signed but never broadcast, byte for byte', async () => {
-    chain.failing.add('sendRawTransaction')
+    chain.failing.add('eth_sendRawTransaction')
     const { transaction } = await submittedPayment()
     expect(await transactionState(transaction.hash)).toBe('signed')
-    chain.failing.delete('sendRawTransaction')
+    chain.failing.delete('eth_sendRawTransaction')
 
     await recoveryPass(context, false)
     expect(chain.sent.at(-1)).toBe(transaction.raw)

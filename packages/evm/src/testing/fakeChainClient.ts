@@ -1,19 +1,34 @@
 import {
   type Address,
+  createPublicClient,
+  custom,
+  decodeFunctionData,
   encodeAbiParameters,
   encodeEventTopics,
+  encodeFunctionResult,
   type Hex,
   keccak256,
-  type Log,
   type PublicClient,
   parseTransaction,
   recoverTransactionAddress,
-  TransactionNotFoundError,
-  type TransactionReceipt,
-  TransactionReceiptNotFoundError,
+  type TransactionSerialized,
+  toHex,
 } from 'viem'
 import { eip3009Abi } from '../abi.ts'
 import type { Authorization } from '../payload.ts'
+
+/** A log as a node sends it over JSON-RPC. */
+interface RpcLog {
+  address: Address
+  topics: Hex[]
+  data: Hex
+  blockNumber: Hex
+  blockHash: Hex
+  transactionHash: Hex
+  transactionIndex: Hex
+  logIndex: Hex
+  removed: boolean
+}
 
 /** A transaction the fake chain holds: in its pool, or mined in a block. */
 interface Held {
@@ -21,13 +36,18 @@ interface Held {
   raw: Hex
   from: Address
   nonce: number
-  receipt?: TransactionReceipt
+  receipt?: Record<string, unknown>
+}
+
+/** A node's JSON-RPC error: viem maps it as it would a real node's. */
+class NodeError extends Error {
+  readonly code = -32000
 }
 
 /**
- * The part of a viem public client the facilitator's recovery and lanes use, over a chain kept in
- * memory: a pool, blocks mined on demand, EIP-3009 authorization state and its logs. Faults are
- * switched on per method. Transactions are real signed bytes, decoded like a node would.
+ * A chain kept in memory behind a real viem public client (a custom transport): a pool, blocks
+ * mined on demand, EIP-3009 authorization state and its logs. The facilitator's code talks to it
+ * through viem exactly as to a node, errors and formatting included. Methods fail on demand.
  */
 export class FakeChainClient {
   readonly pool = new Map<string, Held>()
@@ -36,92 +56,90 @@ export class FakeChainClient {
   readonly sent: Hex[] = []
   /** Nonces used per sender by transactions this chain did not see being sent. */
   readonly externalNonces = new Map<string, number>()
-  readonly usedAuthorizations = new Map<string, { transaction: Hex; log: Log }>()
-  fees = { maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n }
-  /** Methods that throw a transport error while named here. */
-  readonly failing = new Set<
-    'getTransactionReceipt' | 'estimateFeesPerGas' | 'sendRawTransaction' | 'getTransactionCount'
-  >()
+  readonly usedAuthorizations = new Map<string, RpcLog>()
+  /** Fees a test can sign with. */
+  readonly fees = { maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n }
+  /** JSON-RPC methods that fail as a transport would while named here. */
+  readonly failing = new Set<string>()
+  /** Transactions whose receipt the node fails to return. */
+  readonly unreadableReceipts = new Set<string>()
   blockNumber = 100n
+  readonly client: PublicClient = createPublicClient({
+    transport: custom({ request: (call) => this.#request(call) }, { retryCount: 0 }),
+  })
 
-  /** This object typed as the client the facilitator takes. */
-  get client(): PublicClient {
-    return this as unknown as PublicClient
+  async #request({ method, params }: { method: string; params?: unknown }): Promise<unknown> {
+    if (this.failing.has(method)) throw new Error(`fetch failed (${method} switched off)`)
+    const args = (params ?? []) as unknown[]
+    switch (method) {
+      case 'eth_chainId':
+        return toHex(84532)
+      case 'eth_getTransactionReceipt': {
+        const hash = String(args[0]).toLowerCase()
+        if (this.unreadableReceipts.has(hash)) throw new Error('fetch failed (one receipt)')
+        return this.mined.get(hash)?.receipt ?? null
+      }
+      case 'eth_getTransactionByHash': {
+        const hash = String(args[0]).toLowerCase()
+        const held = this.pool.get(hash) ?? this.mined.get(hash)
+        return held ? rpcTransaction(held) : null
+      }
+      case 'eth_getTransactionCount':
+        return toHex(this.#nonceOf(args[0] as Address, args[1] === 'pending'))
+      case 'eth_sendRawTransaction':
+        return this.#send(args[0] as Hex)
+      case 'eth_maxPriorityFeePerGas':
+        return toHex(1_000_000_000n)
+      case 'eth_getBlockByNumber': {
+        const tag = args[0]
+        return rpcBlock(
+          tag === 'latest' || tag === 'pending' ? this.blockNumber : BigInt(String(tag)),
+        )
+      }
+      case 'eth_getBalance':
+        return toHex(10n ** 18n)
+      case 'eth_call': {
+        const { data } = args[0] as { data: Hex }
+        const call = decodeFunctionData({ abi: eip3009Abi, data })
+        if (call.functionName !== 'authorizationState') throw new NodeError('execution reverted')
+        const [authorizer, nonce] = call.args
+        return encodeFunctionResult({
+          abi: eip3009Abi,
+          functionName: 'authorizationState',
+          result: this.usedAuthorizations.has(authorizationKey(authorizer, nonce)),
+        })
+      }
+      case 'eth_getLogs': {
+        const { topics } = args[0] as { topics: (Hex | null)[] }
+        return [...this.usedAuthorizations.values()].filter((log) =>
+          topics.every((topic, index) => topic === null || log.topics[index] === topic),
+        )
+      }
+      default:
+        throw new NodeError(`the fake chain does not answer ${method}`)
+    }
   }
 
-  async getTransactionReceipt({ hash }: { hash: Hex }): Promise<TransactionReceipt> {
-    this.#fault('getTransactionReceipt')
-    const receipt = this.mined.get(hash.toLowerCase())?.receipt
-    if (!receipt) throw new TransactionReceiptNotFoundError({ hash })
-    return receipt
-  }
-
-  async getTransaction({ hash }: { hash: Hex }) {
-    const held = this.pool.get(hash.toLowerCase()) ?? this.mined.get(hash.toLowerCase())
-    if (!held) throw new TransactionNotFoundError({ hash })
-    return { hash: held.hash, nonce: held.nonce, from: held.from }
-  }
-
-  async getTransactionCount({
-    address,
-    blockTag,
-  }: {
-    address: Address
-    blockTag: 'latest' | 'pending'
-  }): Promise<number> {
-    this.#fault('getTransactionCount')
-    const mined = [...this.mined.values()].filter((held) => sameAddress(held.from, address))
+  #nonceOf(address: Address, pending: boolean): number {
+    const of = (held: Iterable<Held>) =>
+      [...held].filter((entry) => sameAddress(entry.from, address)).map((entry) => entry.nonce + 1)
     const latest = Math.max(
       this.externalNonces.get(address.toLowerCase()) ?? 0,
-      ...mined.map((held) => held.nonce + 1),
+      ...of(this.mined.values()),
     )
-    if (blockTag === 'latest') return latest
-    const pooled = [...this.pool.values()].filter((held) => sameAddress(held.from, address))
-    return Math.max(latest, ...pooled.map((held) => held.nonce + 1))
+    return pending ? Math.max(latest, ...of(this.pool.values())) : latest
   }
 
-  async sendRawTransaction({ serializedTransaction }: { serializedTransaction: Hex }) {
-    this.#fault('sendRawTransaction')
-    this.sent.push(serializedTransaction)
-    const hash = keccak256(serializedTransaction)
-    const parsed = parseTransaction(serializedTransaction)
+  async #send(raw: Hex): Promise<Hex> {
+    this.sent.push(raw)
+    const hash = keccak256(raw)
+    const nonce = parseTransaction(raw).nonce ?? 0
     const from = await recoverTransactionAddress({
-      serializedTransaction: serializedTransaction as Parameters<
-        typeof recoverTransactionAddress
-      >[0]['serializedTransaction'],
+      serializedTransaction: raw as TransactionSerialized,
     })
-    const nonce = parsed.nonce ?? 0
-    if (nonce < (await this.getTransactionCount({ address: from, blockTag: 'latest' })))
-      throw new Error('nonce too low')
-    if (!this.mined.has(hash))
-      this.pool.set(hash, { hash, raw: serializedTransaction, from, nonce })
+    if (nonce < this.#nonceOf(from, false)) throw new NodeError('nonce too low')
+    if (!this.mined.has(hash)) this.pool.set(hash, { hash, raw, from, nonce })
     return hash
-  }
-
-  async getBalance(_: { address: Address }): Promise<bigint> {
-    return 10n ** 18n
-  }
-
-  async estimateFeesPerGas() {
-    this.#fault('estimateFeesPerGas')
-    return { ...this.fees }
-  }
-
-  async getBlock({ blockNumber }: { blockNumber?: bigint; blockTag?: string }) {
-    const number = blockNumber ?? this.blockNumber
-    const parentHash = number === 0n ? `0x${'00'.repeat(32)}` : blockHash(number - 1n)
-    return { number, hash: blockHash(number), parentHash }
-  }
-
-  async readContract({ functionName, args }: { functionName: string; args: readonly unknown[] }) {
-    if (functionName !== 'authorizationState') throw new Error(`not faked: ${functionName}`)
-    const [authorizer, nonce] = args as [Address, Hex]
-    return this.usedAuthorizations.has(authorizationKey(authorizer, nonce))
-  }
-
-  async getLogs({ args }: { args: { authorizer: Address; nonce: Hex } }): Promise<Log[]> {
-    const use = this.usedAuthorizations.get(authorizationKey(args.authorizer, args.nonce))
-    return use ? [use.log] : []
   }
 
   /**
@@ -129,7 +147,7 @@ export class FakeChainClient {
    * AuthorizationUsed and Transfer logs go into the receipt). Others of its sender and nonce leave
    * the pool.
    */
-  mine(hash: Hex, asset: Address, pays: readonly Authorization[]): TransactionReceipt {
+  mine(hash: Hex, asset: Address, pays: readonly Authorization[]): void {
     const held = this.pool.get(hash.toLowerCase())
     if (!held) throw new Error(`${hash} is not in the pool`)
     this.blockNumber += 1n
@@ -138,16 +156,23 @@ export class FakeChainClient {
     )
     const receipt = {
       transactionHash: hash,
-      status: 'success',
-      blockNumber: this.blockNumber,
+      transactionIndex: '0x0',
+      blockNumber: toHex(this.blockNumber),
       blockHash: blockHash(this.blockNumber),
-      gasUsed: 50_000n,
+      from: held.from,
+      to: asset,
+      status: '0x1',
+      type: '0x2',
+      gasUsed: toHex(50_000),
+      cumulativeGasUsed: toHex(50_000),
+      effectiveGasPrice: toHex(1_000_000_000),
+      contractAddress: null,
+      logsBloom: `0x${'00'.repeat(256)}`,
       logs,
-    } as unknown as TransactionReceipt
+    }
     for (const [key, other] of this.pool)
       if (sameAddress(other.from, held.from) && other.nonce === held.nonce) this.pool.delete(key)
     this.mined.set(hash.toLowerCase(), { ...held, receipt })
-    return receipt
   }
 
   /** Someone else's transaction uses `authorization` and the sender's nonce `nonce`. */
@@ -162,44 +187,70 @@ export class FakeChainClient {
     return hash
   }
 
-  #authorizationLogs(asset: Address, authorization: Authorization, transaction: Hex): Log[] {
+  #authorizationLogs(asset: Address, authorization: Authorization, transaction: Hex): RpcLog[] {
     const common = {
       address: asset,
-      blockNumber: this.blockNumber,
+      blockNumber: toHex(this.blockNumber),
       blockHash: blockHash(this.blockNumber),
       transactionHash: transaction,
-      transactionIndex: 0,
-      logIndex: 0,
+      transactionIndex: '0x0' as Hex,
       removed: false,
     }
-    const used = {
+    const used: RpcLog = {
       ...common,
+      logIndex: '0x0',
       topics: encodeEventTopics({
         abi: eip3009Abi,
         eventName: 'AuthorizationUsed',
         args: { authorizer: authorization.from as Address, nonce: authorization.nonce as Hex },
-      }),
+      }) as Hex[],
       data: '0x',
-    } as unknown as Log
-    const transfer = {
+    }
+    const transfer: RpcLog = {
       ...common,
-      logIndex: 1,
+      logIndex: '0x1',
       topics: encodeEventTopics({
         abi: eip3009Abi,
         eventName: 'Transfer',
         args: { from: authorization.from as Address, to: authorization.to as Address },
-      }),
+      }) as Hex[],
       data: encodeAbiParameters([{ type: 'uint256' }], [BigInt(authorization.value)]),
-    } as unknown as Log
-    this.usedAuthorizations.set(authorizationKey(authorization.from, authorization.nonce), {
-      transaction,
-      log: used,
-    })
+    }
+    this.usedAuthorizations.set(authorizationKey(authorization.from, authorization.nonce), used)
     return [used, transfer]
   }
+}
 
-  #fault(method: FakeChainClient['failing'] extends Set<infer M> ? M : never): void {
-    if (this.failing.has(method)) throw new Error(`fetch failed (${method} switched off)`)
+function rpcTransaction(held: Held): Record<string, unknown> {
+  const parsed = parseTransaction(held.raw)
+  return {
+    hash: held.hash,
+    from: held.from,
+    to: parsed.to ?? null,
+    nonce: toHex(held.nonce),
+    input: parsed.data ?? '0x',
+    value: '0x0',
+    gas: toHex(parsed.gas ?? 0n),
+    maxFeePerGas: toHex(parsed.maxFeePerGas ?? 0n),
+    maxPriorityFeePerGas: toHex(parsed.maxPriorityFeePerGas ?? 0n),
+    type: '0x2',
+    chainId: toHex(84532),
+    blockHash: held.receipt ? held.receipt.blockHash : null,
+    blockNumber: held.receipt ? held.receipt.blockNumber : null,
+    transactionIndex: held.receipt ? '0x0' : null,
+  }
+}
+
+function rpcBlock(number: bigint): Record<string, unknown> {
+  return {
+    number: toHex(number),
+    hash: blockHash(number),
+    parentHash: number === 0n ? `0x${'00'.repeat(32)}` : blockHash(number - 1n),
+    timestamp: toHex(1_700_000_000n + number),
+    baseFeePerGas: toHex(1_000_000_000n),
+    gasLimit: toHex(30_000_000n),
+    gasUsed: '0x0',
+    transactions: [],
   }
 }
 
