@@ -23,6 +23,9 @@ const EXPORT_PREFIXES: Record<ContractName, string> = {
   TestUSDC: 'testUsdc',
   Multicall3: 'multicall3',
   TestSmartWallet: 'testSmartWallet',
+  Permit2: 'permit2',
+  X402ExactPermit2Proxy: 'x402ExactPermit2Proxy',
+  X402UptoPermit2Proxy: 'x402UptoPermit2Proxy',
 }
 
 /** Every checked-in output file, keyed by its path relative to the package root. */

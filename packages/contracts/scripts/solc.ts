@@ -9,7 +9,14 @@ import { join } from 'node:path'
 import solc from 'solc'
 
 /** The contracts we ship artifacts for; libraries are inlined into them and get none. */
-export const CONTRACT_NAMES = ['TestUSDC', 'Multicall3', 'TestSmartWallet'] as const
+export const CONTRACT_NAMES = [
+  'TestUSDC',
+  'Multicall3',
+  'TestSmartWallet',
+  'Permit2',
+  'X402ExactPermit2Proxy',
+  'X402UptoPermit2Proxy',
+] as const
 
 export type ContractName = (typeof CONTRACT_NAMES)[number]
 

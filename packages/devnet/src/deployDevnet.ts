@@ -1,5 +1,6 @@
 /**
- * Deploys the devnet contracts: TestUSDC and Multicall3.
+ * Deploys the devnet contracts: TestUSDC and Multicall3, and places the x402 contracts (Permit2,
+ * the exact and upto Permit2 proxies) at their canonical addresses.
  * @module
  */
 import {
@@ -9,6 +10,7 @@ import {
   testUsdcBytecode,
 } from '@tollgate/contracts'
 import { type Address, getAddress, type Hex } from 'viem'
+import { type CanonicalContracts, placeCanonicalContracts } from './canonicalContracts.ts'
 import { connectDevnet, waitForSuccess } from './devnetClients.ts'
 import { DevnetError } from './errors.ts'
 
@@ -37,6 +39,8 @@ export type DevnetToken = {
 export type DevnetContracts = {
   token: DevnetToken
   multicall3: Address
+  /** The x402 contracts, at the addresses official clients sign for. */
+  canonical: CanonicalContracts
   /** The first block holding one of these contracts; scan logs from here. */
   deployBlock: bigint
 }
@@ -59,7 +63,7 @@ const DEFAULT_TOKEN = { name: 'USD Coin', symbol: 'USDC', version: '2' } as cons
  */
 export async function deployDevnet(options: DeployDevnetOptions): Promise<DevnetContracts> {
   const token = { ...DEFAULT_TOKEN, ...options.token }
-  const { account, publicClient, walletClient } = await connectDevnet(
+  const { account, publicClient, walletClient, testClient } = await connectDevnet(
     options.rpcUrl,
     options.chainId,
     options.deployerPrivateKey,
@@ -90,10 +94,12 @@ export async function deployDevnet(options: DeployDevnetOptions): Promise<Devnet
   if (!tokenReceipt || !multicallReceipt || !tokenAddress || !multicallAddress) {
     throw new DevnetError('TRANSACTION_FAILED', 'a deployment receipt has no contract address')
   }
+  const canonical = await placeCanonicalContracts(publicClient, testClient)
   // Receipts carry lowercase addresses; checksummed ones compare equal to what users paste.
   return {
     token: { address: getAddress(tokenAddress), ...token, decimals: 6 },
     multicall3: getAddress(multicallAddress),
+    canonical,
     deployBlock: minBigInt(tokenReceipt.blockNumber, multicallReceipt.blockNumber),
   }
 }

@@ -1,0 +1,15 @@
+/**
+ * Where the canonical deployments of the x402 contracts live. They are the same on every EVM
+ * chain (CREATE2 through the deterministic deployer), and x402 clients sign for exactly these
+ * addresses (EIP-712 verifying contract, Permit2 spender), so a devnet places our bytecode here.
+ * @module
+ */
+
+export const CANONICAL_ADDRESSES = {
+  /** Uniswap Permit2; our `Permit2` contract is its SignatureTransfer subset. */
+  permit2: '0x000000000022D473030F116dDEE9F6B43aC78BA3',
+  x402ExactPermit2Proxy: '0x402085c248EeA27D92E8b30b2C58ed07f9E20001',
+  x402UptoPermit2Proxy: '0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002',
+} as const
+
+export type CanonicalContract = keyof typeof CANONICAL_ADDRESSES

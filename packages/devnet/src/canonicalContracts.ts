@@ -1,0 +1,75 @@
+/**
+ * Places the x402 contracts at their canonical addresses on a devnet. x402 clients hard-code
+ * those addresses (the Permit2 EIP-712 verifying contract, the proxy as spender), so a payment
+ * signed by any client only settles against code at exactly these addresses.
+ * @module
+ */
+import {
+  CANONICAL_ADDRESSES,
+  permit2Abi,
+  permit2Bytecode,
+  x402ExactPermit2ProxyAbi,
+  x402ExactPermit2ProxyBytecode,
+  x402UptoPermit2ProxyAbi,
+  x402UptoPermit2ProxyBytecode,
+} from '@tollgate/contracts'
+import {
+  type Abi,
+  type Address,
+  type Chain,
+  encodeDeployData,
+  type Hex,
+  type PublicClient,
+  type TestClient,
+  type Transport,
+} from 'viem'
+import { DevnetError } from './errors.ts'
+
+export type CanonicalContracts = {
+  permit2: Address
+  x402ExactPermit2Proxy: Address
+  x402UptoPermit2Proxy: Address
+}
+
+/**
+ * Runs each constructor in an `eth_call` (which returns the runtime code it would deploy, with
+ * its immutables filled in), then writes that code at the canonical address. None of these
+ * constructors writes storage, so the code alone is the deployed contract.
+ * @throws DevnetError `TRANSACTION_FAILED` when a constructor returns no code.
+ */
+export async function placeCanonicalContracts(
+  publicClient: PublicClient<Transport, Chain>,
+  testClient: TestClient<'anvil', Transport, Chain>,
+): Promise<CanonicalContracts> {
+  const permit2 = CANONICAL_ADDRESSES.permit2
+  const placements: Array<{ address: Address; abi: Abi; bytecode: Hex; args: readonly unknown[] }> =
+    [
+      { address: permit2, abi: permit2Abi, bytecode: permit2Bytecode, args: [] },
+      {
+        address: CANONICAL_ADDRESSES.x402ExactPermit2Proxy,
+        abi: x402ExactPermit2ProxyAbi,
+        bytecode: x402ExactPermit2ProxyBytecode,
+        args: [permit2],
+      },
+      {
+        address: CANONICAL_ADDRESSES.x402UptoPermit2Proxy,
+        abi: x402UptoPermit2ProxyAbi,
+        bytecode: x402UptoPermit2ProxyBytecode,
+        args: [permit2],
+      },
+    ]
+  for (const { address, abi, bytecode, args } of placements) {
+    const { data: runtimeCode } = await publicClient.call({
+      data: encodeDeployData({ abi, bytecode, args }),
+    })
+    if (!runtimeCode || runtimeCode === '0x') {
+      throw new DevnetError('TRANSACTION_FAILED', `the constructor for ${address} returned no code`)
+    }
+    await testClient.setCode({ address, bytecode: runtimeCode })
+  }
+  return {
+    permit2,
+    x402ExactPermit2Proxy: CANONICAL_ADDRESSES.x402ExactPermit2Proxy,
+    x402UptoPermit2Proxy: CANONICAL_ADDRESSES.x402UptoPermit2Proxy,
+  }
+}
