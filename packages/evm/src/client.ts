@@ -20,6 +20,7 @@ import {
 import { eip3009Abi } from './abi.ts'
 import { defaultEvmAssets, type EvmAsset } from './assets.ts'
 import type { Authorization } from './payload.ts'
+import { signExactPermit2 } from './permit2/sign.ts'
 import { authorizationTypedData } from './typedData.ts'
 
 /** Anything that can sign EIP-712 data for an address: a viem local account, a wallet, a KMS. */
@@ -52,7 +53,9 @@ const balanceTimeoutMs = 3_000
 
 /**
  * The buyer's side of `exact` on EVM: signs an EIP-3009 `transferWithAuthorization` for exactly
- * the required amount to exactly the required payee, valid from now until the timeout.
+ * the required amount to exactly the required payee, valid from now until the timeout; or, when
+ * the requirement says `extra.assetTransferMethod: "permit2"`, a Permit2 transfer of the same
+ * amount through the exact proxy (the payer must have approved Permit2 for the token once).
  */
 export function exactEvmClient(options: ExactEvmClientOptions): SchemeClient {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
@@ -69,6 +72,9 @@ export function exactEvmClient(options: ExactEvmClientOptions): SchemeClient {
           'NETWORK_UNSUPPORTED',
           `${requirements.network} is not an EVM network`,
         )
+      }
+      if (requirements.extra?.assetTransferMethod === 'permit2') {
+        return signExactPermit2(options.signer, requirements, chainId, now())
       }
       const name = requirements.extra?.name
       const version = requirements.extra?.version

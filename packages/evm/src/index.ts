@@ -2,7 +2,8 @@
 /**
  * @module @tollgate/evm
  * The x402 `exact` scheme on EVM chains with EIP-3009 `transferWithAuthorization`: the buyer's
- * signer, the seller's requirements and the facilitator's verify and settle.
+ * signer, the seller's requirements and the facilitator's verify and settle. Buyer and seller
+ * also speak `exact` over Permit2 and sign `upto` (Permit2 proxies at their canonical addresses).
  */
 export { eip3009Abi, erc1271Abi, transferWithAuthorizationTypes } from './abi.ts'
 export { defaultEvmAssets, type EvmAsset, findAsset } from './assets.ts'
@@ -23,5 +24,26 @@ export type {
 export { evmFacilitatorDefaults } from './facilitator/settings.ts'
 export { validBeforeBufferSeconds } from './facilitator/verify.ts'
 export { type Authorization, type ExactEvmPayload, exactEvmPayloadSchema } from './payload.ts'
+export { permit2Allowance, permit2ApprovalCall } from './permit2/approval.ts'
+export {
+  exactPermit2Types,
+  permit2Addresses,
+  permit2ProxyAbi,
+  uptoPermit2Types,
+  uptoProxyAbi,
+} from './permit2/constants.ts'
+export {
+  type ExactPermit2Payload,
+  exactPermit2PayloadSchema,
+  type UptoPermit2Payload,
+  uptoPermit2PayloadSchema,
+} from './permit2/payload.ts'
+export { signExactPermit2, signUptoPermit2 } from './permit2/sign.ts'
+export {
+  exactPermit2TypedData,
+  permit2Digest,
+  permit2Domain,
+  uptoPermit2TypedData,
+} from './permit2/typedData.ts'
 export { type ExactEvmServerOptions, exactEvmServer } from './server.ts'
 export { authorizationDigest, authorizationTypedData, type Eip712Domain } from './typedData.ts'

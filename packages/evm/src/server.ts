@@ -8,10 +8,19 @@ import {
 import { getAddress, isAddress } from 'viem'
 import { defaultEvmAssets, type EvmAsset, findAsset } from './assets.ts'
 import { exactEvmPayloadSchema } from './payload.ts'
+import { exactPermit2PayloadSchema } from './permit2/payload.ts'
 
 export interface ExactEvmServerOptions {
   /** Asset per network used for dollar prices; merged over the default USDC table. */
   assets?: Readonly<Record<string, EvmAsset>>
+  /**
+   * How buyers pay dollar prices: `eip3009` (a `transferWithAuthorization` signature; USDC and
+   * other EIP-3009 tokens) or `permit2` (a Permit2 transfer through the x402 exact proxy; any
+   * ERC-20, after the buyer's one-time approval of Permit2). A price given as
+   * `{amount, asset, extra: {assetTransferMethod: 'permit2'}}` chooses per route.
+   * @default 'eip3009'
+   */
+  assetTransferMethod?: 'eip3009' | 'permit2'
 }
 
 /**
@@ -33,7 +42,12 @@ export function exactEvmServer(options: ExactEvmServerOptions = {}): SchemeServe
       if (!isAddress(payTo, { strict: false })) {
         throw new TollgateError('REQUIREMENTS_MALFORMED', `payTo ${payTo} is not an EVM address`)
       }
-      const { amount, asset, extra } = resolvePrice(price, network, assets)
+      const { amount, asset, extra } = resolvePrice(
+        price,
+        network,
+        assets,
+        options.assetTransferMethod ?? 'eip3009',
+      )
       return {
         scheme: 'exact',
         network,
@@ -50,6 +64,12 @@ export function exactEvmServer(options: ExactEvmServerOptions = {}): SchemeServe
       return findAsset(Object.values(assets), address)?.decimals
     },
     paymentKey(payload, requirements) {
+      // Permit2 keeps one nonce space per owner across all tokens.
+      const permit2 = exactPermit2PayloadSchema.safeParse(payload)
+      if (permit2.success) {
+        const { from, nonce } = permit2.data.permit2Authorization
+        return `permit2|${from}|${BigInt(nonce)}`.toLowerCase()
+      }
       // EIP-3009: a token executes one authorization per payer and nonce, whatever else differs.
       const parsed = exactEvmPayloadSchema.safeParse(payload)
       if (!parsed.success) return undefined
@@ -59,7 +79,12 @@ export function exactEvmServer(options: ExactEvmServerOptions = {}): SchemeServe
   }
 }
 
-function resolvePrice(price: Price, network: string, assets: Record<string, EvmAsset>) {
+function resolvePrice(
+  price: Price,
+  network: string,
+  assets: Record<string, EvmAsset>,
+  transferMethod: 'eip3009' | 'permit2',
+) {
   if (typeof price === 'object') {
     if (!isAddress(price.asset, { strict: false })) {
       throw new TollgateError(
@@ -68,8 +93,11 @@ function resolvePrice(price: Price, network: string, assets: Record<string, EvmA
       )
     }
     const known = findAsset(Object.values(assets), price.asset)
-    const extra = { ...(known ? { name: known.name, version: known.version } : {}), ...price.extra }
-    if (typeof extra.name !== 'string' || typeof extra.version !== 'string') {
+    const permit2 = price.extra?.assetTransferMethod === 'permit2'
+    // A Permit2 payment signs for Permit2's domain, not the token's: no name or version needed.
+    const domain = known && !permit2 ? { name: known.name, version: known.version } : {}
+    const extra = { ...domain, ...price.extra }
+    if (!permit2 && (typeof extra.name !== 'string' || typeof extra.version !== 'string')) {
       throw new TollgateError(
         'EVM_EXACT_EIP712_DOMAIN_MISSING',
         `asset ${price.asset} is unknown: give extra.name and extra.version (its EIP-712 domain)`,
@@ -93,6 +121,9 @@ function resolvePrice(price: Price, network: string, assets: Record<string, EvmA
   return {
     amount: toAtomicUnits(price, asset.decimals).toString(),
     asset: asset.address,
-    extra: { name: asset.name, version: asset.version },
+    extra:
+      transferMethod === 'permit2'
+        ? { assetTransferMethod: 'permit2' }
+        : { name: asset.name, version: asset.version },
   }
 }

@@ -6,6 +6,8 @@
  * Reasons are the reference implementation's strings character for character; the few that
  * the reference lacks are marked `tollgate` and documented in docs/ERRORS.md.
  */
+import { evmErrorCodes } from './evmCodes.ts'
+
 export type ErrorKind =
   | 'malformed'
   | 'rejected'
@@ -14,7 +16,11 @@ export type ErrorKind =
   | 'unavailable'
   | 'internal'
 
-type CodeEntry = { reason: string; kind: ErrorKind; origin: 'spec' | 'reference' | 'tollgate' }
+export type CodeEntry = {
+  reason: string
+  kind: ErrorKind
+  origin: 'spec' | 'reference' | 'tollgate'
+}
 
 export const errorCodes = {
   // Generic protocol codes (x402 v2 specification §9).
@@ -44,112 +50,7 @@ export const errorCodes = {
     origin: 'reference',
   },
 
-  // EVM `exact` (reference @x402/evm exact/facilitator/errors.ts).
-  EVM_EXACT_SCHEME_INVALID: {
-    reason: 'invalid_exact_evm_scheme',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_NETWORK_MISMATCH: {
-    reason: 'invalid_exact_evm_network_mismatch',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_EIP712_DOMAIN_MISSING: {
-    reason: 'invalid_exact_evm_missing_eip712_domain',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_RECIPIENT_MISMATCH: {
-    reason: 'invalid_exact_evm_recipient_mismatch',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_SIGNATURE_INVALID: {
-    reason: 'invalid_exact_evm_signature',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_SIGNATURE_UNPARSEABLE: {
-    reason: 'invalid_exact_evm_failed_to_parse_signature',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_VALID_BEFORE: {
-    reason: 'invalid_exact_evm_payload_authorization_valid_before',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_VALID_AFTER: {
-    reason: 'invalid_exact_evm_payload_authorization_valid_after',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_VALUE_MISMATCH: {
-    reason: 'invalid_exact_evm_payload_authorization_value_mismatch',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_UNDEPLOYED_SMART_WALLET: {
-    reason: 'invalid_exact_evm_payload_undeployed_smart_wallet',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_TRANSACTION_FAILED: {
-    reason: 'invalid_exact_evm_transaction_failed',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_TRANSFER_EVENT_MISMATCH: {
-    reason: 'invalid_exact_evm_transfer_event_mismatch',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_ASSET_NOT_DEPLOYED: {
-    reason: 'asset_not_deployed_contract',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EIP6492_FACTORY_NOT_ALLOWED: {
-    reason: 'eip6492_factory_not_allowed',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_SMART_WALLET_DEPLOYMENT_FAILED: {
-    reason: 'smart_wallet_deployment_failed',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_TOKEN_NAME_MISMATCH: {
-    reason: 'invalid_exact_evm_token_name_mismatch',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_TOKEN_VERSION_MISMATCH: {
-    reason: 'invalid_exact_evm_token_version_mismatch',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_EIP3009_UNSUPPORTED: {
-    reason: 'invalid_exact_evm_eip3009_not_supported',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_NONCE_USED: {
-    reason: 'invalid_exact_evm_nonce_already_used',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_BALANCE_INSUFFICIENT: {
-    reason: 'invalid_exact_evm_insufficient_balance',
-    kind: 'rejected',
-    origin: 'reference',
-  },
-  EVM_EXACT_SIMULATION_FAILED: {
-    reason: 'invalid_exact_evm_transaction_simulation_failed',
-    kind: 'rejected',
-    origin: 'reference',
-  },
+  ...evmErrorCodes,
 
   // Tollgate additions: situations the reference reports only as free text or a 500.
   ASSET_NOT_ALLOWED: { reason: 'asset_not_allowed', kind: 'unsupported', origin: 'tollgate' },
