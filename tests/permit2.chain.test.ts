@@ -5,7 +5,8 @@
  * contracts deployDevnet places at the canonical addresses, as ours do.
  * Method: a fresh anvil with deployDevnet; the payer approves Permit2 with permit2ApprovalCall;
  * payloads from our client and from the official one are submitted to the proxies by the
- * facilitator account, and balances are read back.
+ * facilitator account, and balances are read back. verifyExactPermit2 runs against the same
+ * chain: a good payment passes, and each broken one is named by the reference's reason.
  */
 import type { PaymentRequirements } from '@tollgate/core'
 import {
@@ -41,6 +42,9 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { systemClock } from '../packages/evm/src/facilitator/clock.ts'
+import { createNetworkRuntime } from '../packages/evm/src/facilitator/runtime.ts'
+import { verifyExactPermit2 } from '../packages/evm/src/permit2/verify.ts'
 
 const deployer = ANVIL_ACCOUNTS[DEVNET_ROLES.deployer]
 const facilitator = privateKeyToAccount(ANVIL_ACCOUNTS[DEVNET_ROLES.facilitator].privateKey)
@@ -264,5 +268,96 @@ describe('exact over Permit2 and upto on the devnet', () => {
       expect((await reader.waitForTransactionReceipt({ hash })).status).toBe('success')
     }
     expect((await balanceOf(merchant)) - before).toBe(41_234n)
+  })
+})
+
+describe('verifyExactPermit2 on the devnet', () => {
+  const stranger = privateKeyToAccount(ANVIL_ACCOUNTS[5].privateKey)
+
+  function runtime() {
+    return createNetworkRuntime(
+      {
+        network,
+        client: reader,
+        signers: [facilitator],
+        assets: [{ ...contracts.token }],
+        multicall3: contracts.multicall3,
+      },
+      systemClock,
+    )
+  }
+
+  async function verdict(payload: unknown, requirements = permit2Requirements('7000')) {
+    const outcome = await verifyExactPermit2(
+      runtime(),
+      { x402Version: 2, accepted: requirements, payload: payload as Record<string, unknown> },
+      requirements,
+      Math.floor(Date.now() / 1000),
+    )
+    return outcome.response
+  }
+
+  async function signed(signer = payer, requirements = permit2Requirements('7000')) {
+    return exactPermit2PayloadSchema.parse(
+      await exactEvmClient({ signer }).createPayload(requirements, { x402Version: 2 }),
+    )
+  }
+
+  it('passes a good payment and names every broken one', async () => {
+    const good = await signed()
+    expect(await verdict(good)).toEqual({ isValid: true, payer: payer.address })
+    const auth = good.permit2Authorization
+    const cases: Array<[unknown, string]> = [
+      [
+        { ...good, permit2Authorization: { ...auth, spender: permit2Addresses.uptoProxy } },
+        'invalid_permit2_spender',
+      ],
+      [
+        {
+          ...good,
+          permit2Authorization: { ...auth, witness: { ...auth.witness, to: payer.address } },
+        },
+        'invalid_permit2_recipient_mismatch',
+      ],
+      [{ ...good, permit2Authorization: { ...auth, deadline: '1' } }, 'permit2_deadline_expired'],
+      [
+        {
+          ...good,
+          permit2Authorization: {
+            ...auth,
+            witness: { ...auth.witness, validAfter: '99999999999' },
+          },
+        },
+        'permit2_not_yet_valid',
+      ],
+      [
+        {
+          ...good,
+          permit2Authorization: { ...auth, permitted: { ...auth.permitted, amount: '7001' } },
+        },
+        'permit2_amount_mismatch',
+      ],
+      [{ ...good, permit2Authorization: { ...auth, nonce: '5' } }, 'invalid_permit2_signature'],
+      [{ ...good, signature: '0x1234' }, 'invalid_permit2_signature'],
+      [{ signature: good.signature }, 'invalid_payload'],
+    ]
+    for (const [payload, reason] of cases) {
+      expect((await verdict(payload)).invalidReason, reason).toBe(reason)
+    }
+  })
+
+  it('names a missing Permit2 approval, a short balance and a used nonce from the chain', async () => {
+    // The stranger holds no tokens and never approved Permit2.
+    expect((await verdict(await signed(stranger))).invalidReason).toBe('permit2_allowance_required')
+    const approve = await walletOf(stranger).sendTransaction(
+      permit2ApprovalCall(contracts.token.address),
+    )
+    await reader.waitForTransactionReceipt({ hash: approve })
+    expect((await verdict(await signed(stranger))).invalidReason).toBe(
+      'permit2_insufficient_balance',
+    )
+    const used = await signed()
+    await settleExact(used)
+    expect((await verdict(used)).invalidReason).toBe('permit2_invalid_nonce')
   })
 })

@@ -2,19 +2,21 @@ import { z } from 'zod'
 
 /** The `payload` of an exact EVM payment with EIP-3009, parsed strictly. */
 
-const uint256 = z
+export const uint256 = z
   .string()
   .regex(/^(0|[1-9][0-9]{0,77})$/, 'must be a uint256 as a decimal string')
   // Zod runs every check even after the regex failed, so the bound must not assume digits.
   .refine((value) => !/^[0-9]+$/.test(value) || BigInt(value) < 2n ** 256n, 'exceeds uint256')
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 20-byte hex address')
+export const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 20-byte hex address')
+
+export const signatureBytes = z
+  .string()
+  .regex(/^0x([0-9a-fA-F]{2})+$/, 'must be hex bytes')
+  .max(2 + 2 * 16_384, 'signature exceeds 16 KiB')
 
 export const exactEvmPayloadSchema = z.object({
-  signature: z
-    .string()
-    .regex(/^0x([0-9a-fA-F]{2})+$/, 'must be hex bytes')
-    .max(2 + 2 * 16_384, 'signature exceeds 16 KiB'),
+  signature: signatureBytes,
   authorization: z.object({
     from: address,
     to: address,

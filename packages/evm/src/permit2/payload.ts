@@ -1,18 +1,7 @@
 import { z } from 'zod'
+import { address, signatureBytes as signature, uint256 } from '../payload.ts'
 
 /** The `payload` of an x402 Permit2 payment (exact or upto), parsed strictly. */
-
-const uint256 = z
-  .string()
-  .regex(/^(0|[1-9][0-9]{0,77})$/, 'must be a uint256 as a decimal string')
-  .refine((value) => !/^[0-9]+$/.test(value) || BigInt(value) < 2n ** 256n, 'exceeds uint256')
-
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 20-byte hex address')
-
-const signature = z
-  .string()
-  .regex(/^0x([0-9a-fA-F]{2})+$/, 'must be hex bytes')
-  .max(2 + 2 * 16_384, 'signature exceeds 16 KiB')
 
 const authorizationFields = {
   from: address,
