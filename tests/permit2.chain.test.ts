@@ -292,7 +292,7 @@ describe('verifyExactPermit2 on the devnet', () => {
       runtime(),
       { x402Version: 2, accepted: requirements, payload: payload as Record<string, unknown> },
       requirements,
-      Math.floor(Date.now() / 1000),
+      { nowSeconds: Math.floor(Date.now() / 1000), simulate: true },
     )
     return outcome.response
   }

@@ -126,7 +126,7 @@ export async function buildEvmFacilitator(options: {
     throw error
   }
   const facilitator = new Facilitator({
-    schemes: [scheme, ...svmSchemes],
+    schemes: [scheme, scheme.upto, ...svmSchemes],
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.catalog ? { catalog: options.catalog } : {}),
     // A key no payment has: one index lookup, to tell whether the ledger answers at all.

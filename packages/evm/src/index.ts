@@ -1,9 +1,9 @@
 // biome-ignore-all lint/performance/noBarrelFile: the package entrypoint
 /**
  * @module @tollgate/evm
- * The x402 `exact` scheme on EVM chains with EIP-3009 `transferWithAuthorization`: the buyer's
- * signer, the seller's requirements and the facilitator's verify and settle. Buyer and seller
- * also speak `exact` over Permit2 and sign `upto` (Permit2 proxies at their canonical addresses).
+ * The x402 `exact` scheme on EVM chains, with EIP-3009 `transferWithAuthorization` or Permit2,
+ * and `upto` (usage-based, over Permit2): the buyer's signer, the seller's requirements and the
+ * facilitator's verify and settle (Permit2 proxies at their canonical addresses).
  */
 export { eip3009Abi, erc1271Abi, transferWithAuthorizationTypes } from './abi.ts'
 export { defaultEvmAssets, type EvmAsset, findAsset } from './assets.ts'
@@ -47,3 +47,5 @@ export {
 } from './permit2/typedData.ts'
 export { type ExactEvmServerOptions, exactEvmServer } from './server.ts'
 export { authorizationDigest, authorizationTypedData, type Eip712Domain } from './typedData.ts'
+export { type UptoEvmClientOptions, uptoEvmClient } from './upto/client.ts'
+export { type UptoEvmServerOptions, uptoEvmServer } from './upto/server.ts'

@@ -6,6 +6,7 @@ import {
   type PaymentUse,
   type ResponseStore,
   reasonOf,
+  type SettleResponse,
   type StoredResponse,
 } from '@tollgate/core'
 import { facilitatorTrouble, troubleResponse, unavailable } from './facilitatorTrouble.ts'
@@ -24,6 +25,7 @@ import {
   settlePayment,
   unconfirmedReceipt,
 } from './settlement.ts'
+import { chargeOf, overrideRefusedResponse } from './settlementOverride.ts'
 import { type HandlerResponse, heldResponse, releasedStored } from './storedResponses.ts'
 import type { UseLease } from './useLease.ts'
 
@@ -37,6 +39,8 @@ export interface SettlementContext {
   payment: PaymentPayload
   requirements: PaymentRequirements
   presentation: Presentation
+  /** Decimals of the requirement's asset, when its scheme knows them (dollar overrides). */
+  assetDecimals?: number | undefined
 }
 
 /**
@@ -63,12 +67,22 @@ export async function recordSettlement(
   }
   // Not settled for a holder that lost the payment: the one that took it over settles.
   if ((await lease.confirm()) === 'lost') return { kind: 'respond', response: inProgressResponse() }
+  // `upto`: the handler says what was used; the gate caps it at what the buyer authorized.
+  let requirements = context.requirements
+  if (requirements.scheme === 'upto') {
+    const charge = chargeOf(requirements, handled.headers, context.assetDecimals)
+    if ('problem' in charge) {
+      await forget()
+      return { kind: 'respond', response: overrideRefusedResponse(charge.problem) }
+    }
+    requirements = { ...requirements, amount: charge.amount }
+  }
   let outcome: SettleOutcome
   try {
     outcome = await settlePayment(
       context.facilitator,
       payment,
-      context.requirements,
+      requirements,
       context.release,
       context.confirmation,
     )
@@ -77,7 +91,10 @@ export async function recordSettlement(
     await record({ state: 'pending', response: held })
     return { kind: 'respond', response: unavailable(error) }
   }
-  const receipt = outcome.receipt
+  const receipt =
+    requirements === context.requirements
+      ? outcome.receipt
+      : withCharge(outcome.receipt, requirements.amount, context.requirements.amount)
   if (outcome.kind === 'unconfirmed') {
     await record({ state: 'pending', response: held })
     return {
@@ -115,6 +132,11 @@ export async function recordSettlement(
     await record({ state: 'pending', response: held })
   else await forget()
   return { kind: 'respond', response: settlementFailedResponse(receipt, payment.x402Version) }
+}
+
+/** A usage-based receipt names what was charged and the maximum the buyer authorized. */
+function withCharge(receipt: SettleResponse, charged: string, authorized: string): SettleResponse {
+  return { ...receipt, extra: { ...receipt.extra, charged, authorized } }
 }
 
 /**

@@ -254,6 +254,9 @@ export class PaymentGate {
       payment,
       requirements,
       presentation,
+      assetDecimals: this.#offers
+        .serverFor(requirements.scheme, requirements.network)
+        ?.assetDecimals(requirements.network, requirements.asset),
     }
     if (use.held) return finishHeld(context, lease, use.held)
     return {

@@ -37,7 +37,8 @@ const json = { 'content-type': 'application/json; charset=utf-8' }
  * offer has a v1 network name, the body's top level is the v1 form, which v1 clients read, else
  * the v2 document. The v1 form lists only offers with a v1 name, so the full v2 document (every
  * offer, e.g. Solana or a CAIP-2-only chain) is always in `paymentRequired` too. The reason is in
- * `error` either way.
+ * `error` either way. A payer who has not approved Permit2 gets 412, as from the reference server:
+ * the offer stands, and the payer must send its one-time approval before paying again.
  */
 export function paymentRequiredResponse(required: PaymentRequired, message?: string): GateResponse {
   const v1 = paymentRequiredToV1(required)
@@ -45,7 +46,7 @@ export function paymentRequiredResponse(required: PaymentRequired, message?: str
   const top = v1.accepts.length > 0 ? v1 : v2
   const body = { ...top, paymentRequired: v2, ...(message ? { message } : {}) }
   return {
-    status: 402,
+    status: required.error === reasonOf('PERMIT2_ALLOWANCE_REQUIRED') ? 412 : 402,
     headers: {
       ...json,
       [paymentHeaders.required]: encodePaymentRequiredHeader(required),

@@ -60,5 +60,9 @@ export function heldResponse(
   bodyBytesMax: number,
 ): StoredResponse | undefined {
   if (handled.body.byteLength > bodyBytesMax) return undefined
-  return releasedStored(handled, {})
+  const held = releasedStored(handled, {})
+  // Kept while held (never released): a pending `upto` payment settles for the same charge.
+  const override = headerRecord(handled.headers)['settlement-overrides']
+  if (override !== undefined) held.headers['settlement-overrides'] = override
+  return held
 }

@@ -256,6 +256,13 @@ export const errorCodes = {
   CATALOG_UNAVAILABLE: { reason: 'catalog_unavailable', kind: 'unavailable', origin: 'tollgate' },
   DASHBOARD_NOT_BUILT: { reason: 'dashboard_not_built', kind: 'unavailable', origin: 'tollgate' },
   STREAMS_EXHAUSTED: { reason: 'too_many_streams', kind: 'unavailable', origin: 'tollgate' },
+  // A handler asked (`Settlement-Overrides`) for a charge the payment cannot cover or the gate
+  // cannot read: the server's mistake, so nothing is charged and nothing is served.
+  SETTLEMENT_OVERRIDE_INVALID: {
+    reason: 'invalid_settlement_override',
+    kind: 'internal',
+    origin: 'tollgate',
+  },
   // Resource servers' stored responses (the payment-identifier extension, x402 §7.2).
   PAYMENT_IN_PROGRESS: { reason: 'payment_in_progress', kind: 'pending', origin: 'tollgate' },
   RESPONSE_STORE_UNAVAILABLE: {

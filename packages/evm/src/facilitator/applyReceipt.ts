@@ -35,6 +35,7 @@ export async function applyReceipt(
       id: item.id,
       asset: item.verified.asset,
       authorization: item.verified.authorization,
+      permit2: item.verified.permit2 !== undefined,
     })),
   )
   const confirmed = items.filter((item) => settled.has(item.id))

@@ -1,7 +1,7 @@
 import { type Address, encodeFunctionData, type Hex } from 'viem'
 import { aggregate3Abi } from '../abi.ts'
 import type { NetworkRuntime } from './runtime.ts'
-import { transferCalldata } from './simulate.ts'
+import { requiredSenderOf, settlementCallOf } from './transferMethod.ts'
 import type { VerifiedPayment } from './verify.ts'
 
 /** Gas given to each payment inside a batch; what is not used is not paid. */
@@ -13,14 +13,21 @@ const contractSignatureItemGas = 250_000n
 /** Deploying a counterfactual wallet (ERC-6492) through its factory. */
 const deployGas = 1_000_000n
 
-/** Whether a payment can ride in a shared batch: an EOA signature and no wallet deployment. */
+/**
+ * Whether a payment can ride in a shared batch: an EOA signature, no wallet deployment, and no
+ * required sender (an `upto` permit must come from its facilitator, not from Multicall3).
+ */
 export function batchable(payment: VerifiedPayment): boolean {
-  return payment.signature.inner.length === 132 && !payment.signature.deploy
+  return (
+    payment.signature.inner.length === 132 &&
+    !payment.signature.deploy &&
+    requiredSenderOf(payment) === undefined
+  )
 }
 
 /**
- * One transaction for one or more verified payments. One EOA payment goes straight to the token;
- * several go through Multicall3 `aggregate3` with failure allowed per item, so one bad
+ * One transaction for one or more verified payments. One EOA payment goes straight to the token
+ * (or, for Permit2, the exact proxy); several go through Multicall3 `aggregate3` with failure allowed per item, so one bad
  * authorization never reverts the others. The gas limit is explicit: with failures allowed, an
  * estimate can leave a late item short of gas and it would fail silently.
  */
@@ -28,15 +35,11 @@ export function buildSettlementCall(
   runtime: NetworkRuntime,
   payments: readonly VerifiedPayment[],
   transferGasLimit: bigint,
-): { to: Address; data: Hex; gas: bigint; kind: string } {
+): { to: Address; data: Hex; gas: bigint; kind: string; signer?: Address | undefined } {
   const [first] = payments
   if (payments.length === 1 && first && !first.signature.deploy) {
-    return {
-      to: first.asset,
-      data: transferCalldata(first.authorization, first.signature.inner),
-      gas: transferGasLimit,
-      kind: 'transfer',
-    }
+    const signer = requiredSenderOf(first)
+    return { ...settlementCallOf(first), gas: transferGasLimit, kind: 'transfer', signer }
   }
   if (!runtime.multicall3)
     throw new Error('batched settlement needs a Multicall3 address for this network')
@@ -52,9 +55,9 @@ export function buildSettlementCall(
         ]
       : []),
     {
-      target: payment.asset,
+      target: settlementCallOf(payment).to,
       allowFailure: true,
-      callData: transferCalldata(payment.authorization, payment.signature.inner),
+      callData: settlementCallOf(payment).data,
       gas: batchable(payment) ? batchItemGas : contractSignatureItemGas,
     },
   ])

@@ -1,4 +1,6 @@
 import {
+  type PaymentPayload,
+  type PaymentRequirements,
   reject,
   type SchemeFacilitator,
   type SchemeStats,
@@ -21,6 +23,11 @@ import { verifyExactEvm } from './verify.ts'
 
 /** The EVM exact facilitator, with the lifecycle its background recovery needs. */
 export interface ExactEvmFacilitator extends SchemeFacilitator {
+  /**
+   * `upto` on the same networks, signers, ledger and recovery: register it beside this one.
+   * Its `extra` names the facilitator address a buyer's permit must name.
+   */
+  readonly upto: SchemeFacilitator
   /** Binds the ledger to each chain, recovers unfinished payments, starts the recovery loop. */
   start(): Promise<void>
   /** Stops the loop and waits for batches in flight. */
@@ -28,7 +35,8 @@ export interface ExactEvmFacilitator extends SchemeFacilitator {
 }
 
 /**
- * The facilitator's side of `exact` on EVM with EIP-3009: verification in the reference order,
+ * The facilitator's side of `exact` on EVM (EIP-3009, or Permit2 through the x402 exact proxy)
+ * and of `upto` (Permit2 through the upto proxy): verification in the reference order,
  * and settlement that is exactly once (the ledger), crash safe (stored before broadcast,
  * recovered at start), batched through Multicall3, and never reported failed once a
  * transaction exists.
@@ -176,44 +184,66 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
     return passing
   }
 
+  const verify = async (
+    scheme: 'exact' | 'upto',
+    payload: PaymentPayload,
+    requirements: PaymentRequirements,
+  ) => {
+    const entry = networks.get(requirements.network)
+    if (!entry)
+      return reject('NETWORK_UNSUPPORTED', {
+        message: `${requirements.network} is not served here`,
+      })
+    const verdict = await verifyExactEvm(entry.runtime, payload, requirements, {
+      nowSeconds: now(),
+      simulate: true,
+    })
+    if (verdict.verified)
+      recent.remember(requirements, String(payload.payload.signature), verdict.verified)
+    verifications.add({
+      network: requirements.network,
+      scheme,
+      payer: verdict.response.payer,
+      payTo: requirements.payTo,
+      amount: requirements.amount,
+      reason: verdict.response.invalidReason,
+    })
+    return verdict.response
+  }
+  const settle = async (payload: PaymentPayload, requirements: PaymentRequirements) => {
+    const entry = networks.get(requirements.network)
+    if (!entry) return settleFailure('NETWORK_UNSUPPORTED', { network: requirements.network })
+    if (!bound.has(requirements.network)) {
+      throw new TollgateError(
+        'SETTLE_UNEXPECTED',
+        `${requirements.network} has not been reachable since start-up`,
+      )
+    }
+    return entry.engine.settle(payload, requirements)
+  }
+  const signers = (network: string) => networks.get(network)?.lanes.addresses ?? []
+
   return {
     scheme: 'exact',
     caipFamily: 'eip155:*',
     networks: [...networks.keys()],
     extra: () => undefined,
-    signers: (network) => networks.get(network)?.lanes.addresses ?? [],
-    async verify(payload, requirements) {
-      const entry = networks.get(requirements.network)
-      if (!entry)
-        return reject('NETWORK_UNSUPPORTED', {
-          message: `${requirements.network} is not served here`,
-        })
-      const verdict = await verifyExactEvm(entry.runtime, payload, requirements, {
-        nowSeconds: now(),
-        simulate: true,
-      })
-      if (verdict.verified)
-        recent.remember(requirements, String(payload.payload.signature), verdict.verified)
-      verifications.add({
-        network: requirements.network,
-        scheme: 'exact',
-        payer: verdict.response.payer,
-        payTo: requirements.payTo,
-        amount: requirements.amount,
-        reason: verdict.response.invalidReason,
-      })
-      return verdict.response
-    },
-    async settle(payload, requirements) {
-      const entry = networks.get(requirements.network)
-      if (!entry) return settleFailure('NETWORK_UNSUPPORTED', { network: requirements.network })
-      if (!bound.has(requirements.network)) {
-        throw new TollgateError(
-          'SETTLE_UNEXPECTED',
-          `${requirements.network} has not been reachable since start-up`,
-        )
-      }
-      return entry.engine.settle(payload, requirements)
+    signers,
+    verify: (payload, requirements) => verify('exact', payload, requirements),
+    settle,
+    upto: {
+      scheme: 'upto',
+      caipFamily: 'eip155:*',
+      networks: [...networks.keys()],
+      // The facilitator a buyer's permit names, the only one that may settle it.
+      extra: (network) => {
+        const addresses = signers(network)
+        const chosen = addresses[Math.floor(Math.random() * addresses.length)]
+        return chosen ? { facilitatorAddress: chosen } : undefined
+      },
+      signers,
+      verify: (payload, requirements) => verify('upto', payload, requirements),
+      settle,
     },
     readiness: () =>
       Promise.all(

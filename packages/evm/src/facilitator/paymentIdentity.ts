@@ -4,10 +4,17 @@ import type { Authorization } from '../payload.ts'
 
 /**
  * The ledger key of an authorization: one row per payer and nonce on a token, whatever payloads
- * or requirements present it.
+ * or requirements present it. Permit2 nonces belong to the owner across every token, so a
+ * permit's key names Permit2 instead of the asset.
  */
-export function paymentKey(network: string, asset: string, authorization: Authorization): string {
-  return [network, asset, authorization.from, authorization.nonce].join('|').toLowerCase()
+export function paymentKey(
+  network: string,
+  asset: string,
+  authorization: Authorization,
+  permit2 = false,
+): string {
+  const space = permit2 ? 'permit2' : asset
+  return [network, space, authorization.from, authorization.nonce].join('|').toLowerCase()
 }
 
 /** The hash of one signed payload, to tell a retry of it from another payload for the same key. */

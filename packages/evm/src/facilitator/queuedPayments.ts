@@ -8,7 +8,10 @@ import {
 } from '@tollgate/core'
 import { getAddress, type Hex } from 'viem'
 import { exactEvmPayloadSchema } from '../payload.ts'
-import type { VerifiedPayment } from './verify.ts'
+import { exactPermit2PayloadSchema, uptoPermit2PayloadSchema } from '../permit2/payload.ts'
+import { permit2AsAuthorization } from '../permit2/verify.ts'
+import { uptoAsAuthorization } from '../upto/verify.ts'
+import type { VerifiedPayment } from './outcome.ts'
 
 /** A verified payment waiting for its transaction; `deliver` answers the caller, if one waits. */
 export interface QueuedPayment {
@@ -18,13 +21,47 @@ export interface QueuedPayment {
 }
 
 /**
- * Ledger records back into what is needed to judge a receipt (asset, payer, nonce); the signed
+ * Ledger records back into what is needed to judge a receipt (asset, payer, nonce, and whether
+ * Permit2 moved it); the signed
  * payloads are stored with them. Payments to be queued again are verified afresh instead.
  */
 export function queuedFromLedger(payments: LedgerPayment[]): QueuedPayment[] {
   const queued: QueuedPayment[] = []
   for (const payment of payments) {
-    const parsed = exactEvmPayloadSchema.safeParse(payment.payment.paymentPayload.payload)
+    const payload = payment.payment.paymentPayload.payload
+    // Upto first: an upto permit also reads as an exact one once its facilitator is dropped.
+    const upto = payment.scheme === 'upto' ? uptoPermit2PayloadSchema.safeParse(payload) : undefined
+    if (upto?.success) {
+      const { permit2Authorization, signature } = upto.data
+      queued.push({
+        id: payment.id,
+        verified: {
+          payer: getAddress(permit2Authorization.from),
+          asset: getAddress(payment.asset),
+          // The record's amount is the charge it was settled for.
+          authorization: uptoAsAuthorization(permit2Authorization, payment.amount),
+          signature: { inner: signature as Hex },
+          permit2: permit2Authorization,
+        },
+      })
+      continue
+    }
+    const permit = exactPermit2PayloadSchema.safeParse(payload)
+    if (permit.success) {
+      const { permit2Authorization, signature } = permit.data
+      queued.push({
+        id: payment.id,
+        verified: {
+          payer: getAddress(permit2Authorization.from),
+          asset: getAddress(payment.asset),
+          authorization: permit2AsAuthorization(permit2Authorization),
+          signature: { inner: signature as Hex },
+          permit2: permit2Authorization,
+        },
+      })
+      continue
+    }
+    const parsed = exactEvmPayloadSchema.safeParse(payload)
     if (!parsed.success) continue
     const { authorization, signature } = parsed.data
     queued.push({

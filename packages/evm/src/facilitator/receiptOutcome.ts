@@ -6,12 +6,15 @@ export interface SettledItem {
   id: number
   asset: string
   authorization: Authorization
+  /** Moved by Permit2, which logs no event of its own: the token's `Transfer` is the evidence. */
+  permit2?: boolean | undefined
 }
 
 /**
  * Which payments of a transaction took effect, read from its receipt: an item settled when the
  * token logged `AuthorizationUsed` for its payer and nonce and a matching
- * `Transfer(from, to, value)`. Everything else in the transaction did not move money.
+ * `Transfer(from, to, value)`; a Permit2 item when a matching `Transfer` is left once the EIP-3009
+ * items took theirs. Everything else in the transaction did not move money.
  */
 export function settledByReceipt(
   receipt: TransactionReceipt,
@@ -31,9 +34,11 @@ export function settledByReceipt(
     const key = `${log.address}|${log.args.from}|${log.args.to}|${log.args.value}`.toLowerCase()
     transfers.set(key, (transfers.get(key) ?? 0) + 1)
   }
-  for (const item of items) {
+  // EIP-3009 items first: their nonce names their transfer, a permit's only its amount.
+  const ordered = [...items.filter((i) => !i.permit2), ...items.filter((i) => i.permit2)]
+  for (const item of ordered) {
     const { from, to, value, nonce } = item.authorization
-    if (!used.has(`${item.asset}|${from}|${nonce}`.toLowerCase())) continue
+    if (!item.permit2 && !used.has(`${item.asset}|${from}|${nonce}`.toLowerCase())) continue
     const transfer = `${item.asset}|${from}|${to}|${BigInt(value)}`.toLowerCase()
     const left = transfers.get(transfer) ?? 0
     if (left === 0) continue

@@ -6,13 +6,13 @@ import {
   type SettlementLedger,
 } from '@tollgate/core'
 import type { Address, Hex } from 'viem'
-import { findAuthorizationUse } from './authorizationLookup.ts'
 import { type EvmFacilitatorLogger, logFailure } from './failureLog.ts'
 import { type QueuedPayment, queuedFromLedger } from './queuedPayments.ts'
 import { receiptOf } from './receipts.ts'
 import type { NetworkRuntime } from './runtime.ts'
 import type { SettlementEngine } from './settlementEngine.ts'
 import type { SignerLanes } from './signerLanes.ts'
+import { authorizationUse, nonceUsedCode } from './transferMethod.ts'
 import { verifyExactEvm } from './verify.ts'
 
 export interface RecoveryContext {
@@ -164,21 +164,14 @@ async function recordUse(
   payment: LedgerPayment,
   item: QueuedPayment,
 ): Promise<boolean> {
-  const { asset, payer, authorization } = item.verified
-  const use = await findAuthorizationUse(
-    context.runtime,
-    asset,
-    payer,
-    authorization.nonce as Hex,
-    0n,
-  )
+  const use = await authorizationUse(context.runtime, item.verified, 0n)
   if (!use.used) return false
   await context.ledger.transition(
     [payment.id],
     use.transaction ? 'confirmed' : 'failed',
     use.transaction
       ? { transaction: use.transaction }
-      : { reason: reasonOf('EVM_EXACT_NONCE_USED') },
+      : { reason: reasonOf(nonceUsedCode(item.verified)) },
   )
   return true
 }
@@ -196,7 +189,8 @@ async function requeue(context: RecoveryContext, payment: LedgerPayment): Promis
     context.engine.enqueue({ id: payment.id, verified: verdict.verified })
     return
   }
-  if (verdict.response.invalidReason === reasonOf('EVM_EXACT_NONCE_USED')) {
+  const spent: string[] = [reasonOf('EVM_EXACT_NONCE_USED'), reasonOf('PERMIT2_NONCE_USED')]
+  if (spent.includes(verdict.response.invalidReason ?? '')) {
     // Used although never broadcast by us: someone else submitted it (or the payer cancelled it).
     const [item] = queuedFromLedger([payment])
     if (item) await recordUse(context, payment, item)

@@ -96,7 +96,7 @@ export class SettlementEngine {
     const identifier = readPaymentIdentifier(payload)
     if (identifier.problem)
       return this.#failure(identifier.problem.code, identifier.problem.message, authorization.from)
-    const key = paymentKey(runtime.network, requirements.asset, authorization)
+    const key = paymentKey(runtime.network, requirements.asset, authorization, bound.permit2)
     const payloadHash = payloadHashOf(signature, authorization)
     if (identifier.id) {
       const previous = await this.#options.ledger.findByIdentifier(identifier.id)
@@ -146,7 +146,7 @@ export class SettlementEngine {
       key: input.key,
       payloadHash: input.payloadHash,
       network: runtime.network,
-      scheme: 'exact',
+      scheme: input.requirements.scheme,
       payer: input.authorization.from.toLowerCase(),
       payTo: input.requirements.payTo.toLowerCase(),
       asset: input.requirements.asset.toLowerCase(),
@@ -163,6 +163,7 @@ export class SettlementEngine {
       verdict = await verifyExactEvm(runtime, input.payload, input.requirements, {
         nowSeconds: this.#options.now(),
         simulate: true,
+        settling: true,
         verifiedBefore: this.#options.recent.take(
           input.requirements,
           input.authorization,
@@ -186,6 +187,18 @@ export class SettlementEngine {
         message: verdict.response.invalidMessage,
       })
       return settleFailureFromVerify(verdict.response, runtime.network)
+    }
+    if (BigInt(verdict.verified.authorization.value) === 0n) {
+      // An `upto` charge of nothing: nothing moves and no transaction is sent (as the reference
+      // does); the record closes the payment, so a retry gets this answer, not a charge.
+      await ledger.transition([claim.payment.id], 'confirmed')
+      return {
+        success: true,
+        transaction: '',
+        network: runtime.network,
+        payer: verdict.verified.payer,
+        amount: '0',
+      }
     }
     return new Promise((deliver) =>
       this.enqueue({ id: claim.payment.id, verified: verdict.verified, deliver }),

@@ -86,9 +86,21 @@ export class SignerLanes {
     return this.#lanes.map((lane) => lane.account.address)
   }
 
-  /** Signs a call for `paymentIds` with the next signer, stores it, then broadcasts it. */
-  submit(call: { to: Address; data: Hex; gas: bigint; kind: string; paymentIds: number[] }) {
-    const lane = this.#lanes[this.#next++ % this.#lanes.length]!
+  /**
+   * Signs a call for `paymentIds` with the next signer (or the one named: an `upto` permit names
+   * the facilitator that may settle it), stores it, then broadcasts it.
+   */
+  submit(call: {
+    to: Address
+    data: Hex
+    gas: bigint
+    kind: string
+    paymentIds: number[]
+    signer?: Address | undefined
+  }) {
+    const lane = call.signer
+      ? this.#laneOf(call.signer)
+      : this.#lanes[this.#next++ % this.#lanes.length]!
     return this.#inLane(lane, async () => {
       lane.chainNonce ??= await this.#client.getTransactionCount({
         address: lane.account.address,

@@ -5,11 +5,9 @@ import {
   type SettleResponse,
   settleFailure,
 } from '@tollgate/core'
-import type { Hex } from 'viem'
-import { findAuthorizationUse } from './authorizationLookup.ts'
-import { diagnoseTransferFailure } from './diagnose.ts'
 import type { QueuedPayment } from './queuedPayments.ts'
 import type { NetworkRuntime } from './runtime.ts'
+import { authorizationUse, diagnoseSettlementFailure, nonceUsedCode } from './transferMethod.ts'
 
 /**
  * A payment its own transaction did not settle. Someone else may have used the authorization
@@ -23,15 +21,9 @@ export async function resolveUnsettled(
   blockNumber: bigint,
 ): Promise<SettleResponse> {
   const { runtime, ledger } = context
-  const { asset, payer, authorization } = item.verified
+  const { payer, authorization } = item.verified
   const fromBlock = blockNumber > 10_000n ? blockNumber - 10_000n : 0n
-  const use = await findAuthorizationUse(
-    runtime,
-    asset,
-    payer,
-    authorization.nonce as Hex,
-    fromBlock,
-  )
+  const use = await authorizationUse(runtime, item.verified, fromBlock)
   const open = ['submitted', 'pending', 'verified'] as const
   if (use.used && use.transaction) {
     await ledger.transition([item.id], 'confirmed', { transaction: use.transaction }, [...open])
@@ -44,10 +36,8 @@ export async function resolveUnsettled(
     }
   }
   const code: ErrorCode = use.used
-    ? 'EVM_EXACT_NONCE_USED'
-    : await diagnoseTransferFailure(runtime, asset, authorization).then((diagnosed) =>
-        diagnosed === 'EVM_EXACT_SIMULATION_FAILED' ? 'EVM_EXACT_TRANSACTION_FAILED' : diagnosed,
-      )
+    ? nonceUsedCode(item.verified)
+    : await diagnoseSettlementFailure(runtime, item.verified)
   await ledger.transition([item.id], 'failed', { reason: reasonOf(code), transaction }, [...open])
   return settleFailure(code, { network: runtime.network, payer, transaction })
 }

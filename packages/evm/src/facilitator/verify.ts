@@ -1,16 +1,26 @@
-import {
-  type ErrorCode,
-  type PaymentPayload,
-  type PaymentRequirements,
-  reject,
-  type VerifyResponse,
-} from '@tollgate/core'
+import type { PaymentPayload, PaymentRequirements, VerifyResponse } from '@tollgate/core'
+import { reject } from '@tollgate/core'
 import { type Address, getAddress, type Hex, isAddress, isErc6492Signature } from 'viem'
 import { findAsset } from '../assets.ts'
 import { type Authorization, exactEvmPayloadSchema } from '../payload.ts'
+import { isPermit2Payload } from '../permit2/payload.ts'
+import {
+  checkPermit2WithoutRpc,
+  permit2AsAuthorization,
+  permit2PayerOf,
+  verifyExactPermit2,
+} from '../permit2/verify.ts'
 import { authorizationDigest } from '../typedData.ts'
+import { checkUptoWithoutRpc, uptoAsAuthorization, verifyUptoPermit2 } from '../upto/verify.ts'
 import { findAuthorizationUse } from './authorizationLookup.ts'
 import { diagnoseTransferFailure } from './diagnose.ts'
+import {
+  type Rejection,
+  rejected,
+  type VerifiedPayment,
+  type VerifyOutcome,
+  validBeforeBufferSeconds,
+} from './outcome.ts'
 import type { NetworkRuntime } from './runtime.ts'
 import {
   type ClassifiedSignature,
@@ -20,25 +30,10 @@ import {
 } from './signature.ts'
 import { type SimulationResult, simulateTransfer, transferCalldata } from './simulate.ts'
 
-/** `validBefore` must leave this many seconds for the settlement to be mined. */
-export const validBeforeBufferSeconds = 6
-
-/** A payment that passed every check, with what settle needs to submit it. */
-export interface VerifiedPayment {
-  payer: Address
-  asset: Address
-  authorization: Authorization
-  signature: ClassifiedSignature
-}
-
-export type VerifyOutcome =
-  | { response: VerifyResponse & { isValid: false }; verified?: undefined }
-  | { response: VerifyResponse & { isValid: true }; verified: VerifiedPayment }
-
-type Rejection = { code: ErrorCode; message?: string }
+export { type VerifiedPayment, type VerifyOutcome, validBeforeBufferSeconds }
 
 /**
- * Verifies an exact EIP-3009 payment in the reference order: scheme, EIP-712 domain, network,
+ * Verifies an exact payment; a Permit2 one goes to `verifyExactPermit2`. EIP-3009 in the reference order: scheme, EIP-712 domain, network,
  * recipient, time window, exact amount, signature (ECDSA or ERC-1271 by code, ERC-6492 fail
  * closed), asset, simulation with diagnosis. Checks that need no RPC run first; the RPC reads go
  * out together.
@@ -55,8 +50,20 @@ export async function verifyExactEvm(
      * ignored unless it verified this very authorization (the signature covers every field).
      */
     verifiedBefore?: VerifiedPayment | undefined
+    /** For `upto`: `requirements.amount` is the charge to settle, not the maximum. */
+    settling?: boolean | undefined
   },
 ): Promise<VerifyOutcome> {
+  if (requirements.scheme === 'upto') {
+    return verifyUptoPermit2(runtime, payload, requirements, {
+      nowSeconds: options.nowSeconds,
+      simulate: options.simulate,
+      settling: options.settling ?? false,
+    })
+  }
+  if (isPermit2Payload(payload.payload)) {
+    return verifyExactPermit2(runtime, payload, requirements, options)
+  }
   const local = checkWithoutRpc(runtime, payload, requirements, options.nowSeconds)
   if ('code' in local) return rejected(local, payerOf(payload))
   if (options.verifiedBefore && sameAuthorization(options.verifiedBefore.authorization, local)) {
@@ -141,10 +148,29 @@ export function checkBinding(
   nowSeconds: number,
 ):
   | { refusal: VerifyResponse & { isValid: false } }
-  | { authorization: Authorization; signature: Hex } {
-  const timeless = checkWithoutRpc(runtime, payload, requirements, undefined)
+  | { authorization: Authorization; signature: Hex; permit2: boolean } {
+  const check = (at: number | undefined) => {
+    if (requirements.scheme === 'upto') {
+      const found = checkUptoWithoutRpc(runtime, payload, requirements, {
+        nowSeconds: at,
+        settling: true,
+      })
+      if ('code' in found) return found
+      const authorization = uptoAsAuthorization(found.permit, found.charge.toString())
+      return { authorization, signature: found.signature, permit2: true }
+    }
+    if (!isPermit2Payload(payload.payload)) {
+      const found = checkWithoutRpc(runtime, payload, requirements, at)
+      return 'code' in found ? found : { ...found, permit2: false }
+    }
+    const found = checkPermit2WithoutRpc(runtime, payload, requirements, at)
+    if ('code' in found) return found
+    const authorization = permit2AsAuthorization(found.permit)
+    return { authorization, signature: found.signature, permit2: true }
+  }
+  const timeless = check(undefined)
   if (!('code' in timeless)) return timeless
-  const timed = checkWithoutRpc(runtime, payload, requirements, nowSeconds)
+  const timed = check(nowSeconds)
   const { code, message } = 'code' in timed ? timed : timeless
   return { refusal: reject(code, { message, payer: payerOf(payload) }) }
 }
@@ -344,11 +370,8 @@ async function usedBy(
   return 'the authorization was already used (the transaction could not be read)'
 }
 
-function rejected(rejection: Rejection, payer: string | undefined): VerifyOutcome {
-  return { response: reject(rejection.code, { message: rejection.message, payer }) }
-}
-
 function payerOf(payload: PaymentPayload): string | undefined {
+  if (isPermit2Payload(payload.payload)) return permit2PayerOf(payload)
   const from = (payload.payload.authorization as { from?: unknown } | undefined)?.from
   return typeof from === 'string' && isAddress(from, { strict: false })
     ? getAddress(from)

@@ -1,33 +1,32 @@
-import {
-  type ErrorCode,
-  type PaymentPayload,
-  type PaymentRequirements,
-  reject,
-  type VerifyResponse,
-} from '@tollgate/core'
+import type { ErrorCode, PaymentPayload, PaymentRequirements } from '@tollgate/core'
 import { type Address, encodeFunctionData, getAddress, type Hex, isAddress } from 'viem'
 import { findAsset } from '../assets.ts'
+import {
+  type Rejection,
+  rejected,
+  type VerifiedPayment,
+  type VerifyOutcome,
+  validBeforeBufferSeconds,
+} from '../facilitator/outcome.ts'
 import { isRevertError, revertMessage } from '../facilitator/rpcErrors.ts'
 import type { NetworkRuntime } from '../facilitator/runtime.ts'
 import { checkContractSignature, checkEcdsaSignature } from '../facilitator/signature.ts'
-import { validBeforeBufferSeconds } from '../facilitator/verify.ts'
+import type { Authorization } from '../payload.ts'
 import { erc20ApprovalAbi, permit2Abi, permit2Addresses, permit2ProxyAbi } from './constants.ts'
 import { type ExactPermit2Authorization, exactPermit2PayloadSchema } from './payload.ts'
 import { permit2Digest } from './typedData.ts'
 
-/** An exact Permit2 payment that passed every check, with what a settlement needs. */
-export interface VerifiedPermit2Payment {
-  payer: Address
-  asset: Address
-  authorization: ExactPermit2Authorization
-  signature: Hex
+/** What a permit moves, in the shape every settlement step reads (see `VerifiedPayment`). */
+export function permit2AsAuthorization(permit: ExactPermit2Authorization): Authorization {
+  return {
+    from: permit.from,
+    to: permit.witness.to,
+    value: permit.permitted.amount,
+    validAfter: permit.witness.validAfter,
+    validBefore: permit.deadline,
+    nonce: permit.nonce,
+  }
 }
-
-export type Permit2VerifyOutcome =
-  | { response: VerifyResponse & { isValid: false }; verified?: undefined }
-  | { response: VerifyResponse & { isValid: true }; verified: VerifiedPermit2Payment }
-
-type Rejection = { code: ErrorCode; message?: string }
 
 /** Calldata of the exact proxy's `settle` for a verified payment. */
 export function exactPermit2SettleCalldata(
@@ -67,16 +66,37 @@ export async function verifyExactPermit2(
   runtime: NetworkRuntime,
   payload: PaymentPayload,
   requirements: PaymentRequirements,
-  nowSeconds: number,
-): Promise<Permit2VerifyOutcome> {
-  const local = checkWithoutRpc(runtime, payload, requirements, nowSeconds)
-  if ('code' in local) return rejected(local, payerOf(payload))
-  const { authorization, signature, asset } = local
-  const payer = getAddress(authorization.from)
-  const digest = permit2Digest(runtime.chainId, authorization)
+  options: {
+    nowSeconds: number
+    simulate: boolean
+    /** The same permit, fully verified moments ago: only the checks without RPC run again. */
+    verifiedBefore?: VerifiedPayment | undefined
+  },
+): Promise<VerifyOutcome> {
+  const local = checkPermit2WithoutRpc(runtime, payload, requirements, options.nowSeconds)
+  if ('code' in local) return rejected(local, permit2PayerOf(payload))
+  const { permit, signature, asset } = local
+  const payer = getAddress(permit.from)
+  const verified: VerifiedPayment = {
+    payer,
+    asset,
+    authorization: permit2AsAuthorization(permit),
+    signature: { inner: signature },
+    permit2: permit,
+  }
+  const before = options.verifiedBefore
+  const samePermit = (other: ExactPermit2Authorization) =>
+    JSON.stringify(other).toLowerCase() === JSON.stringify(permit).toLowerCase()
+  if (
+    before?.permit2 &&
+    samePermit(before.permit2) &&
+    before.signature.inner.toLowerCase() === signature.toLowerCase()
+  ) {
+    return { response: { isValid: true, payer }, verified: before }
+  }
+  const digest = permit2Digest(runtime.chainId, permit)
   const payerCode = await runtime.client.getCode({ address: payer })
-  const payerHasCode = payerCode !== undefined && payerCode !== '0x'
-  if (!payerHasCode) {
+  if (payerCode === undefined || payerCode === '0x') {
     const problem = await checkEcdsaSignature(digest, signature, payer)
     if (problem)
       return rejected({ code: 'PERMIT2_SIGNATURE_INVALID', message: problem.message }, payer)
@@ -84,29 +104,31 @@ export async function verifyExactPermit2(
     // A wallet that refuses here may still accept in the simulation (the reference lets it through).
     await checkContractSignature(runtime.client, digest, signature, payer)
   }
+  if (!options.simulate) return { response: { isValid: true, payer }, verified }
   try {
     await runtime.client.call({
       account: runtime.signers[0]!.address,
       to: permit2Addresses.exactProxy,
-      data: exactPermit2SettleCalldata(authorization, signature),
+      data: exactPermit2SettleCalldata(permit, signature),
     })
   } catch (error) {
     if (!isRevertError(error)) throw error
-    const code = await diagnosePermit2Failure(runtime, asset, authorization)
+    const code = await diagnosePermit2Failure(runtime, asset, verified.authorization)
     return rejected({ code, message: revertMessage(error) }, payer)
   }
-  return {
-    response: { isValid: true, payer },
-    verified: { payer, asset, authorization, signature },
-  }
+  return { response: { isValid: true, payer }, verified }
 }
 
-function checkWithoutRpc(
+/**
+ * The checks without RPC, in the reference order; with `nowSeconds` undefined the time window
+ * is left out (a retry after expiry still learns a recorded outcome).
+ */
+export function checkPermit2WithoutRpc(
   runtime: NetworkRuntime,
   payload: PaymentPayload,
   requirements: PaymentRequirements,
-  nowSeconds: number,
-): Rejection | { authorization: ExactPermit2Authorization; signature: Hex; asset: Address } {
+  nowSeconds: number | undefined,
+): Rejection | { permit: ExactPermit2Authorization; signature: Hex; asset: Address } {
   if (payload.accepted.scheme !== 'exact' || requirements.scheme !== 'exact') {
     return { code: 'PAYLOAD_TYPE_UNSUPPORTED' }
   }
@@ -130,8 +152,8 @@ function checkWithoutRpc(
       message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
     }
   }
-  const { permit2Authorization: authorization, signature } = parsed.data
-  if (getAddress(authorization.spender) !== permit2Addresses.exactProxy) {
+  const { permit2Authorization: permit, signature } = parsed.data
+  if (getAddress(permit.spender) !== permit2Addresses.exactProxy) {
     return {
       code: 'PERMIT2_SPENDER_INVALID',
       message: `the spender must be ${permit2Addresses.exactProxy}`,
@@ -139,48 +161,60 @@ function checkWithoutRpc(
   }
   if (
     !isAddress(requirements.payTo, { strict: false }) ||
-    getAddress(authorization.witness.to) !== getAddress(requirements.payTo)
+    getAddress(permit.witness.to) !== getAddress(requirements.payTo)
   ) {
     return { code: 'PERMIT2_RECIPIENT_MISMATCH' }
   }
-  if (BigInt(authorization.deadline) < BigInt(nowSeconds + validBeforeBufferSeconds)) {
-    return {
-      code: 'PERMIT2_DEADLINE_EXPIRED',
-      message: 'the permit expires too soon to be settled',
+  if (nowSeconds !== undefined) {
+    if (BigInt(permit.deadline) < BigInt(nowSeconds + validBeforeBufferSeconds)) {
+      return {
+        code: 'PERMIT2_DEADLINE_EXPIRED',
+        message: 'the permit expires too soon to be settled',
+      }
+    }
+    if (BigInt(permit.witness.validAfter) > BigInt(nowSeconds)) {
+      return { code: 'PERMIT2_NOT_YET_VALID' }
     }
   }
-  if (BigInt(authorization.witness.validAfter) > BigInt(nowSeconds)) {
-    return { code: 'PERMIT2_NOT_YET_VALID' }
-  }
-  if (BigInt(authorization.permitted.amount) !== BigInt(requirements.amount)) {
+  if (BigInt(permit.permitted.amount) !== BigInt(requirements.amount)) {
     return {
       code: 'PERMIT2_AMOUNT_MISMATCH',
-      message: `signed ${authorization.permitted.amount}, required ${requirements.amount}`,
+      message: `signed ${permit.permitted.amount}, required ${requirements.amount}`,
     }
   }
-  if (getAddress(authorization.permitted.token) !== allowed.address) {
+  if (getAddress(permit.permitted.token) !== allowed.address) {
     return { code: 'PERMIT2_TOKEN_MISMATCH' }
   }
-  return { authorization, signature: signature as Hex, asset: allowed.address }
+  return { permit, signature: signature as Hex, asset: allowed.address }
+}
+
+/** Whether Permit2 has spent this owner's nonce (a settlement, or the owner invalidated it). */
+export async function permit2NonceUsed(
+  runtime: NetworkRuntime,
+  owner: Address,
+  nonce: bigint,
+): Promise<boolean> {
+  const bitmap = await runtime.client.readContract({
+    address: permit2Addresses.permit2,
+    abi: permit2Abi,
+    functionName: 'nonceBitmap',
+    args: [owner, nonce >> 8n],
+  })
+  return ((bitmap >> (nonce & 0xffn)) & 1n) === 1n
 }
 
 /** Why the proxy's settle reverts, read from the chain; the reads go out together. */
 export async function diagnosePermit2Failure(
   runtime: NetworkRuntime,
   asset: Address,
-  authorization: ExactPermit2Authorization,
+  authorization: Authorization,
+  proxy: Address = permit2Addresses.exactProxy,
 ): Promise<ErrorCode> {
   const owner = getAddress(authorization.from)
-  const nonce = BigInt(authorization.nonce)
-  const amount = BigInt(authorization.permitted.amount)
-  const [proxyCode, bitmap, allowance, balance] = await Promise.allSettled([
-    runtime.client.getCode({ address: permit2Addresses.exactProxy }),
-    runtime.client.readContract({
-      address: permit2Addresses.permit2,
-      abi: permit2Abi,
-      functionName: 'nonceBitmap',
-      args: [owner, nonce >> 8n],
-    }),
+  const amount = BigInt(authorization.value)
+  const [proxyCode, used, allowance, balance] = await Promise.allSettled([
+    runtime.client.getCode({ address: proxy }),
+    permit2NonceUsed(runtime, owner, BigInt(authorization.nonce)),
     runtime.client.readContract({
       address: asset,
       abi: erc20ApprovalAbi,
@@ -200,8 +234,7 @@ export async function diagnosePermit2Failure(
   ) {
     return 'PERMIT2_PROXY_NOT_DEPLOYED'
   }
-  if (bitmap.status === 'fulfilled' && (bitmap.value >> (nonce & 0xffn)) & 1n)
-    return 'PERMIT2_NONCE_USED'
+  if (used.status === 'fulfilled' && used.value) return 'PERMIT2_NONCE_USED'
   if (allowance.status === 'fulfilled' && allowance.value < amount)
     return 'PERMIT2_ALLOWANCE_REQUIRED'
   if (balance.status === 'fulfilled' && balance.value < amount)
@@ -209,13 +242,9 @@ export async function diagnosePermit2Failure(
   return 'PERMIT2_SIMULATION_FAILED'
 }
 
-function rejected(rejection: Rejection, payer: string | undefined): Permit2VerifyOutcome {
-  return { response: reject(rejection.code, { message: rejection.message, payer }) }
-}
-
-function payerOf(payload: PaymentPayload): string | undefined {
-  const auth = payload.payload.permit2Authorization as { from?: unknown } | undefined
-  return typeof auth?.from === 'string' && isAddress(auth.from, { strict: false })
-    ? getAddress(auth.from)
+export function permit2PayerOf(payload: PaymentPayload): string | undefined {
+  const permit = payload.payload.permit2Authorization as { from?: unknown } | undefined
+  return typeof permit?.from === 'string' && isAddress(permit.from, { strict: false })
+    ? getAddress(permit.from)
     : undefined
 }

@@ -1,0 +1,210 @@
+import type { PaymentPayload, PaymentRequirements } from '@tollgate/core'
+import { type Address, encodeFunctionData, getAddress, type Hex, isAddress } from 'viem'
+import { findAsset } from '../assets.ts'
+import {
+  type Rejection,
+  rejected,
+  type VerifiedPayment,
+  type VerifyOutcome,
+  validBeforeBufferSeconds,
+} from '../facilitator/outcome.ts'
+import { isRevertError, revertMessage } from '../facilitator/rpcErrors.ts'
+import type { NetworkRuntime } from '../facilitator/runtime.ts'
+import { checkContractSignature, checkEcdsaSignature } from '../facilitator/signature.ts'
+import type { Authorization } from '../payload.ts'
+import { permit2Addresses, uptoProxyAbi } from '../permit2/constants.ts'
+import { type UptoPermit2Authorization, uptoPermit2PayloadSchema } from '../permit2/payload.ts'
+import { permit2Digest } from '../permit2/typedData.ts'
+import { diagnosePermit2Failure, permit2PayerOf } from '../permit2/verify.ts'
+
+/*
+ * `upto`: the buyer permits at most `permitted.amount`; the seller settles what was used. At
+ * verify, `requirements.amount` is that maximum; at settle it is the charge, which the
+ * facilitator caps at the permit. Only the facilitator the witness names may send the permit.
+ */
+
+/** What an upto permit moves for a given charge, in the shape settlement reads. */
+export function uptoAsAuthorization(
+  permit: UptoPermit2Authorization,
+  charge: string,
+): Authorization {
+  return {
+    from: permit.from,
+    to: permit.witness.to,
+    value: charge,
+    validAfter: permit.witness.validAfter,
+    validBefore: permit.deadline,
+    nonce: permit.nonce,
+  }
+}
+
+/** Calldata of the upto proxy's `settle` for `charge` (sent by the witness's facilitator). */
+export function uptoSettleCalldata(
+  permit: UptoPermit2Authorization,
+  charge: bigint,
+  signature: Hex,
+): Hex {
+  return encodeFunctionData({
+    abi: uptoProxyAbi,
+    functionName: 'settle',
+    args: [
+      {
+        permitted: {
+          token: getAddress(permit.permitted.token),
+          amount: BigInt(permit.permitted.amount),
+        },
+        nonce: BigInt(permit.nonce),
+        deadline: BigInt(permit.deadline),
+      },
+      charge,
+      getAddress(permit.from),
+      {
+        to: getAddress(permit.witness.to),
+        facilitator: getAddress(permit.witness.facilitator),
+        validAfter: BigInt(permit.witness.validAfter),
+      },
+      signature,
+    ],
+  })
+}
+
+/**
+ * Verifies an `upto` permit in the reference order: scheme, network, asset, payload, spender
+ * (the upto proxy), recipient, facilitator (one of this facilitator's signers), deadline,
+ * validAfter, amount, token, signature, then a simulation of the proxy's `settle` from the
+ * named facilitator. `settling`: `requirements.amount` is the charge (capped at the permit)
+ * rather than the maximum.
+ */
+export async function verifyUptoPermit2(
+  runtime: NetworkRuntime,
+  payload: PaymentPayload,
+  requirements: PaymentRequirements,
+  options: { nowSeconds: number; simulate: boolean; settling: boolean },
+): Promise<VerifyOutcome> {
+  const local = checkUptoWithoutRpc(runtime, payload, requirements, {
+    nowSeconds: options.nowSeconds,
+    settling: options.settling,
+  })
+  if ('code' in local) return rejected(local, permit2PayerOf(payload))
+  const { permit, signature, asset, charge } = local
+  const payer = getAddress(permit.from)
+  const verified: VerifiedPayment = {
+    payer,
+    asset,
+    authorization: uptoAsAuthorization(permit, charge.toString()),
+    signature: { inner: signature },
+    permit2: permit,
+  }
+  const digest = permit2Digest(runtime.chainId, permit)
+  const payerCode = await runtime.client.getCode({ address: payer })
+  if (payerCode === undefined || payerCode === '0x') {
+    const problem = await checkEcdsaSignature(digest, signature, payer)
+    if (problem)
+      return rejected({ code: 'PERMIT2_SIGNATURE_INVALID', message: problem.message }, payer)
+  } else {
+    await checkContractSignature(runtime.client, digest, signature, payer)
+  }
+  // A zero charge moves nothing and needs no transaction: there is nothing to simulate.
+  if (!options.simulate || charge === 0n) return { response: { isValid: true, payer }, verified }
+  try {
+    await runtime.client.call({
+      account: getAddress(permit.witness.facilitator),
+      to: permit2Addresses.uptoProxy,
+      data: uptoSettleCalldata(permit, charge, signature),
+    })
+  } catch (error) {
+    if (!isRevertError(error)) throw error
+    const code = await diagnosePermit2Failure(
+      runtime,
+      asset,
+      verified.authorization,
+      permit2Addresses.uptoProxy,
+    )
+    return rejected({ code, message: revertMessage(error) }, payer)
+  }
+  return { response: { isValid: true, payer }, verified }
+}
+
+/** The checks without RPC; with `nowSeconds` undefined the time window is left out. */
+export function checkUptoWithoutRpc(
+  runtime: NetworkRuntime,
+  payload: PaymentPayload,
+  requirements: PaymentRequirements,
+  options: { nowSeconds: number | undefined; settling: boolean },
+):
+  | Rejection
+  | { permit: UptoPermit2Authorization; signature: Hex; asset: Address; charge: bigint } {
+  if (payload.accepted.scheme !== 'upto' || requirements.scheme !== 'upto') {
+    return { code: 'UPTO_SCHEME_INVALID' }
+  }
+  if (
+    payload.accepted.network !== requirements.network ||
+    requirements.network !== runtime.network
+  ) {
+    return { code: 'UPTO_NETWORK_MISMATCH' }
+  }
+  const allowed = findAsset(runtime.assets, requirements.asset)
+  if (!allowed) {
+    return {
+      code: 'ASSET_NOT_ALLOWED',
+      message: `${requirements.asset} is not accepted on ${runtime.network}`,
+    }
+  }
+  const parsed = uptoPermit2PayloadSchema.safeParse(payload.payload)
+  if (!parsed.success) {
+    return {
+      code: 'PAYLOAD_MALFORMED',
+      message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    }
+  }
+  const { permit2Authorization: permit, signature } = parsed.data
+  if (getAddress(permit.spender) !== permit2Addresses.uptoProxy) {
+    return {
+      code: 'PERMIT2_SPENDER_INVALID',
+      message: `the spender must be ${permit2Addresses.uptoProxy}`,
+    }
+  }
+  if (
+    !isAddress(requirements.payTo, { strict: false }) ||
+    getAddress(permit.witness.to) !== getAddress(requirements.payTo)
+  ) {
+    return { code: 'PERMIT2_RECIPIENT_MISMATCH' }
+  }
+  const facilitator = getAddress(permit.witness.facilitator)
+  if (!runtime.signers.some((signer) => getAddress(signer.address) === facilitator)) {
+    return {
+      code: 'UPTO_FACILITATOR_MISMATCH',
+      message: `the permit names facilitator ${facilitator}, which does not settle here`,
+    }
+  }
+  const { nowSeconds } = options
+  if (nowSeconds !== undefined) {
+    if (BigInt(permit.deadline) < BigInt(nowSeconds + validBeforeBufferSeconds)) {
+      return {
+        code: 'PERMIT2_DEADLINE_EXPIRED',
+        message: 'the permit expires too soon to be settled',
+      }
+    }
+    if (BigInt(permit.witness.validAfter) > BigInt(nowSeconds)) {
+      return { code: 'PERMIT2_NOT_YET_VALID' }
+    }
+  }
+  const permitted = BigInt(permit.permitted.amount)
+  const asked = BigInt(requirements.amount)
+  if (options.settling && asked > permitted) {
+    return {
+      code: 'UPTO_SETTLEMENT_EXCEEDS_AMOUNT',
+      message: `the charge ${asked} exceeds the permitted ${permitted}`,
+    }
+  }
+  if (!options.settling && asked !== permitted) {
+    return {
+      code: 'PERMIT2_AMOUNT_MISMATCH',
+      message: `permitted ${permitted}, the maximum asked is ${asked}`,
+    }
+  }
+  if (getAddress(permit.permitted.token) !== allowed.address) {
+    return { code: 'PERMIT2_TOKEN_MISMATCH' }
+  }
+  return { permit, signature: signature as Hex, asset: allowed.address, charge: asked }
+}

@@ -1,0 +1,362 @@
+/**
+ * Goal: `upto` (pay for what was used, up to an authorized maximum) works end to end and is wire
+ * compatible with the official @x402/evm 2.27 both ways: the official client pays a Tollgate
+ * server through the Tollgate facilitator, which charges what the handler says it used; the
+ * official middleware uses the Tollgate facilitator to sell to the Tollgate client; the official
+ * facilitator settles what the Tollgate client signs. The gate caps a charge at the authorized
+ * maximum (the reference does not, x402 #3334), a zero charge settles nothing, and the receipt
+ * names the charge. Only the facilitator a permit names may settle it.
+ * Method: the dev stack (canonical Permit2 and upto proxy on anvil, our facilitator over HTTP);
+ * balances, transfers and the settling transaction's sender are read back from the chain.
+ */
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { readReceipt, wrapFetch } from '@tollgate/client'
+import type { PaymentRequirements } from '@tollgate/core'
+import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
+import { permit2Addresses, permit2ApprovalCall, uptoEvmClient, uptoEvmServer } from '@tollgate/evm'
+import { paymentMiddleware as tollgateExpress } from '@tollgate/server/express'
+import { HTTPFacilitatorClient } from '@x402/core/server'
+import type { PaymentRequirements as OfficialRequirements } from '@x402/core/types'
+import { toFacilitatorEvmSigner } from '@x402/evm'
+import { UptoEvmScheme as OfficialUptoClient } from '@x402/evm/upto/client'
+import { UptoEvmScheme as OfficialUptoFacilitator } from '@x402/evm/upto/facilitator'
+import { UptoEvmScheme as OfficialUptoServer } from '@x402/evm/upto/server'
+import {
+  x402ResourceServer as ExpressResourceServer,
+  paymentMiddleware as officialExpress,
+  setSettlementOverrides,
+} from '@x402/express'
+import { decodePaymentResponseHeader, wrapFetchWithPayment, x402Client } from '@x402/fetch'
+import express from 'express'
+import type { DevStack } from 'tollgate'
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  getAddress,
+  type Hex,
+  http,
+  publicActions,
+} from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  facilitatorBody,
+  payerAccount,
+  postFacilitator,
+  startTestStack,
+  tokenBalance,
+  transferCount,
+} from './support/stack.ts'
+
+let stack: DevStack
+const closers: Array<() => Promise<void>> = []
+
+beforeAll(async () => {
+  stack = await startTestStack()
+  const wallet = createWalletClient({
+    account: payerAccount(stack.manifest),
+    transport: http(stack.manifest.rpcUrl),
+  })
+  const hash = await wallet.sendTransaction({
+    ...permit2ApprovalCall(stack.manifest.asset.address as Address),
+    chain: null,
+  })
+  await chain().waitForTransactionReceipt({ hash })
+})
+afterAll(async () => {
+  for (const close of closers) await close()
+  await stack?.stop()
+})
+
+/** The most a request may cost: $0.01 of the 6-decimal devnet token. */
+const maximum = 10_000n
+
+function chain() {
+  return createPublicClient({ transport: http(stack.manifest.rpcUrl) })
+}
+const asset = () => ({ ...stack.manifest.asset, address: stack.manifest.asset.address as Address })
+const payer = () => stack.manifest.accounts.payer.address
+const merchant = () => stack.manifest.accounts.merchant.address
+
+async function balances() {
+  return {
+    payer: await tokenBalance(stack.manifest, payer()),
+    merchant: await tokenBalance(stack.manifest, merchant()),
+  }
+}
+
+async function expectCharged(before: { payer: bigint; merchant: bigint }, charged: bigint) {
+  const after = await balances()
+  expect(before.payer - after.payer).toBe(charged)
+  expect(after.merchant - before.merchant).toBe(charged)
+}
+
+/** Settled by the upto proxy, sent by `sender` (the facilitator the permit names). */
+async function expectSettledBy(transaction: unknown, sender: string): Promise<void> {
+  const sent = await chain().getTransaction({ hash: transaction as Hex })
+  expect(getAddress(sent.to!)).toBe(permit2Addresses.uptoProxy)
+  expect(getAddress(sent.from)).toBe(getAddress(sender))
+}
+
+async function startExpress(app: express.Express): Promise<string> {
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
+  })
+  closers.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  )
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+/** A Tollgate-gated app whose `/use/:amount` handler charges what the path says it used. */
+async function tollgateUptoApp(): Promise<string> {
+  const { manifest } = stack
+  const app = express()
+  app.use(
+    tollgateExpress({
+      routes: {
+        'GET /use/*': {
+          scheme: 'upto',
+          price: '$0.01',
+          network: manifest.network,
+          payTo: merchant(),
+        },
+      },
+      facilitator: { url: manifest.facilitatorUrl },
+      schemes: [uptoEvmServer({ assets: { [manifest.network]: asset() } })],
+    }),
+  )
+  app.get('/use/:amount', (req, res) => {
+    res.setHeader('Settlement-Overrides', JSON.stringify({ amount: req.params.amount }))
+    res.json({ used: req.params.amount })
+  })
+  return startExpress(app)
+}
+
+const officialFetch = () =>
+  wrapFetchWithPayment(
+    fetch,
+    new x402Client()
+      .register('eip155:*', new OfficialUptoClient(payerAccount(stack.manifest)))
+      .setSpendControls(false),
+  )
+
+describe('upto with the official client and a Tollgate server', () => {
+  it('charges what the handler used, names the charge in the receipt, and is sent by the named facilitator', async () => {
+    const url = await tollgateUptoApp()
+    const before = await balances()
+    const response = await officialFetch()(`${url}/use/2500`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('settlement-overrides')).toBeNull()
+    const receipt = decodePaymentResponseHeader(response.headers.get('PAYMENT-RESPONSE')!)
+    expect(receipt).toMatchObject({
+      success: true,
+      amount: '2500',
+      extra: { charged: '2500', authorized: String(maximum) },
+    })
+    await expectSettledBy(receipt.transaction, stack.manifest.accounts.facilitator.address)
+    await expectCharged(before, 2500n)
+    expect(await response.json()).toEqual({ used: '2500' })
+  })
+
+  it('refuses a charge above the authorized maximum before anything is settled or served', async () => {
+    const url = await tollgateUptoApp()
+    const before = await balances()
+    const response = await officialFetch()(`${url}/use/${maximum + 1n}`)
+    expect(response.status).toBe(500)
+    expect(await response.json()).toMatchObject({ error: 'invalid_settlement_override' })
+    expect(response.headers.get('PAYMENT-RESPONSE')).toBeNull()
+    await expectCharged(before, 0n)
+  })
+
+  it('settles nothing for a zero charge and serves the response', async () => {
+    const url = await tollgateUptoApp()
+    const before = await balances()
+    const transfers = await transferCount(stack.manifest, payer(), merchant())
+    const response = await officialFetch()(`${url}/use/0`)
+    expect(response.status).toBe(200)
+    const receipt = decodePaymentResponseHeader(response.headers.get('PAYMENT-RESPONSE')!)
+    expect(receipt).toMatchObject({ success: true, transaction: '', amount: '0' })
+    await expectCharged(before, 0n)
+    expect(await transferCount(stack.manifest, payer(), merchant())).toBe(transfers)
+  })
+})
+
+describe('upto in the Tollgate facilitator', () => {
+  async function signedPermit(facilitatorAddress: string) {
+    const { manifest } = stack
+    const requirements = {
+      ...(uptoEvmServer({ assets: { [manifest.network]: asset() } }).buildRequirements({
+        network: manifest.network,
+        price: '$0.01',
+        payTo: merchant(),
+        maxTimeoutSeconds: 300,
+      }) as PaymentRequirements),
+    }
+    requirements.extra = { ...requirements.extra, facilitatorAddress }
+    const payload = await uptoEvmClient({ signer: payerAccount(manifest) }).createPayload(
+      requirements,
+      { x402Version: 2 },
+    )
+    return { requirements, payload: { x402Version: 2 as const, accepted: requirements, payload } }
+  }
+
+  it('advertises its signer as the upto facilitator address', async () => {
+    const supported = await (await fetch(`${stack.manifest.facilitatorUrl}/supported`)).json()
+    const upto = supported.kinds.find(
+      (kind: { scheme: string; network: string }) =>
+        kind.scheme === 'upto' && kind.network === stack.manifest.network,
+    )
+    expect(getAddress(upto.extra.facilitatorAddress)).toBe(
+      getAddress(stack.manifest.accounts.facilitator.address),
+    )
+  })
+
+  it('refuses a permit naming another facilitator, and a charge above the permit, with no transfer', async () => {
+    const before = await balances()
+    const elsewhere = await signedPermit(ANVIL_ACCOUNTS[5]!.address)
+    const verdict = await postFacilitator(
+      stack.manifest,
+      '/verify',
+      facilitatorBody(elsewhere.payload, elsewhere.requirements),
+    )
+    expect(verdict.body).toMatchObject({
+      isValid: false,
+      invalidReason: 'upto_facilitator_mismatch',
+    })
+    const ours = await signedPermit(stack.manifest.accounts.facilitator.address)
+    const over = { ...ours.requirements, amount: String(maximum + 1n) }
+    const settled = await postFacilitator(
+      stack.manifest,
+      '/settle',
+      facilitatorBody(ours.payload, over),
+    )
+    expect(settled.body).toMatchObject({
+      success: false,
+      errorReason: 'invalid_upto_evm_payload_settlement_exceeds_amount',
+    })
+    await expectCharged(before, 0n)
+  })
+
+  it('settles one permit sent 10 times at once for one charge exactly once', async () => {
+    const before = await balances()
+    const { payload, requirements } = await signedPermit(
+      stack.manifest.accounts.facilitator.address,
+    )
+    const charge = { ...requirements, amount: '1234' }
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        postFacilitator(stack.manifest, '/settle', facilitatorBody(payload, charge)),
+      ),
+    )
+    for (const answer of answers)
+      expect(answer.body).toMatchObject({ success: true, amount: '1234' })
+    expect(new Set(answers.map((answer) => answer.body.transaction)).size).toBe(1)
+    await expectCharged(before, 1234n)
+    // The same permit charged again for another amount is another settlement: refused.
+    const again = await postFacilitator(
+      stack.manifest,
+      '/settle',
+      facilitatorBody(payload, { ...requirements, amount: '999' }),
+    )
+    expect(again.body).toMatchObject({ success: false })
+    await expectCharged(before, 1234n)
+  })
+})
+
+describe('upto between the official packages and Tollgate', () => {
+  it('@x402/express with the Tollgate facilitator sells to the Tollgate client, charging the override', async () => {
+    const { manifest } = stack
+    const resourceServer = new ExpressResourceServer(
+      new HTTPFacilitatorClient({ url: manifest.facilitatorUrl }),
+    ).register('eip155:31337', new OfficialUptoServer())
+    await resourceServer.initialize()
+    const app = express()
+    app.use(
+      officialExpress(
+        {
+          'GET /tokens': {
+            accepts: {
+              scheme: 'upto',
+              network: 'eip155:31337',
+              payTo: merchant(),
+              price: { amount: String(maximum), asset: manifest.asset.address },
+            },
+            description: 'metered',
+          },
+        },
+        resourceServer,
+        undefined,
+        undefined,
+        false,
+      ),
+    )
+    app.get('/tokens', (_req, res) => {
+      setSettlementOverrides(res, { amount: '3000' })
+      res.json({ tokens: 3 })
+    })
+    const url = await startExpress(app)
+    const tollgateFetch = wrapFetch(fetch, {
+      schemes: [
+        uptoEvmClient({ signer: payerAccount(manifest), assets: { [manifest.network]: asset() } }),
+      ],
+    })
+    const before = await balances()
+    const response = await tollgateFetch(`${url}/tokens`)
+    expect(response.status).toBe(200)
+    const receipt = readReceipt(response)
+    expect(receipt).toMatchObject({ success: true, amount: '3000' })
+    await expectSettledBy(receipt?.transaction, manifest.accounts.facilitator.address)
+    await expectCharged(before, 3000n)
+    expect(await response.json()).toEqual({ tokens: 3 })
+  })
+
+  it('the official facilitator verifies and settles a charge on what the Tollgate client signs', async () => {
+    const { manifest } = stack
+    const account = privateKeyToAccount(ANVIL_ACCOUNTS[5]!.privateKey)
+    const requirements = uptoEvmServer({
+      assets: { [manifest.network]: asset() },
+    }).buildRequirements({
+      network: manifest.network,
+      price: '$0.01',
+      payTo: merchant(),
+      maxTimeoutSeconds: 300,
+    }) as PaymentRequirements
+    const offered: OfficialRequirements = {
+      ...requirements,
+      network: manifest.network as `${string}:${string}`,
+      extra: { ...requirements.extra, facilitatorAddress: account.address },
+    }
+    const signed = await uptoEvmClient({ signer: payerAccount(manifest) }).createPayload(offered, {
+      x402Version: 2,
+    })
+    const payload = { x402Version: 2, accepted: offered, payload: signed }
+    const client = createWalletClient({ account, transport: http(manifest.rpcUrl) }).extend(
+      publicActions,
+    )
+    const official = new OfficialUptoFacilitator(
+      toFacilitatorEvmSigner({
+        address: account.address,
+        readContract: (args) => client.readContract(args),
+        verifyTypedData: (args) =>
+          client.verifyTypedData(args as Parameters<typeof client.verifyTypedData>[0]),
+        writeContract: (args) => client.writeContract({ ...args, chain: null }),
+        sendTransaction: (args) => client.sendTransaction({ ...args, chain: null }),
+        waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),
+        getCode: (args) => client.getCode(args),
+      }),
+    )
+    const before = await balances()
+    expect(await official.verify(payload, offered)).toMatchObject({ isValid: true })
+    const settled = await official.settle(payload, { ...offered, amount: '4000' })
+    expect(settled).toMatchObject({ success: true, amount: '4000' })
+    await expectSettledBy(settled.transaction, account.address)
+    await expectCharged(before, 4000n)
+  })
+})
