@@ -196,6 +196,8 @@ function expectedReason(change: RequirementChange): string {
   if (change.field === 'asset') return reasonOf('ASSET_NOT_ALLOWED')
   if (change.field === 'network')
     return reasonOf(routed ? 'NETWORK_UNSUPPORTED' : 'EVM_EXACT_NETWORK_MISMATCH')
+  // `upto` is served here too, and refuses an EIP-3009 payload as the reference does.
+  if (routed && change.value === 'upto') return reasonOf('PAYLOAD_TYPE_UNSUPPORTED')
   return reasonOf(routed ? 'SCHEME_UNSUPPORTED' : 'EVM_EXACT_SCHEME_INVALID')
 }
 

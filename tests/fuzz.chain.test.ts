@@ -4,7 +4,7 @@
  * gate answers 402 for any payment header it cannot use.
  */
 import { encodeJsonHeader, errorCodes } from '@tollgate/core'
-import { exactEvmServer } from '@tollgate/evm'
+import { exactEvmClient, exactEvmServer, uptoEvmClient } from '@tollgate/evm'
 import { PaymentGate } from '@tollgate/server'
 import fc from 'fast-check'
 import { buildEvmFacilitator, type DevStack } from 'tollgate'
@@ -12,19 +12,46 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ScriptedFacilitator } from './support/scriptedFacilitator.ts'
 import {
   facilitatorBody,
+  payerAccount,
   signPayment,
   startTestStack,
   weatherRequirements,
 } from './support/stack.ts'
 
 let stack: DevStack
-let validBody: Record<string, unknown>
+/** A valid request per kind of EVM payment: EIP-3009, exact over Permit2, and upto. */
+const validBodies: Record<string, Record<string, unknown>> = {}
 const knownReasons = new Set<string>(Object.values(errorCodes).map((entry) => entry.reason))
 
 beforeAll(async () => {
   stack = await startTestStack()
-  const requirements = weatherRequirements(stack.manifest)
-  validBody = facilitatorBody(await signPayment(stack.manifest, requirements), requirements)
+  const { manifest } = stack
+  const requirements = weatherRequirements(manifest)
+  validBodies.eip3009 = facilitatorBody(await signPayment(manifest, requirements), requirements)
+  const signer = payerAccount(manifest)
+  const permit2 = { ...requirements, extra: { assetTransferMethod: 'permit2' } }
+  validBodies.permit2 = facilitatorBody(
+    {
+      x402Version: 2,
+      accepted: permit2,
+      payload: await exactEvmClient({ signer }).createPayload(permit2, { x402Version: 2 }),
+    },
+    permit2,
+  )
+  // The fuzzed facilitator settles with the payer's key: its permit names that address.
+  const upto = {
+    ...requirements,
+    scheme: 'upto',
+    extra: { assetTransferMethod: 'permit2', facilitatorAddress: signer.address },
+  }
+  validBodies.upto = facilitatorBody(
+    {
+      x402Version: 2,
+      accepted: upto,
+      payload: await uptoEvmClient({ signer }).createPayload(upto, { x402Version: 2 }),
+    },
+    upto,
+  )
 })
 afterAll(() => stack?.stop())
 
@@ -47,33 +74,38 @@ function leafPaths(value: unknown, prefix: string[] = []): string[][] {
 }
 
 describe('facilitator under arbitrary input', () => {
-  it('answers every mutated request with a known reason and a 200, 400 or 503', async () => {
-    const { facilitator, close } = await buildEvmFacilitator({
-      networks: [
-        {
-          network: stack.manifest.network,
-          rpcUrl: stack.manifest.rpcUrl,
-          signerKeys: [stack.manifest.accounts.payer.privateKey],
-          assets: [stack.manifest.asset],
-        },
-      ],
-    })
-    const paths = leafPaths(validBody)
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...paths),
-        fc.oneof(fc.jsonValue(), fc.anything()),
-        async (path, replacement) => {
-          const body = mutate(validBody, path, replacement)
-          const answer = await facilitator.verify(JSON.parse(JSON.stringify(body ?? null)))
-          expect([200, 400, 503]).toContain(answer.status)
-          if (!answer.body.isValid) expect(knownReasons.has(answer.body.invalidReason!)).toBe(true)
-        },
-      ),
-      { numRuns: 300 },
-    )
-    await close()
-  })
+  it.each(['eip3009', 'permit2', 'upto'])(
+    'answers every mutated %s request with a known reason and a 200, 400 or 503',
+    async (kind) => {
+      const validBody = validBodies[kind]!
+      const { facilitator, close } = await buildEvmFacilitator({
+        networks: [
+          {
+            network: stack.manifest.network,
+            rpcUrl: stack.manifest.rpcUrl,
+            signerKeys: [stack.manifest.accounts.payer.privateKey],
+            assets: [stack.manifest.asset],
+          },
+        ],
+      })
+      const paths = leafPaths(validBody)
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...paths),
+          fc.oneof(fc.jsonValue(), fc.anything()),
+          async (path, replacement) => {
+            const body = mutate(validBody, path, replacement)
+            const answer = await facilitator.verify(JSON.parse(JSON.stringify(body ?? null)))
+            expect([200, 400, 503]).toContain(answer.status)
+            if (!answer.body.isValid)
+              expect(knownReasons.has(answer.body.invalidReason!)).toBe(true)
+          },
+        ),
+        { numRuns: 200 },
+      )
+      await close()
+    },
+  )
 })
 
 describe('resource server gate under arbitrary payment headers', () => {

@@ -66,14 +66,14 @@ function chainClient() {
   return createPublicClient({ transport: http(stack.manifest.rpcUrl) })
 }
 
-async function approvePermit2(): Promise<void> {
+async function approvePermit2(amount?: bigint): Promise<void> {
   const wallet = createWalletClient({
     account: payerAccount(stack.manifest),
     chain: undefined,
     transport: http(stack.manifest.rpcUrl),
   })
   const hash = await wallet.sendTransaction({
-    ...permit2ApprovalCall(asset().address),
+    ...permit2ApprovalCall(asset().address, amount),
     chain: null,
   })
   await chainClient().waitForTransactionReceipt({ hash })
@@ -157,6 +157,8 @@ describe('exact over Permit2 between the official packages and Tollgate', () => 
         .setSpendControls(false),
     )
 
+    // The dev stack's payer approved Permit2 at start-up; this one takes it back first.
+    await approvePermit2(0n)
     const before = await balances()
     const unapproved = await officialFetch(`${url}/report`)
     expect(unapproved.status).toBe(412)

@@ -14,8 +14,9 @@ import type { AddressInfo } from 'node:net'
 import { readReceipt, wrapFetch } from '@tollgate/client'
 import type { PaymentRequirements } from '@tollgate/core'
 import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
-import { permit2Addresses, permit2ApprovalCall, uptoEvmClient, uptoEvmServer } from '@tollgate/evm'
+import { permit2Addresses, uptoEvmClient, uptoEvmServer } from '@tollgate/evm'
 import { paymentMiddleware as tollgateExpress } from '@tollgate/server/express'
+import { parseSpendingPolicy, SpendStore, spendingGuard } from '@tollgate/wallet'
 import { HTTPFacilitatorClient } from '@x402/core/server'
 import type { PaymentRequirements as OfficialRequirements } from '@x402/core/types'
 import { toFacilitatorEvmSigner } from '@x402/evm'
@@ -41,29 +42,14 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  facilitatorBody,
-  payerAccount,
-  postFacilitator,
-  startTestStack,
-  tokenBalance,
-  transferCount,
-} from './support/stack.ts'
+import { payerAccount, startTestStack, tokenBalance, transferCount } from './support/stack.ts'
 
 let stack: DevStack
 const closers: Array<() => Promise<void>> = []
 
 beforeAll(async () => {
+  // The dev stack's payer has approved Permit2, as a wallet does once.
   stack = await startTestStack()
-  const wallet = createWalletClient({
-    account: payerAccount(stack.manifest),
-    transport: http(stack.manifest.rpcUrl),
-  })
-  const hash = await wallet.sendTransaction({
-    ...permit2ApprovalCall(stack.manifest.asset.address as Address),
-    chain: null,
-  })
-  await chain().waitForTransactionReceipt({ hash })
 })
 afterAll(async () => {
   for (const close of closers) await close()
@@ -165,6 +151,23 @@ describe('upto with the official client and a Tollgate server', () => {
     expect(await response.json()).toEqual({ used: '2500' })
   })
 
+  it("the example API's /forecast charges per day served, out of a week's authorization", async () => {
+    const before = await balances()
+    const response = await officialFetch()(
+      `${stack.manifest.exampleApiUrl}/forecast?days=3&city=Porto`,
+    )
+    expect(response.status).toBe(200)
+    const body = await response.json()
+    expect(body.days).toHaveLength(3)
+    const receipt = decodePaymentResponseHeader(response.headers.get('PAYMENT-RESPONSE')!)
+    expect(receipt).toMatchObject({
+      success: true,
+      amount: '3000',
+      extra: { charged: '3000', authorized: '7000' },
+    })
+    await expectCharged(before, 3000n)
+  })
+
   it('refuses a charge above the authorized maximum before anything is settled or served', async () => {
     const url = await tollgateUptoApp()
     const before = await balances()
@@ -188,85 +191,28 @@ describe('upto with the official client and a Tollgate server', () => {
   })
 })
 
-describe('upto in the Tollgate facilitator', () => {
-  async function signedPermit(facilitatorAddress: string) {
-    const { manifest } = stack
-    const requirements = {
-      ...(uptoEvmServer({ assets: { [manifest.network]: asset() } }).buildRequirements({
-        network: manifest.network,
-        price: '$0.01',
-        payTo: merchant(),
-        maxTimeoutSeconds: 300,
-      }) as PaymentRequirements),
-    }
-    requirements.extra = { ...requirements.extra, facilitatorAddress }
-    const payload = await uptoEvmClient({ signer: payerAccount(manifest) }).createPayload(
-      requirements,
-      { x402Version: 2 },
-    )
-    return { requirements, payload: { x402Version: 2 as const, accepted: requirements, payload } }
-  }
-
-  it('advertises its signer as the upto facilitator address', async () => {
-    const supported = await (await fetch(`${stack.manifest.facilitatorUrl}/supported`)).json()
-    const upto = supported.kinds.find(
-      (kind: { scheme: string; network: string }) =>
-        kind.scheme === 'upto' && kind.network === stack.manifest.network,
-    )
-    expect(getAddress(upto.extra.facilitatorAddress)).toBe(
-      getAddress(stack.manifest.accounts.facilitator.address),
-    )
-  })
-
-  it('refuses a permit naming another facilitator, and a charge above the permit, with no transfer', async () => {
-    const before = await balances()
-    const elsewhere = await signedPermit(ANVIL_ACCOUNTS[5]!.address)
-    const verdict = await postFacilitator(
-      stack.manifest,
-      '/verify',
-      facilitatorBody(elsewhere.payload, elsewhere.requirements),
-    )
-    expect(verdict.body).toMatchObject({
-      isValid: false,
-      invalidReason: 'upto_facilitator_mismatch',
+describe('upto from a Tollgate wallet', () => {
+  it('counts a settled payment at the charge its receipt names, not at the maximum', async () => {
+    const url = await tollgateUptoApp()
+    const store = await SpendStore.open()
+    const policy = parseSpendingPolicy({ budgets: [{ limit: '$1' }] })
+    const pay = wrapFetch(fetch, {
+      schemes: [
+        uptoEvmClient({
+          signer: payerAccount(stack.manifest),
+          assets: { [stack.manifest.network]: asset() },
+        }),
+      ],
+      spending: spendingGuard({ store, policy }),
     })
-    const ours = await signedPermit(stack.manifest.accounts.facilitator.address)
-    const over = { ...ours.requirements, amount: String(maximum + 1n) }
-    const settled = await postFacilitator(
-      stack.manifest,
-      '/settle',
-      facilitatorBody(ours.payload, over),
-    )
-    expect(settled.body).toMatchObject({
-      success: false,
-      errorReason: 'invalid_upto_evm_payload_settlement_exceeds_amount',
-    })
-    await expectCharged(before, 0n)
-  })
-
-  it('settles one permit sent 10 times at once for one charge exactly once', async () => {
     const before = await balances()
-    const { payload, requirements } = await signedPermit(
-      stack.manifest.accounts.facilitator.address,
-    )
-    const charge = { ...requirements, amount: '1234' }
-    const answers = await Promise.all(
-      Array.from({ length: 10 }, () =>
-        postFacilitator(stack.manifest, '/settle', facilitatorBody(payload, charge)),
-      ),
-    )
-    for (const answer of answers)
-      expect(answer.body).toMatchObject({ success: true, amount: '1234' })
-    expect(new Set(answers.map((answer) => answer.body.transaction)).size).toBe(1)
-    await expectCharged(before, 1234n)
-    // The same permit charged again for another amount is another settlement: refused.
-    const again = await postFacilitator(
-      stack.manifest,
-      '/settle',
-      facilitatorBody(payload, { ...requirements, amount: '999' }),
-    )
-    expect(again.body).toMatchObject({ success: false })
-    await expectCharged(before, 1234n)
+    const response = await pay(`${url}/use/700`)
+    expect(response.status).toBe(200)
+    await expectCharged(before, 700n)
+    const [record] = await store.list()
+    expect(record).toMatchObject({ state: 'settled', amount: '700' })
+    expect(await store.spent(policy.budgets[0]!)).toBe(700n)
+    await store.close()
   })
 })
 

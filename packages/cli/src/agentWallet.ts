@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { PayerOptions, RefusalCause } from '@tollgate/client'
 import { type SchemeClient, solanaNetworks } from '@tollgate/core'
-import { type EvmAsset, type EvmSigner, exactEvmClient } from '@tollgate/evm'
+import { type EvmAsset, type EvmSigner, exactEvmClient, uptoEvmClient } from '@tollgate/evm'
 import { type DevManifest, readManifest } from '@tollgate/manifest'
 import { exactSvmClient, type SvmSigner, svmSignerFromSecretKey } from '@tollgate/svm'
 import {
@@ -201,14 +201,14 @@ function walletSchemes(wallet: {
   env: NodeJS.ProcessEnv
 }): SchemeClient[] {
   const { dev, solanaSigner } = wallet
-  const schemes: SchemeClient[] = [
-    exactEvmClient({
-      signer: wallet.signer,
-      ...(dev
-        ? { assets: { [dev.network]: dev.asset }, rpcUrls: { [dev.network]: dev.rpcUrl } }
-        : {}),
-    }),
-  ]
+  const evm = {
+    signer: wallet.signer,
+    ...(dev
+      ? { assets: { [dev.network]: dev.asset }, rpcUrls: { [dev.network]: dev.rpcUrl } }
+      : {}),
+  }
+  // `upto` is counted at its maximum until the receipt names the charge.
+  const schemes: SchemeClient[] = [exactEvmClient(evm), uptoEvmClient(evm)]
   if (!solanaSigner) return schemes
   const rpcUrl = wallet.env.TOLLGATE_SOLANA_RPC_URL || undefined
   if (rpcUrl) {

@@ -11,11 +11,13 @@ import {
   startAnvil,
   startSolanaDevnet,
 } from '@tollgate/devnet'
-import { exactEvmServer } from '@tollgate/evm'
+import { exactEvmServer, permit2ApprovalCall, uptoEvmServer } from '@tollgate/evm'
 import type { Logger } from '@tollgate/facilitator'
 import { openLedger, SqlDiscoveryCatalog, SqlLedgerReports } from '@tollgate/ledger'
 import { type DevManifest, writeManifest } from '@tollgate/manifest'
 import { exactSvmServer, type SvmAsset, svmSignerFromSecretKey } from '@tollgate/svm'
+import { type Address, createWalletClient, type Hex, http } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
 import { buildEvmFacilitator, rpcClient } from './evmFacilitator.ts'
 import { createExampleApi } from './exampleApi.ts'
 import { type Listening, listen } from './listen.ts'
@@ -72,7 +74,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     const anvil: AnvilProcess = await startAnvil({ port: options.rpcPort ?? 8545, chainId })
     started.push(() => anvil.stop())
 
-    progress('deploying TestUSDC and Multicall3')
+    progress('deploying TestUSDC, Multicall3, Permit2 and the x402 Permit2 proxies')
     const deployer = ANVIL_ACCOUNTS[DEVNET_ROLES.deployer]
     const payer = ANVIL_ACCOUNTS[DEVNET_ROLES.payer]
     const merchant = ANVIL_ACCOUNTS[DEVNET_ROLES.merchant]
@@ -84,7 +86,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     })
     const token = contracts.token
 
-    progress(`funding the payer with ${Number(payerFundingUsd).toLocaleString('en-US')} test USDC`)
+    progress(
+      `funding the payer with ${Number(payerFundingUsd).toLocaleString('en-US')} test USDC (and its Permit2 approval)`,
+    )
     await fundDevnet({
       rpcUrl: anvil.rpcUrl,
       chainId,
@@ -93,6 +97,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       usdc: [{ address: payer.address, amount: toAtomicUnits(payerFundingUsd, token.decimals) }],
       ethBalance: [{ address: facilitatorAccount.address, balance: 10n ** 22n }],
     })
+    // The payer approves Permit2 once, as a wallet would, so Permit2 and `upto` routes can be paid.
+    await approvePermit2(anvil.rpcUrl, payer.privateKey, token.address)
 
     const solanaPort = options.solanaPort ?? 8899
     progress(`starting the embedded Solana devnet on ${portLabel(solanaPort)}`)
@@ -169,6 +175,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         solana: { network: solana.network, payTo: solana.merchant.address },
         schemes: [
           exactEvmServer({ assets: { [network]: asset } }),
+          uptoEvmServer({ assets: { [network]: asset } }),
           exactSvmServer({ assets: { [solana.network]: solanaAsset } }),
         ],
         price: examplePrice,
@@ -223,6 +230,15 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     await stop()
     throw error
   }
+}
+
+async function approvePermit2(rpcUrl: string, privateKey: Hex, token: Address): Promise<void> {
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(privateKey),
+    transport: http(rpcUrl),
+  })
+  const hash = await wallet.sendTransaction({ ...permit2ApprovalCall(token), chain: null })
+  await rpcClient(rpcUrl).waitForTransactionReceipt({ hash })
 }
 
 /** Port 0 asks the system for a free one: say so rather than print a port nothing listens on. */

@@ -26,7 +26,8 @@ const conditions = ['sunny', 'cloudy', 'light rain', 'windy', 'clear'] as const
 /**
  * The demo's paid API: `GET /weather` costs $0.001 on EVM or on Solana, `GET /health` is free,
  * and `/mcp` is an MCP server whose `forecast` tool costs the same (on EVM). Both declare how to
- * call them (the `bazaar` extension), so the facilitator catalogues them.
+ * call them (the `bazaar` extension), so the facilitator catalogues them. With an `upto` scheme
+ * server among `schemes`, `GET /forecast?days=N` charges per day served, up to a week.
  */
 export function createExampleApi(options: ExampleApiOptions): Hono {
   const app = new Hono()
@@ -75,10 +76,53 @@ export function createExampleApi(options: ExampleApiOptions): Hono {
       store,
     }),
   )
+  if (options.schemes.some((scheme) => scheme.scheme === 'upto')) mountForecast(app, options, store)
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/weather', (c) => c.json(weatherFor(c.req.query('city') ?? 'Lisbon')))
   mountExampleMcp(app, options, weatherFor, store)
   return app
+}
+
+/** Days a forecast may cover; each costs the route's price, charged with `upto`. */
+const forecastDaysMax = 7
+
+/**
+ * `GET /forecast?days=N`, paid with `upto`: the buyer authorizes a week's price, the handler
+ * charges the days it served (`Settlement-Overrides`), and the gate settles that.
+ */
+function mountForecast(app: Hono, options: ExampleApiOptions, store: ResponseStore): void {
+  const price = options.price ?? '$0.001'
+  const perDay = Number(price.replace('$', ''))
+  app.use(
+    paymentMiddleware({
+      routes: {
+        'GET /forecast': {
+          scheme: 'upto',
+          price: `$${(perDay * forecastDaysMax).toFixed(6)}`,
+          network: options.network,
+          payTo: options.payTo,
+          description: `Daily forecast for a city, ${price} per day, up to ${forecastDaysMax} days`,
+          mimeType: 'application/json',
+        },
+      },
+      facilitator: { url: options.facilitatorUrl },
+      schemes: options.schemes,
+      store,
+    }),
+  )
+  app.get('/forecast', (c) => {
+    const asked = Number.parseInt(c.req.query('days') ?? '1', 10)
+    const days = Number.isFinite(asked) ? Math.min(Math.max(asked, 1), forecastDaysMax) : 1
+    const city = c.req.query('city') ?? 'Lisbon'
+    c.header('Settlement-Overrides', JSON.stringify({ amount: `$${(perDay * days).toFixed(6)}` }))
+    return c.json({
+      city,
+      days: Array.from({ length: days }, (_, day) => {
+        const { temperatureC, conditions } = weatherFor(`${city}${day}`)
+        return { day: day + 1, temperatureC, conditions }
+      }),
+    })
+  })
 }
 
 function weatherFor(city: string) {

@@ -43,6 +43,11 @@ export interface SpendChange {
   transaction?: string | undefined
   payer?: string | undefined
   paymentIdentifier?: string | undefined
+  /**
+   * What a usage-based (`upto`) payment was charged once settled, below the reserved maximum:
+   * from then on the budget counts this instead.
+   */
+  charged?: { amount: string; usdMicros: string } | undefined
 }
 
 /** One payment as a journal keeps it: times in milliseconds, money in atomic units and micros. */
@@ -131,6 +136,10 @@ export class SpendBook {
     if (change.transaction !== undefined) entry.transaction = change.transaction
     if (change.payer !== undefined) entry.payer = change.payer
     if (change.paymentIdentifier !== undefined) entry.paymentIdentifier = change.paymentIdentifier
+    if (change.charged !== undefined) {
+      entry.amount = change.charged.amount
+      entry.usdMicros = change.charged.usdMicros
+    }
   }
 
   spent(budget: Budget, host: string | undefined, nowMs: number): bigint {

@@ -25,6 +25,9 @@ const lineSchema = z.discriminatedUnion('op', [
       transaction: z.string().optional(),
       payer: z.string().optional(),
       paymentIdentifier: z.string().optional(),
+      charged: z
+        .object({ amount: z.string().regex(/^\d+$/), usdMicros: z.string().regex(/^\d+$/) })
+        .optional(),
     }),
   }),
 ])

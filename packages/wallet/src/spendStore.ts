@@ -209,7 +209,9 @@ class SqlSpendBackend implements SpendBackend {
       sql.query(
         `update tollgate_spend set state = $2, reason = coalesce($3, reason),
            tx_hash = coalesce($4, tx_hash), payer = coalesce($5, payer),
-           payment_identifier = coalesce($6, payment_identifier), updated_at = now()
+           payment_identifier = coalesce($6, payment_identifier),
+           amount = coalesce($7::numeric, amount), usd_micros = coalesce($8::numeric, usd_micros),
+           updated_at = now()
          where id = $1`,
         [
           id,
@@ -218,6 +220,8 @@ class SqlSpendBackend implements SpendBackend {
           change.transaction ?? null,
           change.payer ?? null,
           change.paymentIdentifier ?? null,
+          change.charged?.amount ?? null,
+          change.charged?.usdMicros ?? null,
         ],
       ),
     )

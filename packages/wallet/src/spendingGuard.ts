@@ -94,20 +94,37 @@ export function spendingGuard(options: SpendingGuardOptions): SpendingGuard {
             state: 'signed',
             paymentIdentifier: paymentIdentifierOf(payment.extensions),
           }),
-        finished: (outcome) => store.update(id, changeOf(outcome)),
+        finished: (outcome) => store.update(id, changeOf(outcome, amount, asset.decimals)),
         abandoned: (reason) => store.update(id, { state: 'abandoned', reason }),
       }
     },
   }
 }
 
-function changeOf(outcome: PaymentOutcome) {
+/**
+ * What a finished payment changes in its record. A settled usage-based payment whose receipt
+ * names a charge below the reserved maximum counts that charge from then on; a receipt never
+ * raises what was reserved.
+ */
+function changeOf(outcome: PaymentOutcome, reserved: bigint, decimals: number) {
   const receipt = 'receipt' in outcome ? outcome.receipt : undefined
+  const charged =
+    outcome.state === 'settled' && receipt?.success && /^\d+$/.test(receipt.amount ?? '')
+      ? BigInt(receipt.amount!)
+      : undefined
   return {
     state: outcome.state,
     reason: 'reason' in outcome ? outcome.reason : undefined,
     transaction: receipt?.transaction || undefined,
     payer: receipt?.payer || undefined,
+    ...(charged !== undefined && charged < reserved
+      ? {
+          charged: {
+            amount: charged.toString(),
+            usdMicros: toMicros(charged, decimals).toString(),
+          },
+        }
+      : {}),
   }
 }
 

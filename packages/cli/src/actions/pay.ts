@@ -61,15 +61,21 @@ function reportOutcome(
   const asset = schemes
     .find((scheme) => scheme.networks.some((pattern) => networkMatches(pattern, accepted.network)))
     ?.describeAsset(accepted.network, accepted.asset)
-  const amount = asset
-    ? `${formatAtomicUnits(BigInt(accepted.amount), asset.decimals)} ${asset.symbol}`
-    : `${accepted.amount} units`
+  const format = (units: string) =>
+    asset ? `${formatAtomicUnits(BigInt(units), asset.decimals)} ${asset.symbol}` : `${units} units`
+  const amount = format(accepted.amount)
   const tries = outcome.attempts > 1 ? ` · presented ${outcome.attempts} times` : ''
   if (outcome.state === 'settled') {
     const receipt = outcome.receipt
+    // A usage-based payment is charged what was used, at most what was authorized.
+    const charged =
+      receipt?.amount && /^\d+$/.test(receipt.amount) && receipt.amount !== accepted.amount
+        ? `${format(receipt.amount)} (of ${amount} authorized)`
+        : amount
+    const transaction = receipt?.transaction ? `tx ${receipt.transaction}` : 'no transaction'
     note(
       receipt
-        ? `${green('paid')} ${amount} on ${receipt.network} · tx ${receipt.transaction} · payer ${receipt.payer}${tries}`
+        ? `${green('paid')} ${charged} on ${receipt.network} · ${transaction} · payer ${receipt.payer}${tries}`
         : `${green('paid')} ${amount} (the server sent no receipt)${tries}`,
     )
     return

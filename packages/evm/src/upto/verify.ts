@@ -13,7 +13,11 @@ import type { NetworkRuntime } from '../facilitator/runtime.ts'
 import { checkContractSignature, checkEcdsaSignature } from '../facilitator/signature.ts'
 import type { Authorization } from '../payload.ts'
 import { permit2Addresses, uptoProxyAbi } from '../permit2/constants.ts'
-import { type UptoPermit2Authorization, uptoPermit2PayloadSchema } from '../permit2/payload.ts'
+import {
+  isPermit2Payload,
+  type UptoPermit2Authorization,
+  uptoPermit2PayloadSchema,
+} from '../permit2/payload.ts'
 import { permit2Digest } from '../permit2/typedData.ts'
 import { diagnosePermit2Failure, permit2PayerOf } from '../permit2/verify.ts'
 
@@ -134,6 +138,16 @@ export function checkUptoWithoutRpc(
 ):
   | Rejection
   | { permit: UptoPermit2Authorization; signature: Hex; asset: Address; charge: bigint } {
+  // Only an upto permit is read here (the reference answers anything else the same way).
+  const permit2 = payload.payload.permit2Authorization as { witness?: unknown } | undefined
+  const witness = permit2?.witness as Record<string, unknown> | undefined
+  if (
+    !isPermit2Payload(payload.payload) ||
+    typeof witness !== 'object' ||
+    !('facilitator' in witness)
+  ) {
+    return { code: 'PAYLOAD_TYPE_UNSUPPORTED' }
+  }
   if (payload.accepted.scheme !== 'upto' || requirements.scheme !== 'upto') {
     return { code: 'UPTO_SCHEME_INVALID' }
   }
