@@ -2,16 +2,21 @@
  * Goal: the facilitator's `upto` face advertises the facilitator address a permit must name,
  * refuses a permit naming another facilitator and a charge above the permit, and settles one
  * permit sent many times at once for one charge exactly once (another charge for the same
- * permit is refused).
+ * permit is refused); kill -9 after the signed transaction is stored, then a restart, ends with
+ * that charge settled once from the named signer.
  * Method: the dev stack (canonical Permit2 and upto proxy on anvil; the payer approved Permit2),
  * our facilitator over HTTP; balances read back from the chain.
  */
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { PaymentRequirements } from '@tollgate/core'
 import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
-import { uptoEvmClient, uptoEvmServer } from '@tollgate/evm'
-import type { DevStack } from 'tollgate'
+import { permit2Addresses, uptoEvmClient, uptoEvmServer } from '@tollgate/evm'
+import { type DevStack, listen, rpcClient } from 'tollgate'
 import { type Address, getAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawnFacilitator } from './support/spawnFacilitator.ts'
 import {
   facilitatorBody,
   payerAccount,
@@ -127,4 +132,43 @@ describe('upto in the Tollgate facilitator', () => {
     expect(again.body).toMatchObject({ success: false })
     await expectCharged(before, 1234n)
   })
+
+  it('kill -9 after the charge is stored signed: the restarted facilitator settles that charge once', async () => {
+    const { manifest } = stack
+    const signer = ANVIL_ACCOUNTS[6]!
+    const probe = await listen({ fetch: () => new Response() }, 0)
+    await probe.close()
+    const config = {
+      rpcUrl: manifest.rpcUrl,
+      network: manifest.network,
+      signerKey: signer.privateKey,
+      asset: manifest.asset,
+      multicall3: manifest.multicall3,
+      ledger: { dataDir: await mkdtemp(join(tmpdir(), 'tollgate-upto-crash-')) },
+      port: probe.port,
+    }
+    const { payload, requirements } = await signedPermit(signer.address)
+    const body = JSON.stringify(facilitatorBody(payload, { ...requirements, amount: '4321' }))
+    const post = (url: string) =>
+      fetch(`${url}/settle`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
+    const before = await balances()
+    const doomed = await spawnFacilitator({ ...config, crashAt: 'after-persist' })
+    await expect(post(doomed.url)).rejects.toThrow()
+    expect(await doomed.exited).toBe('SIGKILL')
+    const restarted = await spawnFacilitator(config)
+    try {
+      const retry = await (await post(restarted.url)).json()
+      expect(retry).toMatchObject({ success: true, amount: '4321' })
+      const sent = await rpcClient(manifest.rpcUrl).getTransaction({ hash: retry.transaction })
+      expect(getAddress(sent.from)).toBe(getAddress(signer.address))
+      expect(getAddress(sent.to!)).toBe(permit2Addresses.uptoProxy)
+    } finally {
+      expect(await restarted.stop()).toBe('0')
+    }
+    await expectCharged(before, 4321n)
+  }, 180_000)
 })

@@ -1,10 +1,3 @@
-/**
- * Wire compatibility with the official x402 v2 packages, both ways, on a real devnet:
- * the official clients pay our servers through our facilitator, and the official middleware
- * uses our facilitator to sell to our client.
- */
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { readReceipt, wrapFetch } from '@tollgate/client'
 import { exactEvmClient, exactEvmServer } from '@tollgate/evm'
 import { paymentMiddleware as tollgateExpress } from '@tollgate/server/express'
@@ -27,6 +20,7 @@ import { Hono } from 'hono'
 import { type DevStack, listen } from 'tollgate'
 import type { Address } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startExpress } from './support/officialParts.ts'
 import { payerAccount, startTestStack, tokenBalance } from './support/stack.ts'
 
 let stack: DevStack
@@ -62,20 +56,6 @@ async function expectPaidOnce(response: Response, payerBefore: bigint) {
   return receipt
 }
 
-async function startExpress(app: express.Express): Promise<string> {
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
-  })
-  closers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
-  )
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
 describe('official clients pay Tollgate servers through the Tollgate facilitator', () => {
   it('@x402/fetch pays the Hono example API', async () => {
     const before = await tokenBalance(stack.manifest, stack.manifest.accounts.payer.address)
@@ -109,7 +89,7 @@ describe('official clients pay Tollgate servers through the Tollgate facilitator
     app.get('/report', (_req, res) => {
       res.json({ report: 'quarterly' })
     })
-    const url = await startExpress(app)
+    const url = await startExpress(app, closers)
     const before = await tokenBalance(manifest, manifest.accounts.payer.address)
     const response = await officialFetch()(`${url}/report`)
     await expectPaidOnce(response, before)
@@ -182,7 +162,7 @@ describe('official middleware uses the Tollgate facilitator and sells to the Tol
     app.get('/premium', (_req, res) => {
       res.json({ premium: true })
     })
-    const url = await startExpress(app)
+    const url = await startExpress(app, closers)
     const before = await tokenBalance(manifest, manifest.accounts.payer.address)
     const response = await tollgateFetch()(`${url}/premium`)
     await expectPaidOnce(response, before)

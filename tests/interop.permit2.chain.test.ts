@@ -1,14 +1,3 @@
-/**
- * Goal: `exact` over Permit2 is wire compatible with the official @x402/evm 2.27 both ways, and
- * the Tollgate facilitator settles it exactly once: the official client pays a Tollgate server
- * through the Tollgate facilitator, the official middleware uses the Tollgate facilitator to sell
- * to the Tollgate client, and the official facilitator settles what the Tollgate client signs.
- * A payer that has not approved Permit2 is told so with 412, as the reference server does.
- * Method: the dev stack (anvil with the canonical Permit2 and exact proxy placed by deployDevnet,
- * our facilitator over HTTP); balances and the settling transaction are read back from the chain.
- */
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { readReceipt, wrapFetch } from '@tollgate/client'
 import type { PaymentRequirements } from '@tollgate/core'
 import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
@@ -21,7 +10,6 @@ import {
 import { paymentMiddleware as tollgateExpress } from '@tollgate/server/express'
 import { HTTPFacilitatorClient } from '@x402/core/server'
 import type { PaymentRequirements as OfficialRequirements } from '@x402/core/types'
-import { toFacilitatorEvmSigner } from '@x402/evm'
 import { ExactEvmScheme as OfficialEvmClient } from '@x402/evm/exact/client'
 import { ExactEvmScheme as OfficialEvmFacilitator } from '@x402/evm/exact/facilitator'
 import { ExactEvmScheme as OfficialEvmServer } from '@x402/evm/exact/server'
@@ -39,10 +27,9 @@ import {
   getAddress,
   type Hex,
   http,
-  publicActions,
 } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { officialFacilitatorSigner, startExpress } from './support/officialParts.ts'
 import { payerAccount, startTestStack, tokenBalance } from './support/stack.ts'
 
 /** A facilitator account for the official package, apart from ours (anvil's account 5). */
@@ -110,20 +97,6 @@ async function balances() {
   }
 }
 
-async function startExpress(app: express.Express): Promise<string> {
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
-  })
-  closers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
-  )
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
 describe('exact over Permit2 between the official packages and Tollgate', () => {
   it('@x402/fetch pays a Tollgate server through the Tollgate facilitator, after a 412 asking for the approval', async () => {
     const { manifest } = stack
@@ -149,7 +122,7 @@ describe('exact over Permit2 between the official packages and Tollgate', () => 
     app.get('/report', (_req, res) => {
       res.json({ report: 'quarterly' })
     })
-    const url = await startExpress(app)
+    const url = await startExpress(app, closers)
     const officialFetch = wrapFetchWithPayment(
       fetch,
       new x402Client()
@@ -204,7 +177,7 @@ describe('exact over Permit2 between the official packages and Tollgate', () => 
     app.get('/premium', (_req, res) => {
       res.json({ premium: true })
     })
-    const url = await startExpress(app)
+    const url = await startExpress(app, closers)
     const tollgateFetch = wrapFetch(fetch, {
       schemes: [
         exactEvmClient({
@@ -246,22 +219,8 @@ describe('exact over Permit2 between the official packages and Tollgate', () => 
       extra: requirements.extra ?? {},
     }
     const payload = { x402Version: 2, accepted: officialRequirements, payload: signed }
-    const account = privateKeyToAccount(officialFacilitatorKey)
-    const client = createWalletClient({
-      account,
-      transport: http(manifest.rpcUrl),
-    }).extend(publicActions)
     const official = new OfficialEvmFacilitator(
-      toFacilitatorEvmSigner({
-        address: account.address,
-        readContract: (args) => client.readContract(args),
-        verifyTypedData: (args) =>
-          client.verifyTypedData(args as Parameters<typeof client.verifyTypedData>[0]),
-        writeContract: (args) => client.writeContract({ ...args, chain: null }),
-        sendTransaction: (args) => client.sendTransaction({ ...args, chain: null }),
-        waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),
-        getCode: (args) => client.getCode(args),
-      }),
+      officialFacilitatorSigner(officialFacilitatorKey, manifest.rpcUrl),
     )
     const before = await balances()
     const verdict = await official.verify(payload, officialRequirements)

@@ -1,16 +1,3 @@
-/**
- * Goal: `upto` (pay for what was used, up to an authorized maximum) works end to end and is wire
- * compatible with the official @x402/evm 2.27 both ways: the official client pays a Tollgate
- * server through the Tollgate facilitator, which charges what the handler says it used; the
- * official middleware uses the Tollgate facilitator to sell to the Tollgate client; the official
- * facilitator settles what the Tollgate client signs. The gate caps a charge at the authorized
- * maximum (the reference does not, x402 #3334), a zero charge settles nothing, and the receipt
- * names the charge. Only the facilitator a permit names may settle it.
- * Method: the dev stack (canonical Permit2 and upto proxy on anvil, our facilitator over HTTP);
- * balances, transfers and the settling transaction's sender are read back from the chain.
- */
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { readReceipt, wrapFetch } from '@tollgate/client'
 import type { PaymentRequirements } from '@tollgate/core'
 import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
@@ -19,7 +6,6 @@ import { paymentMiddleware as tollgateExpress } from '@tollgate/server/express'
 import { parseSpendingPolicy, SpendStore, spendingGuard } from '@tollgate/wallet'
 import { HTTPFacilitatorClient } from '@x402/core/server'
 import type { PaymentRequirements as OfficialRequirements } from '@x402/core/types'
-import { toFacilitatorEvmSigner } from '@x402/evm'
 import { UptoEvmScheme as OfficialUptoClient } from '@x402/evm/upto/client'
 import { UptoEvmScheme as OfficialUptoFacilitator } from '@x402/evm/upto/facilitator'
 import { UptoEvmScheme as OfficialUptoServer } from '@x402/evm/upto/server'
@@ -31,17 +17,10 @@ import {
 import { decodePaymentResponseHeader, wrapFetchWithPayment, x402Client } from '@x402/fetch'
 import express from 'express'
 import type { DevStack } from 'tollgate'
-import {
-  type Address,
-  createPublicClient,
-  createWalletClient,
-  getAddress,
-  type Hex,
-  http,
-  publicActions,
-} from 'viem'
+import { type Address, createPublicClient, getAddress, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { officialFacilitatorSigner, startExpress } from './support/officialParts.ts'
 import { payerAccount, startTestStack, tokenBalance, transferCount } from './support/stack.ts'
 
 let stack: DevStack
@@ -86,20 +65,6 @@ async function expectSettledBy(transaction: unknown, sender: string): Promise<vo
   expect(getAddress(sent.from)).toBe(getAddress(sender))
 }
 
-async function startExpress(app: express.Express): Promise<string> {
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
-  })
-  closers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
-  )
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
 /** A Tollgate-gated app whose `/use/:amount` handler charges what the path says it used. */
 async function tollgateUptoApp(): Promise<string> {
   const { manifest } = stack
@@ -122,7 +87,7 @@ async function tollgateUptoApp(): Promise<string> {
     res.setHeader('Settlement-Overrides', JSON.stringify({ amount: req.params.amount }))
     res.json({ used: req.params.amount })
   })
-  return startExpress(app)
+  return startExpress(app, closers)
 }
 
 const officialFetch = () =>
@@ -247,7 +212,7 @@ describe('upto between the official packages and Tollgate', () => {
       setSettlementOverrides(res, { amount: '3000' })
       res.json({ tokens: 3 })
     })
-    const url = await startExpress(app)
+    const url = await startExpress(app, closers)
     const tollgateFetch = wrapFetch(fetch, {
       schemes: [
         uptoEvmClient({ signer: payerAccount(manifest), assets: { [manifest.network]: asset() } }),
@@ -283,20 +248,8 @@ describe('upto between the official packages and Tollgate', () => {
       x402Version: 2,
     })
     const payload = { x402Version: 2, accepted: offered, payload: signed }
-    const client = createWalletClient({ account, transport: http(manifest.rpcUrl) }).extend(
-      publicActions,
-    )
     const official = new OfficialUptoFacilitator(
-      toFacilitatorEvmSigner({
-        address: account.address,
-        readContract: (args) => client.readContract(args),
-        verifyTypedData: (args) =>
-          client.verifyTypedData(args as Parameters<typeof client.verifyTypedData>[0]),
-        writeContract: (args) => client.writeContract({ ...args, chain: null }),
-        sendTransaction: (args) => client.sendTransaction({ ...args, chain: null }),
-        waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),
-        getCode: (args) => client.getCode(args),
-      }),
+      officialFacilitatorSigner(ANVIL_ACCOUNTS[5]!.privateKey, manifest.rpcUrl),
     )
     const before = await balances()
     expect(await official.verify(payload, offered)).toMatchObject({ isValid: true })

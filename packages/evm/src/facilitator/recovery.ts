@@ -180,9 +180,11 @@ async function recordUse(
 async function requeue(context: RecoveryContext, payment: LedgerPayment): Promise<void> {
   const { paymentPayload, paymentRequirements } = payment.payment
   const requirements = parsePaymentRequirements(paymentRequirements, 2)
+  // Stored requirements are the ones settle was called with: for `upto`, the charge.
   const verdict = await verifyExactEvm(context.runtime, paymentPayload, requirements, {
     nowSeconds: context.now(),
     simulate: true,
+    settling: true,
   })
   if (verdict.verified) {
     await context.ledger.transition([payment.id], 'verified')

@@ -188,7 +188,10 @@ export class SettlementEngine {
       })
       return settleFailureFromVerify(verdict.response, runtime.network)
     }
-    if (BigInt(verdict.verified.authorization.value) === 0n) {
+    if (
+      input.requirements.scheme === 'upto' &&
+      BigInt(verdict.verified.authorization.value) === 0n
+    ) {
       // An `upto` charge of nothing: nothing moves and no transaction is sent (as the reference
       // does); the record closes the payment, so a retry gets this answer, not a charge.
       await ledger.transition([claim.payment.id], 'confirmed')

@@ -1,20 +1,23 @@
 import type { ErrorCode, PaymentPayload, PaymentRequirements } from '@tollgate/core'
 import { type Address, encodeFunctionData, getAddress, type Hex, isAddress } from 'viem'
-import { findAsset } from '../assets.ts'
 import {
   type Rejection,
   rejected,
   type VerifiedPayment,
   type VerifyOutcome,
-  validBeforeBufferSeconds,
 } from '../facilitator/outcome.ts'
 import { isRevertError, revertMessage } from '../facilitator/rpcErrors.ts'
 import type { NetworkRuntime } from '../facilitator/runtime.ts'
-import { checkContractSignature, checkEcdsaSignature } from '../facilitator/signature.ts'
 import type { Authorization } from '../payload.ts'
+import {
+  acceptedAsset,
+  checkPermit2Signature,
+  checkPermitWindow,
+  checkSpenderAndRecipient,
+  issuesMessage,
+} from './checks.ts'
 import { erc20ApprovalAbi, permit2Abi, permit2Addresses, permit2ProxyAbi } from './constants.ts'
 import { type ExactPermit2Authorization, exactPermit2PayloadSchema } from './payload.ts'
-import { permit2Digest } from './typedData.ts'
 
 /** What a permit moves, in the shape every settlement step reads (see `VerifiedPayment`). */
 export function permit2AsAuthorization(permit: ExactPermit2Authorization): Authorization {
@@ -94,16 +97,8 @@ export async function verifyExactPermit2(
   ) {
     return { response: { isValid: true, payer }, verified: before }
   }
-  const digest = permit2Digest(runtime.chainId, permit)
-  const payerCode = await runtime.client.getCode({ address: payer })
-  if (payerCode === undefined || payerCode === '0x') {
-    const problem = await checkEcdsaSignature(digest, signature, payer)
-    if (problem)
-      return rejected({ code: 'PERMIT2_SIGNATURE_INVALID', message: problem.message }, payer)
-  } else {
-    // A wallet that refuses here may still accept in the simulation (the reference lets it through).
-    await checkContractSignature(runtime.client, digest, signature, payer)
-  }
+  const signatureProblem = await checkPermit2Signature(runtime, permit, signature, payer)
+  if (signatureProblem) return rejected(signatureProblem, payer)
   if (!options.simulate) return { response: { isValid: true, payer }, verified }
   try {
     await runtime.client.call({
@@ -138,44 +133,16 @@ export function checkPermit2WithoutRpc(
   ) {
     return { code: 'EVM_EXACT_NETWORK_MISMATCH' }
   }
-  const allowed = findAsset(runtime.assets, requirements.asset)
-  if (!allowed) {
-    return {
-      code: 'ASSET_NOT_ALLOWED',
-      message: `${requirements.asset} is not accepted on ${runtime.network}`,
-    }
-  }
+  const allowed = acceptedAsset(runtime, requirements)
+  if ('code' in allowed) return allowed
   const parsed = exactPermit2PayloadSchema.safeParse(payload.payload)
-  if (!parsed.success) {
-    return {
-      code: 'PAYLOAD_MALFORMED',
-      message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-    }
-  }
+  if (!parsed.success)
+    return { code: 'PAYLOAD_MALFORMED', message: issuesMessage(parsed.error.issues) }
   const { permit2Authorization: permit, signature } = parsed.data
-  if (getAddress(permit.spender) !== permit2Addresses.exactProxy) {
-    return {
-      code: 'PERMIT2_SPENDER_INVALID',
-      message: `the spender must be ${permit2Addresses.exactProxy}`,
-    }
-  }
-  if (
-    !isAddress(requirements.payTo, { strict: false }) ||
-    getAddress(permit.witness.to) !== getAddress(requirements.payTo)
-  ) {
-    return { code: 'PERMIT2_RECIPIENT_MISMATCH' }
-  }
-  if (nowSeconds !== undefined) {
-    if (BigInt(permit.deadline) < BigInt(nowSeconds + validBeforeBufferSeconds)) {
-      return {
-        code: 'PERMIT2_DEADLINE_EXPIRED',
-        message: 'the permit expires too soon to be settled',
-      }
-    }
-    if (BigInt(permit.witness.validAfter) > BigInt(nowSeconds)) {
-      return { code: 'PERMIT2_NOT_YET_VALID' }
-    }
-  }
+  const problem =
+    checkSpenderAndRecipient(permit, permit2Addresses.exactProxy, requirements) ??
+    checkPermitWindow(permit, nowSeconds)
+  if (problem) return problem
   if (BigInt(permit.permitted.amount) !== BigInt(requirements.amount)) {
     return {
       code: 'PERMIT2_AMOUNT_MISMATCH',

@@ -1,24 +1,27 @@
 import type { PaymentPayload, PaymentRequirements } from '@tollgate/core'
-import { type Address, encodeFunctionData, getAddress, type Hex, isAddress } from 'viem'
-import { findAsset } from '../assets.ts'
+import { type Address, encodeFunctionData, getAddress, type Hex } from 'viem'
 import {
   type Rejection,
   rejected,
   type VerifiedPayment,
   type VerifyOutcome,
-  validBeforeBufferSeconds,
 } from '../facilitator/outcome.ts'
 import { isRevertError, revertMessage } from '../facilitator/rpcErrors.ts'
 import type { NetworkRuntime } from '../facilitator/runtime.ts'
-import { checkContractSignature, checkEcdsaSignature } from '../facilitator/signature.ts'
 import type { Authorization } from '../payload.ts'
+import {
+  acceptedAsset,
+  checkPermit2Signature,
+  checkPermitWindow,
+  checkSpenderAndRecipient,
+  issuesMessage,
+} from '../permit2/checks.ts'
 import { permit2Addresses, uptoProxyAbi } from '../permit2/constants.ts'
 import {
   isPermit2Payload,
   type UptoPermit2Authorization,
   uptoPermit2PayloadSchema,
 } from '../permit2/payload.ts'
-import { permit2Digest } from '../permit2/typedData.ts'
 import { diagnosePermit2Failure, permit2PayerOf } from '../permit2/verify.ts'
 
 /*
@@ -99,15 +102,8 @@ export async function verifyUptoPermit2(
     signature: { inner: signature },
     permit2: permit,
   }
-  const digest = permit2Digest(runtime.chainId, permit)
-  const payerCode = await runtime.client.getCode({ address: payer })
-  if (payerCode === undefined || payerCode === '0x') {
-    const problem = await checkEcdsaSignature(digest, signature, payer)
-    if (problem)
-      return rejected({ code: 'PERMIT2_SIGNATURE_INVALID', message: problem.message }, payer)
-  } else {
-    await checkContractSignature(runtime.client, digest, signature, payer)
-  }
+  const signatureProblem = await checkPermit2Signature(runtime, permit, signature, payer)
+  if (signatureProblem) return rejected(signatureProblem, payer)
   // A zero charge moves nothing and needs no transaction: there is nothing to simulate.
   if (!options.simulate || charge === 0n) return { response: { isValid: true, payer }, verified }
   try {
@@ -157,33 +153,14 @@ export function checkUptoWithoutRpc(
   ) {
     return { code: 'UPTO_NETWORK_MISMATCH' }
   }
-  const allowed = findAsset(runtime.assets, requirements.asset)
-  if (!allowed) {
-    return {
-      code: 'ASSET_NOT_ALLOWED',
-      message: `${requirements.asset} is not accepted on ${runtime.network}`,
-    }
-  }
+  const allowed = acceptedAsset(runtime, requirements)
+  if ('code' in allowed) return allowed
   const parsed = uptoPermit2PayloadSchema.safeParse(payload.payload)
-  if (!parsed.success) {
-    return {
-      code: 'PAYLOAD_MALFORMED',
-      message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-    }
-  }
+  if (!parsed.success)
+    return { code: 'PAYLOAD_MALFORMED', message: issuesMessage(parsed.error.issues) }
   const { permit2Authorization: permit, signature } = parsed.data
-  if (getAddress(permit.spender) !== permit2Addresses.uptoProxy) {
-    return {
-      code: 'PERMIT2_SPENDER_INVALID',
-      message: `the spender must be ${permit2Addresses.uptoProxy}`,
-    }
-  }
-  if (
-    !isAddress(requirements.payTo, { strict: false }) ||
-    getAddress(permit.witness.to) !== getAddress(requirements.payTo)
-  ) {
-    return { code: 'PERMIT2_RECIPIENT_MISMATCH' }
-  }
+  const misdirected = checkSpenderAndRecipient(permit, permit2Addresses.uptoProxy, requirements)
+  if (misdirected) return misdirected
   const facilitator = getAddress(permit.witness.facilitator)
   if (!runtime.signers.some((signer) => getAddress(signer.address) === facilitator)) {
     return {
@@ -191,18 +168,8 @@ export function checkUptoWithoutRpc(
       message: `the permit names facilitator ${facilitator}, which does not settle here`,
     }
   }
-  const { nowSeconds } = options
-  if (nowSeconds !== undefined) {
-    if (BigInt(permit.deadline) < BigInt(nowSeconds + validBeforeBufferSeconds)) {
-      return {
-        code: 'PERMIT2_DEADLINE_EXPIRED',
-        message: 'the permit expires too soon to be settled',
-      }
-    }
-    if (BigInt(permit.witness.validAfter) > BigInt(nowSeconds)) {
-      return { code: 'PERMIT2_NOT_YET_VALID' }
-    }
-  }
+  const untimely = checkPermitWindow(permit, options.nowSeconds)
+  if (untimely) return untimely
   const permitted = BigInt(permit.permitted.amount)
   const asked = BigInt(requirements.amount)
   if (options.settling && asked > permitted) {
