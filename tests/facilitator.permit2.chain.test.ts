@@ -30,6 +30,7 @@ import {
   payerAccount,
   postFacilitator,
   signPayment,
+  startFacilitator,
   startTestStack,
   transferCount,
   weatherRequirements,
@@ -87,28 +88,33 @@ describe('exact over Permit2 in the facilitator', () => {
   })
 
   it('batches Permit2 and EIP-3009 payments of the same value together and judges each by its own transfer', async () => {
-    const before = await transferCount(stack.manifest, payer(), merchant())
-    const eip3009 = weatherRequirements(stack.manifest)
-    const payloads = await Promise.all([
-      ...Array.from({ length: 5 }, () => signPermit2()),
-      ...Array.from({ length: 5 }, () => signPayment(stack.manifest, eip3009)),
-    ])
-    const answers = await Promise.all(
-      payloads.map((payload, index) =>
-        settle(payload, index < 5 ? permit2Requirements() : eip3009),
-      ),
-    )
-    for (const answer of answers) expect(answer.body).toMatchObject({ success: true })
-    expect(await transferCount(stack.manifest, payer(), merchant())).toBe(before + 10)
-    // Settled at the same moment, the two kinds shared a transaction.
-    const kindsPerTransaction = new Map<string, Set<string>>()
-    answers.forEach((answer, index) => {
-      const transaction = String(answer.body.transaction)
-      const kinds = kindsPerTransaction.get(transaction) ?? new Set()
-      kinds.add(index < 5 ? 'permit2' : 'eip3009')
-      kindsPerTransaction.set(transaction, kinds)
+    // A batch that closes at ten payments: the ten below share one transaction, whenever they arrive.
+    const batching = await startFacilitator(stack, {
+      signerKey: ANVIL_ACCOUNTS[7]!.privateKey,
+      batch: { maxSize: 10, maxWaitMs: 10_000 },
     })
-    expect([...kindsPerTransaction.values()].some((kinds) => kinds.size === 2)).toBe(true)
+    try {
+      const before = await transferCount(stack.manifest, payer(), merchant())
+      const eip3009 = weatherRequirements(stack.manifest)
+      const payloads = await Promise.all([
+        ...Array.from({ length: 5 }, () => signPermit2()),
+        ...Array.from({ length: 5 }, () => signPayment(stack.manifest, eip3009)),
+      ])
+      const answers = await Promise.all(
+        payloads.map((payload, index) =>
+          postFacilitator(
+            batching.manifest,
+            '/settle',
+            facilitatorBody(payload, index < 5 ? permit2Requirements() : eip3009),
+          ),
+        ),
+      )
+      for (const answer of answers) expect(answer.body).toMatchObject({ success: true })
+      expect(new Set(answers.map((answer) => answer.body.transaction)).size).toBe(1)
+      expect(await transferCount(stack.manifest, payer(), merchant())).toBe(before + 10)
+    } finally {
+      await batching.close()
+    }
   })
 
   it('refuses a forged copy and a permit someone else settled first, with no transfer of ours', async () => {
