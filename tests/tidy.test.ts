@@ -146,7 +146,7 @@ describe('tidy', () => {
 
   it("every reason string is written once, in core's table", async () => {
     const reasons = new Set<string>(Object.values(errorCodes).map((entry) => entry.reason))
-    const tables = ['codes.ts', 'evmCodes.ts'].map((file) =>
+    const tables = ['codes.ts', 'evmCodes.ts', 'batchSettlementCodes.ts'].map((file) =>
       join(root, 'packages/core/src/errors', file),
     )
     const problems: string[] = []

@@ -26,6 +26,9 @@ const EXPORT_PREFIXES: Record<ContractName, string> = {
   Permit2: 'permit2',
   X402ExactPermit2Proxy: 'x402ExactPermit2Proxy',
   X402UptoPermit2Proxy: 'x402UptoPermit2Proxy',
+  X402BatchSettlement: 'x402BatchSettlement',
+  ERC3009DepositCollector: 'erc3009DepositCollector',
+  Permit2DepositCollector: 'permit2DepositCollector',
 }
 
 /** Every checked-in output file, keyed by its path relative to the package root. */

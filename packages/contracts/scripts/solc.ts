@@ -16,6 +16,9 @@ export const CONTRACT_NAMES = [
   'Permit2',
   'X402ExactPermit2Proxy',
   'X402UptoPermit2Proxy',
+  'X402BatchSettlement',
+  'ERC3009DepositCollector',
+  'Permit2DepositCollector',
 ] as const
 
 export type ContractName = (typeof CONTRACT_NAMES)[number]

@@ -1125,3 +1125,624 @@ export const x402UptoPermit2ProxyAbi = [
 /** Creation bytecode of `X402UptoPermit2Proxy`; deployers append constructor arguments. */
 export const x402UptoPermit2ProxyBytecode =
   '0x60a060405234801561000f575f5ffd5b50604051610bf3380380610bf383398101604081905261002e91610068565b806001600160a01b038116610056576040516359106c8960e01b815260040160405180910390fd5b6001600160a01b031660805250610095565b5f60208284031215610078575f5ffd5b81516001600160a01b038116811461008e575f5ffd5b9392505050565b608051610b396100ba5f395f818160c601528181610271015261063f0152610b395ff3fe608060405234801561000f575f5ffd5b5060043610610055575f3560e01c8063016c174814610059578063156e21521461006e5780632c03ae6a1461008c5780636afdd850146100c1578063ff11e7b414610100575b5f5ffd5b61006c610067366004610770565b610113565b005b6100766101a9565b6040516100839190610836565b60405180910390f35b6100b37fd4171c445a74218b01d4fd8af34ff1106580ea1e36ff837e64484bfaa2253b7581565b604051908152602001610083565b6100e87f000000000000000000000000000000000000000000000000000000000000000081565b6040516001600160a01b039091168152602001610083565b61006c61010e36600461084f565b6101c5565b60ff5f5c161561013657604051633ee5aeb560e01b815260040160405180910390fd5b60015f805c60ff19168217905d5061016061015460208801886108cd565b858960208a013561023e565b61016e86868686868661047d565b6040517fde5b89d10fc800c459329c382fabfcad0be0ed7e5328e01fae04e507b09ef5d8905f90a15f60ff19815c16815d5050505050505050565b6040518060a0016040528060788152602001610ac16078913981565b60ff5f5c16156101e857604051633ee5aeb560e01b815260040160405180910390fd5b60015f805c60ff19168217905d5061020486868686868661047d565b6040517f97088ec3606cfe8cc112180570d03fcde05f9b8e1bfef8e27784eaf5dd5691b6905f90a15f60ff19815c16815d50505050505050565b8135811461025f5760405163050cda4960e01b815260040160405180910390fd5b6001600160a01b03841663d505accf847f0000000000000000000000000000000000000000000000000000000000000000853560208701356102a760a0890160808a016108e6565b604080516001600160e01b031960e089901b1681526001600160a01b0396871660048201529590941660248601526044850192909252606484015260ff16608483015285013560a4820152606085013560c482015260e4015f604051808303815f87803b158015610316575f5ffd5b505af1925050508015610327575060015b61047757610333610906565b806308c379a0036103a35750610347610958565b806103525750610405565b836001600160a01b0316856001600160a01b03167f0fea7e5a0e14e9f700b9b0666ffd524bacb9ceb9e6234ea2bfb8e1d0ee2365e7836040516103959190610836565b60405180910390a350610477565b634e487b7103610405576103b56109dc565b906103c05750610405565b836001600160a01b0316856001600160a01b03167f278207c426558a8c6ef49e9a3c6f87d257ca5c1852f0c988ad5caf894d1976238360405161039591815260200190565b3d80801561042e576040519150601f19603f3d011682016040523d82523d5f602084013e610433565b606091505b50836001600160a01b0316856001600160a01b03167f41d715076dfd9c1fd3135fbb7675020aab7fb8e82349a0cd5aaa970dcfb816fe836040516103959190610836565b50505050565b61048d60408401602085016108cd565b6001600160a01b0316336001600160a01b0316146104be57604051630f6fae8760e01b815260040160405180910390fd5b60208601358511156104e35760405163fe64b4c760e01b815260040160405180910390fd5b5f7fd4171c445a74218b01d4fd8af34ff1106580ea1e36ff837e64484bfaa2253b7561051260208601866108cd565b61052260408701602088016108cd565b6040805160208101949094526001600160a01b039283168482015291166060830152850135608082015260a0016040516020818303038152906040528051906020012090506105a5878787875f01602081019061057f91906108cd565b8860400135866040518060a0016040528060788152602001610ac1607891398a8a6105ae565b50505050505050565b875f036105ce5760405163162908e360e11b815260040160405180910390fd5b6001600160a01b0387166105f5576040516349e27cff60e01b815260040160405180910390fd5b6001600160a01b03861661061c5760405163ac6b05f560e01b815260040160405180910390fd5b8442101561063d5760405163532a9cfd60e11b815260040160405180910390fd5b7f00000000000000000000000000000000000000000000000000000000000000006001600160a01b031663137c29fe8a60405180604001604052808a6001600160a01b031681526020018c8152508a888888886040518863ffffffff1660e01b81526004016106b29796959493929190610a21565b5f604051808303815f87803b1580156106c9575f5ffd5b505af11580156106db573d5f5f3e3d5ffd5b50505050505050505050505050565b5f608082840312156106fa575f5ffd5b50919050565b80356001600160a01b0381168114610716575f5ffd5b919050565b5f606082840312156106fa575f5ffd5b5f5f83601f84011261073b575f5ffd5b50813567ffffffffffffffff811115610752575f5ffd5b602083019150836020828501011115610769575f5ffd5b9250929050565b5f5f5f5f5f5f5f8789036101e0811215610788575f5ffd5b60a0811215610795575f5ffd5b508796506107a68960a08a016106ea565b955061012088013594506107bd6101408901610700565b93506107cd896101608a0161071b565b92506101c088013567ffffffffffffffff8111156107e9575f5ffd5b6107f58a828b0161072b565b989b979a50959850939692959293505050565b5f81518084528060208401602086015e5f602082860101526020601f19601f83011685010191505092915050565b602081525f6108486020830184610808565b9392505050565b5f5f5f5f5f5f6101408789031215610865575f5ffd5b61086f88886106ea565b95506080870135945061088460a08801610700565b93506108938860c0890161071b565b925061012087013567ffffffffffffffff8111156108af575f5ffd5b6108bb89828a0161072b565b979a9699509497509295939492505050565b5f602082840312156108dd575f5ffd5b61084882610700565b5f602082840312156108f6575f5ffd5b813560ff81168114610848575f5ffd5b5f60033d111561091c5760045f5f3e505f5160e01c5b90565b601f8201601f1916810167ffffffffffffffff8111828210171561095157634e487b7160e01b5f52604160045260245ffd5b6040525050565b5f60443d10156109655790565b6040513d600319016004823e80513d602482011167ffffffffffffffff8211171561098f57505090565b808201805167ffffffffffffffff8111156109ab575050505090565b3d84016003190182820160200111156109c5575050505090565b6109d46020828501018561091f565b509392505050565b5f5f60233d11156109f557602060045f3e50505f516001905b9091565b81835281816020850137505f828201602090810191909152601f909101601f19169091010190565b6001600160a01b03610a3289610700565b168152602088810135818301526040808a0135908301526060808a01359083015287516001600160a01b0316608083015287015160a08201525f610a8160c08301886001600160a01b03169052565b8560e0830152610140610100830152610a9e610140830186610808565b828103610120840152610ab28185876109f9565b9a995050505050505050505056fe5769746e657373207769746e65737329546f6b656e5065726d697373696f6e73286164647265737320746f6b656e2c75696e7432353620616d6f756e74295769746e657373286164647265737320746f2c6164647265737320666163696c697461746f722c75696e743235362076616c6964416674657229' as const
+
+/** ABI of `X402BatchSettlement` (contracts/X402BatchSettlement.sol). */
+export const x402BatchSettlementAbi = [
+  { inputs: [], name: 'ClaimExceedsBalance', type: 'error' },
+  { inputs: [], name: 'ClaimExceedsCeiling', type: 'error' },
+  { inputs: [], name: 'DepositCollectionFailed', type: 'error' },
+  { inputs: [], name: 'DepositOverflow', type: 'error' },
+  { inputs: [], name: 'EmptyBatch', type: 'error' },
+  { inputs: [], name: 'InvalidChannel', type: 'error' },
+  { inputs: [], name: 'InvalidCollector', type: 'error' },
+  { inputs: [], name: 'InvalidRefundNonce', type: 'error' },
+  { inputs: [], name: 'InvalidSignature', type: 'error' },
+  { inputs: [], name: 'NoPendingWithdrawal', type: 'error' },
+  { inputs: [], name: 'NotAuthorizedToRefund', type: 'error' },
+  { inputs: [], name: 'NotPayerAuthorizer', type: 'error' },
+  { inputs: [], name: 'NotReceiverAuthorizer', type: 'error' },
+  { inputs: [], name: 'NothingToWithdraw', type: 'error' },
+  { inputs: [], name: 'ReentrancyGuardReentrantCall', type: 'error' },
+  { inputs: [], name: 'TransferFailed', type: 'error' },
+  { inputs: [], name: 'WithdrawAmountExceedsAvailable', type: 'error' },
+  { inputs: [], name: 'WithdrawDelayNotElapsed', type: 'error' },
+  { inputs: [], name: 'WithdrawDelayOutOfRange', type: 'error' },
+  { inputs: [], name: 'WithdrawalAlreadyPending', type: 'error' },
+  { inputs: [], name: 'ZeroDeposit', type: 'error' },
+  { inputs: [], name: 'ZeroRefund', type: 'error' },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: 'bytes32', name: 'channelId', type: 'bytes32' },
+      {
+        components: [
+          { internalType: 'address', name: 'payer', type: 'address' },
+          { internalType: 'address', name: 'payerAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'receiver', type: 'address' },
+          { internalType: 'address', name: 'receiverAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'token', type: 'address' },
+          { internalType: 'uint40', name: 'withdrawDelay', type: 'uint40' },
+          { internalType: 'bytes32', name: 'salt', type: 'bytes32' },
+        ],
+        indexed: false,
+        internalType: 'struct X402BatchSettlement.ChannelConfig',
+        name: 'config',
+        type: 'tuple',
+      },
+    ],
+    name: 'ChannelClosed',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: 'bytes32', name: 'channelId', type: 'bytes32' },
+      {
+        components: [
+          { internalType: 'address', name: 'payer', type: 'address' },
+          { internalType: 'address', name: 'payerAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'receiver', type: 'address' },
+          { internalType: 'address', name: 'receiverAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'token', type: 'address' },
+          { internalType: 'uint40', name: 'withdrawDelay', type: 'uint40' },
+          { internalType: 'bytes32', name: 'salt', type: 'bytes32' },
+        ],
+        indexed: false,
+        internalType: 'struct X402BatchSettlement.ChannelConfig',
+        name: 'config',
+        type: 'tuple',
+      },
+    ],
+    name: 'ChannelCreated',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: 'bytes32', name: 'channelId', type: 'bytes32' },
+      { indexed: true, internalType: 'address', name: 'sender', type: 'address' },
+      { indexed: false, internalType: 'uint128', name: 'claimAmount', type: 'uint128' },
+      { indexed: false, internalType: 'uint128', name: 'newTotalClaimed', type: 'uint128' },
+    ],
+    name: 'Claimed',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: 'bytes32', name: 'channelId', type: 'bytes32' },
+      { indexed: true, internalType: 'address', name: 'sender', type: 'address' },
+      { indexed: false, internalType: 'uint128', name: 'amount', type: 'uint128' },
+      { indexed: false, internalType: 'uint128', name: 'newBalance', type: 'uint128' },
+    ],
+    name: 'Deposited',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: 'bytes32', name: 'channelId', type: 'bytes32' },
+      { indexed: true, internalType: 'address', name: 'sender', type: 'address' },
+      { indexed: false, internalType: 'uint128', name: 'amount', type: 'uint128' },
+    ],
+    name: 'Refunded',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: 'address', name: 'receiver', type: 'address' },
+      { indexed: true, internalType: 'address', name: 'token', type: 'address' },
+      { indexed: true, internalType: 'address', name: 'sender', type: 'address' },
+      { indexed: false, internalType: 'uint128', name: 'amount', type: 'uint128' },
+    ],
+    name: 'Settled',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: 'bytes32', name: 'channelId', type: 'bytes32' },
+      { indexed: true, internalType: 'address', name: 'sender', type: 'address' },
+      { indexed: false, internalType: 'uint128', name: 'amount', type: 'uint128' },
+    ],
+    name: 'WithdrawFinalized',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: 'bytes32', name: 'channelId', type: 'bytes32' },
+      { indexed: false, internalType: 'uint128', name: 'amount', type: 'uint128' },
+      { indexed: false, internalType: 'uint40', name: 'finalizeAfter', type: 'uint40' },
+    ],
+    name: 'WithdrawInitiated',
+    type: 'event',
+  },
+  {
+    inputs: [],
+    name: 'CHANNEL_CONFIG_TYPEHASH',
+    outputs: [{ internalType: 'bytes32', name: '', type: 'bytes32' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'CLAIM_BATCH_TYPEHASH',
+    outputs: [{ internalType: 'bytes32', name: '', type: 'bytes32' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'CLAIM_ENTRY_TYPEHASH',
+    outputs: [{ internalType: 'bytes32', name: '', type: 'bytes32' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'MAX_WITHDRAW_DELAY',
+    outputs: [{ internalType: 'uint40', name: '', type: 'uint40' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'MIN_WITHDRAW_DELAY',
+    outputs: [{ internalType: 'uint40', name: '', type: 'uint40' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'REFUND_TYPEHASH',
+    outputs: [{ internalType: 'bytes32', name: '', type: 'bytes32' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'VOUCHER_TYPEHASH',
+    outputs: [{ internalType: 'bytes32', name: '', type: 'bytes32' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [{ internalType: 'bytes32', name: 'channelId', type: 'bytes32' }],
+    name: 'channels',
+    outputs: [
+      { internalType: 'uint128', name: 'balance', type: 'uint128' },
+      { internalType: 'uint128', name: 'totalClaimed', type: 'uint128' },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        components: [
+          {
+            components: [
+              {
+                components: [
+                  { internalType: 'address', name: 'payer', type: 'address' },
+                  { internalType: 'address', name: 'payerAuthorizer', type: 'address' },
+                  { internalType: 'address', name: 'receiver', type: 'address' },
+                  { internalType: 'address', name: 'receiverAuthorizer', type: 'address' },
+                  { internalType: 'address', name: 'token', type: 'address' },
+                  { internalType: 'uint40', name: 'withdrawDelay', type: 'uint40' },
+                  { internalType: 'bytes32', name: 'salt', type: 'bytes32' },
+                ],
+                internalType: 'struct X402BatchSettlement.ChannelConfig',
+                name: 'channel',
+                type: 'tuple',
+              },
+              { internalType: 'uint128', name: 'maxClaimableAmount', type: 'uint128' },
+            ],
+            internalType: 'struct X402BatchSettlement.Voucher',
+            name: 'voucher',
+            type: 'tuple',
+          },
+          { internalType: 'bytes', name: 'signature', type: 'bytes' },
+          { internalType: 'uint128', name: 'totalClaimed', type: 'uint128' },
+        ],
+        internalType: 'struct X402BatchSettlement.VoucherClaim[]',
+        name: 'voucherClaims',
+        type: 'tuple[]',
+      },
+    ],
+    name: 'claim',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        components: [
+          {
+            components: [
+              {
+                components: [
+                  { internalType: 'address', name: 'payer', type: 'address' },
+                  { internalType: 'address', name: 'payerAuthorizer', type: 'address' },
+                  { internalType: 'address', name: 'receiver', type: 'address' },
+                  { internalType: 'address', name: 'receiverAuthorizer', type: 'address' },
+                  { internalType: 'address', name: 'token', type: 'address' },
+                  { internalType: 'uint40', name: 'withdrawDelay', type: 'uint40' },
+                  { internalType: 'bytes32', name: 'salt', type: 'bytes32' },
+                ],
+                internalType: 'struct X402BatchSettlement.ChannelConfig',
+                name: 'channel',
+                type: 'tuple',
+              },
+              { internalType: 'uint128', name: 'maxClaimableAmount', type: 'uint128' },
+            ],
+            internalType: 'struct X402BatchSettlement.Voucher',
+            name: 'voucher',
+            type: 'tuple',
+          },
+          { internalType: 'bytes', name: 'signature', type: 'bytes' },
+          { internalType: 'uint128', name: 'totalClaimed', type: 'uint128' },
+        ],
+        internalType: 'struct X402BatchSettlement.VoucherClaim[]',
+        name: 'voucherClaims',
+        type: 'tuple[]',
+      },
+      { internalType: 'bytes', name: 'authorizerSignature', type: 'bytes' },
+    ],
+    name: 'claimWithSignature',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        components: [
+          { internalType: 'address', name: 'payer', type: 'address' },
+          { internalType: 'address', name: 'payerAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'receiver', type: 'address' },
+          { internalType: 'address', name: 'receiverAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'token', type: 'address' },
+          { internalType: 'uint40', name: 'withdrawDelay', type: 'uint40' },
+          { internalType: 'bytes32', name: 'salt', type: 'bytes32' },
+        ],
+        internalType: 'struct X402BatchSettlement.ChannelConfig',
+        name: 'config',
+        type: 'tuple',
+      },
+      { internalType: 'uint128', name: 'amount', type: 'uint128' },
+      { internalType: 'address', name: 'collector', type: 'address' },
+      { internalType: 'bytes', name: 'collectorData', type: 'bytes' },
+    ],
+    name: 'deposit',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        components: [
+          { internalType: 'address', name: 'payer', type: 'address' },
+          { internalType: 'address', name: 'payerAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'receiver', type: 'address' },
+          { internalType: 'address', name: 'receiverAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'token', type: 'address' },
+          { internalType: 'uint40', name: 'withdrawDelay', type: 'uint40' },
+          { internalType: 'bytes32', name: 'salt', type: 'bytes32' },
+        ],
+        internalType: 'struct X402BatchSettlement.ChannelConfig',
+        name: 'config',
+        type: 'tuple',
+      },
+    ],
+    name: 'finalizeWithdraw',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        components: [
+          { internalType: 'address', name: 'payer', type: 'address' },
+          { internalType: 'address', name: 'payerAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'receiver', type: 'address' },
+          { internalType: 'address', name: 'receiverAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'token', type: 'address' },
+          { internalType: 'uint40', name: 'withdrawDelay', type: 'uint40' },
+          { internalType: 'bytes32', name: 'salt', type: 'bytes32' },
+        ],
+        internalType: 'struct X402BatchSettlement.ChannelConfig',
+        name: 'config',
+        type: 'tuple',
+      },
+    ],
+    name: 'getChannelId',
+    outputs: [{ internalType: 'bytes32', name: '', type: 'bytes32' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        components: [
+          {
+            components: [
+              {
+                components: [
+                  { internalType: 'address', name: 'payer', type: 'address' },
+                  { internalType: 'address', name: 'payerAuthorizer', type: 'address' },
+                  { internalType: 'address', name: 'receiver', type: 'address' },
+                  { internalType: 'address', name: 'receiverAuthorizer', type: 'address' },
+                  { internalType: 'address', name: 'token', type: 'address' },
+                  { internalType: 'uint40', name: 'withdrawDelay', type: 'uint40' },
+                  { internalType: 'bytes32', name: 'salt', type: 'bytes32' },
+                ],
+                internalType: 'struct X402BatchSettlement.ChannelConfig',
+                name: 'channel',
+                type: 'tuple',
+              },
+              { internalType: 'uint128', name: 'maxClaimableAmount', type: 'uint128' },
+            ],
+            internalType: 'struct X402BatchSettlement.Voucher',
+            name: 'voucher',
+            type: 'tuple',
+          },
+          { internalType: 'bytes', name: 'signature', type: 'bytes' },
+          { internalType: 'uint128', name: 'totalClaimed', type: 'uint128' },
+        ],
+        internalType: 'struct X402BatchSettlement.VoucherClaim[]',
+        name: 'voucherClaims',
+        type: 'tuple[]',
+      },
+    ],
+    name: 'getClaimBatchDigest',
+    outputs: [{ internalType: 'bytes32', name: '', type: 'bytes32' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      { internalType: 'bytes32', name: 'channelId', type: 'bytes32' },
+      { internalType: 'uint256', name: 'nonce', type: 'uint256' },
+      { internalType: 'uint128', name: 'amount', type: 'uint128' },
+    ],
+    name: 'getRefundDigest',
+    outputs: [{ internalType: 'bytes32', name: '', type: 'bytes32' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      { internalType: 'bytes32', name: 'channelId', type: 'bytes32' },
+      { internalType: 'uint128', name: 'maxClaimableAmount', type: 'uint128' },
+    ],
+    name: 'getVoucherDigest',
+    outputs: [{ internalType: 'bytes32', name: '', type: 'bytes32' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        components: [
+          { internalType: 'address', name: 'payer', type: 'address' },
+          { internalType: 'address', name: 'payerAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'receiver', type: 'address' },
+          { internalType: 'address', name: 'receiverAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'token', type: 'address' },
+          { internalType: 'uint40', name: 'withdrawDelay', type: 'uint40' },
+          { internalType: 'bytes32', name: 'salt', type: 'bytes32' },
+        ],
+        internalType: 'struct X402BatchSettlement.ChannelConfig',
+        name: 'config',
+        type: 'tuple',
+      },
+      { internalType: 'uint128', name: 'amount', type: 'uint128' },
+    ],
+    name: 'initiateWithdraw',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [{ internalType: 'bytes[]', name: 'data', type: 'bytes[]' }],
+    name: 'multicall',
+    outputs: [{ internalType: 'bytes[]', name: 'results', type: 'bytes[]' }],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [{ internalType: 'bytes32', name: 'channelId', type: 'bytes32' }],
+    name: 'pendingWithdrawals',
+    outputs: [
+      { internalType: 'uint128', name: 'amount', type: 'uint128' },
+      { internalType: 'uint40', name: 'initiatedAt', type: 'uint40' },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      { internalType: 'address', name: 'receiver', type: 'address' },
+      { internalType: 'address', name: 'token', type: 'address' },
+    ],
+    name: 'receivers',
+    outputs: [
+      { internalType: 'uint128', name: 'totalClaimed', type: 'uint128' },
+      { internalType: 'uint128', name: 'totalSettled', type: 'uint128' },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        components: [
+          { internalType: 'address', name: 'payer', type: 'address' },
+          { internalType: 'address', name: 'payerAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'receiver', type: 'address' },
+          { internalType: 'address', name: 'receiverAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'token', type: 'address' },
+          { internalType: 'uint40', name: 'withdrawDelay', type: 'uint40' },
+          { internalType: 'bytes32', name: 'salt', type: 'bytes32' },
+        ],
+        internalType: 'struct X402BatchSettlement.ChannelConfig',
+        name: 'config',
+        type: 'tuple',
+      },
+      { internalType: 'uint128', name: 'amount', type: 'uint128' },
+    ],
+    name: 'refund',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [{ internalType: 'bytes32', name: 'channelId', type: 'bytes32' }],
+    name: 'refundNonce',
+    outputs: [{ internalType: 'uint256', name: '', type: 'uint256' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        components: [
+          { internalType: 'address', name: 'payer', type: 'address' },
+          { internalType: 'address', name: 'payerAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'receiver', type: 'address' },
+          { internalType: 'address', name: 'receiverAuthorizer', type: 'address' },
+          { internalType: 'address', name: 'token', type: 'address' },
+          { internalType: 'uint40', name: 'withdrawDelay', type: 'uint40' },
+          { internalType: 'bytes32', name: 'salt', type: 'bytes32' },
+        ],
+        internalType: 'struct X402BatchSettlement.ChannelConfig',
+        name: 'config',
+        type: 'tuple',
+      },
+      { internalType: 'uint128', name: 'amount', type: 'uint128' },
+      { internalType: 'uint256', name: 'nonce', type: 'uint256' },
+      { internalType: 'bytes', name: 'receiverAuthorizerSignature', type: 'bytes' },
+    ],
+    name: 'refundWithSignature',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      { internalType: 'address', name: 'receiver', type: 'address' },
+      { internalType: 'address', name: 'token', type: 'address' },
+    ],
+    name: 'settle',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+] as const
+
+/** Creation bytecode of `X402BatchSettlement`; deployers append constructor arguments. */
+export const x402BatchSettlementBytecode =
+  '0x6080604052348015600e575f5ffd5b506128d48061001c5f395ff3fe608060405234801561000f575f5ffd5b5060043610610153575f3560e01c80639db32a8f116100bf578063cf5cf3dc11610079578063cf5cf3dc146103eb578063dce4bfae146103fe578063e25cf18914610411578063e43ce1f214610424578063e88377b114610437578063f0dc792e1461044a575f5ffd5b80639db32a8f14610318578063ac9650d81461032b578063ae1594391461034b578063b77433e914610354578063b7f06ebe14610367578063ba94ec0d146103c4575f5ffd5b806353ab0fae1161011057806353ab0fae1461024a5780635e5e0b87146102715780637a7ebd7b14610284578063862bb199146102b75780638e4a68ac146102ca57806394739e87146102f1575f5ffd5b8063140f1e75146101575780631e69ef401461016c5780631fc3277d146101a657806321ff6389146101c657806329237b0c14610224578063488ccc3b14610237575b5f5ffd5b61016a610165366004612269565b610469565b005b6101937fbe23ad087435072cd69b49cc5b92de10ee610fce7ae0ab428307972d764bb21681565b6040519081526020015b60405180910390f35b6101b062278d0081565b60405164ffffffffff909116815260200161019d565b6102046101d43660046122de565b600260209081525f92835260408084209091529082529020546001600160801b0380821691600160801b90041682565b604080516001600160801b0393841681529290911660208301520161019d565b61016a610232366004612350565b6108b2565b610193610245366004612350565b6109e9565b6101937f42bd57c010b870c2e96203c66341f28a6a19b4d56a74533a8eb5f706b9fd6d5781565b61019361027f36600461238f565b610ca8565b6102046102923660046123a9565b5f602081905290815260409020546001600160801b0380821691600160801b90041682565b6101936102c53660046123c0565b610cdf565b6101937f1c9a06ceab9b0ebbd3301dc56c9111bb6d9af421356dc9ccb3b7084c755db30881565b6101937f1e1bd6ff84c3e0d9029a292b212e039c0ca97ec497c55191a4a5874294609a6981565b61016a6103263660046122de565b610d33565b61033e610339366004612350565b610e49565b60405161019d919061240f565b6101b061038481565b61016a610362366004612472565b610f57565b61039f6103753660046123a9565b60016020525f90815260409020546001600160801b03811690600160801b900464ffffffffff1682565b604080516001600160801b03909316835264ffffffffff90911660208301520161019d565b6101937f30b9a0367528fca13c3e8ec6134c3113f1887ebe7a1ad61de0955aac288b0cf581565b61016a6103f93660046124c3565b611097565b61016a61040c3660046124c3565b6112d0565b61019361041f3660046124ed565b611384565b61016a61043236600461251f565b6113e0565b61016a61044536600461238f565b611549565b6101936104583660046123a9565b60036020525f908152604090205481565b60ff5f5c161561048c57604051633ee5aeb560e01b815260040160405180910390fd5b60015f805c60ff19168217905d505f6104a8602087018761258b565b6001600160a01b031614806104d457505f6104c9606087016040880161258b565b6001600160a01b0316145b806104f657505f6104eb608087016060880161258b565b6001600160a01b0316145b8061051857505f61050d60a087016080880161258b565b6001600160a01b0316145b156105365760405163ea3a9a3960e01b815260040160405180910390fd5b61038461054960c0870160a088016125b8565b64ffffffffff161080610574575062278d0061056b60c0870160a088016125b8565b64ffffffffff16115b15610592576040516322ba7d5b60e11b815260040160405180910390fd5b836001600160801b03165f036105bb576040516356316e8760e01b815260040160405180910390fd5b826001600160a01b03163b5f036105e55760405163062c6bf560e21b815260040160405180910390fd5b5f6105ef86610ca8565b5f818152602081905260408120805492935091610618906001600160801b03808a1691166125e5565b90506001600160801b0381111561064257604051631132981b60e01b815260040160405180910390fd5b81546001600160801b0316155f61065f60a08b0160808c0161258b565b6040516370a0823160e01b81523060048201526001600160a01b0391909116906370a0823190602401602060405180830381865afa1580156106a3573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906106c791906125f8565b90506001600160a01b03881663e416d8d36106e560208d018d61258b565b6106f560a08e0160808f0161258b565b8c898c8c6040518763ffffffff1660e01b815260040161071a9695949392919061260f565b5f604051808303815f87803b158015610731575f5ffd5b505af1158015610743573d5f5f3e3d5ffd5b50505050886001600160801b03168161075c91906125e5565b61076c60a08c0160808d0161258b565b6040516370a0823160e01b81523060048201526001600160a01b0391909116906370a0823190602401602060405180830381865afa1580156107b0573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906107d491906125f8565b146107f257604051633ad0d64b60e21b815260040160405180910390fd5b83546fffffffffffffffffffffffffffffffff19166001600160801b038416178455811561085357847f69d8248d5566bdb2ebc4d218970710d8378a2ff9b709a999e052b71970f808fa8b60405161084a919061270e565b60405180910390a25b604080516001600160801b03808c16825285166020820152339187917f6c2a09353b5e75e70d0b9778b80a413809bb235d46c211811c474b3346791d89910160405180910390a3505f93505050815c60ff19169050815d505050505050565b60ff5f5c16156108d557604051633ee5aeb560e01b815260040160405180910390fd5b60015f805c60ff19168217905d505f8190036109045760405163c2e5347d60e01b815260040160405180910390fd5b5f5b818110156109da57368383838181106109215761092161271c565b90506020028101906109339190612730565b9050610945606082016040830161258b565b6001600160a01b0316336001600160a01b0316141580156109875750610971608082016060830161258b565b6001600160a01b0316336001600160a01b031614155b156109a55760405163f5e2237d60e01b815260040160405180910390fd5b6109d18484848181106109ba576109ba61271c565b90506020028101906109cc9190612730565b6116c7565b50600101610906565b505f60ff19815c16815d505050565b5f808267ffffffffffffffff811115610a0457610a0461274f565b604051908082528060200260200182016040528015610a2d578160200160208202803683370190505b5090505f5b83811015610b55577f30b9a0367528fca13c3e8ec6134c3113f1887ebe7a1ad61de0955aac288b0cf5610a82868684818110610a7057610a7061271c565b905060200281019061027f9190612730565b868684818110610a9457610a9461271c565b9050602002810190610aa69190612730565b610ab89061010081019060e001612763565b878785818110610aca57610aca61271c565b9050602002810190610adc9190612730565b610aef9061014081019061012001612763565b6040805160208101959095528401929092526001600160801b03908116606084015216608082015260a00160405160208183030381529060405280519060200120828281518110610b4257610b4261271c565b6020908102919091010152600101610a32565b50610c9e7f42bd57c010b870c2e96203c66341f28a6a19b4d56a74533a8eb5f706b9fd6d5782604051602001610b8b919061277c565b60405160208183030381529060405280519060200120604051602001610bbb929190918252602082015260400190565b60408051601f1981840301815282825280516020918201207f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f848301527fe03c502b9066cc6f23a8f0f48ed32cb7d506f9f0a2d0055449f256846a770e9a848401527fc89efdaa54c0f20c7adf612882df0950f5a951637e0307cdcb4c672f298b8bc660608501524660808501523060a0808601919091528351808603909101815260c08501845280519083012061190160f01b60e086015260e28501526101028085019190915282518085039091018152610122909301909152815191012090565b9150505b92915050565b5f610ca27f1c9a06ceab9b0ebbd3301dc56c9111bb6d9af421356dc9ccb3b7084c755db30883604051602001610bbb9291906127b1565b604080517f1e1bd6ff84c3e0d9029a292b212e039c0ca97ec497c55191a4a5874294609a6960208201529081018390526001600160801b03821660608201525f90610d2c90608001610bbb565b9392505050565b60ff5f5c1615610d5657604051633ee5aeb560e01b815260040160405180910390fd5b60015f805c60ff19168217905d506001600160a01b038083165f90815260026020908152604080832093851683529290529081208054909190610dab906001600160801b03600160801b8204811691166127c6565b9050806001600160801b03165f03610dc4575050610e3b565b81546001600160801b03908116600160801b8102178355610dea9084908690841661193a565b6040516001600160801b038216815233906001600160a01b0385811691908716907f7337b4386b690fdb8ba66905b92b9d45d33bc6626ee2620c905fb150ec0cc47d9060200160405180910390a450505b5f60ff19815c16815d505050565b60608167ffffffffffffffff811115610e6457610e6461274f565b604051908082528060200260200182016040528015610e9757816020015b6060815260200190600190039081610e825790505b5090505f5b82811015610f50575f8030868685818110610eb957610eb961271c565b9050602002810190610ecb91906127e5565b604051610ed9929190612828565b5f60405180830381855af49150503d805f8114610f11576040519150601f19603f3d011682016040523d82523d5f602084013e610f16565b606091505b509150915081610f2857805160208201fd5b80848481518110610f3b57610f3b61271c565b60209081029190910101525050600101610e9c565b5092915050565b60ff5f5c1615610f7a57604051633ee5aeb560e01b815260040160405180910390fd5b60015f805c60ff19168217905d50836001600160801b03165f03610fb1576040516335d6149760e21b815260040160405180910390fd5b5f610fbb86610ca8565b5f818152600360205260409020549091508414610feb57604051630b278d7f60e11b815260040160405180910390fd5b611044610ffe608088016060890161258b565b611009838789611384565b85858080601f0160208091040260200160405190810160405280939291908181526020018383808284375f92019190915250611a2692505050565b61106157604051630f0c9e0160e31b815260040160405180910390fd5b61106c8460016125e5565b5f82815260036020526040902055611085868287611a68565b505f60ff19815c16815d505050505050565b60ff5f5c16156110ba57604051633ee5aeb560e01b815260040160405180910390fd5b60015f805c60ff19168217905d506110d5602083018361258b565b6001600160a01b0316336001600160a01b0316141580156111175750611101604083016020840161258b565b6001600160a01b0316336001600160a01b031614155b15611135576040516333beaa4560e01b815260040160405180910390fd5b5f61113f83610ca8565b5f81815260016020526040902054909150600160801b900464ffffffffff161561117c57604051630a2aed0f60e41b815260040160405180910390fd5b5f81815260208190526040812061119290611b9c565b90506001600160801b03811615806111b157506001600160801b038316155b156111cf57604051630686827b60e51b815260040160405180910390fd5b806001600160801b0316836001600160801b0316111561120257604051631b4f55d960e21b815260040160405180910390fd5b6040805180820182526001600160801b03808616825264ffffffffff42811660208085019182525f888152600190915294909420925183549451909116600160801b026001600160a81b0319909416911617919091179055817fe4280d0d903c7f258f62b07c62f262377cbaa23f7791d78126e6446e0f0e3c238461128d60c0880160a089016125b8565b6112979042612837565b604080516001600160801b03909316835264ffffffffff90911660208301520160405180910390a2505f905060ff19815c16815d505050565b60ff5f5c16156112f357604051633ee5aeb560e01b815260040160405180910390fd5b60015f805c60ff19168217905d50611311606083016040840161258b565b6001600160a01b0316336001600160a01b031614158015611353575061133d608083016060840161258b565b6001600160a01b0316336001600160a01b031614155b1561137157604051630f0c9e0160e31b815260040160405180910390fd5b610e3b8261137e84610ca8565b83611a68565b604080517fbe23ad087435072cd69b49cc5b92de10ee610fce7ae0ab428307972d764bb2166020820152908101849052606081018390526001600160801b03821660808201525f906113d89060a001610bbb565b949350505050565b60ff5f5c161561140357604051633ee5aeb560e01b815260040160405180910390fd5b60015f805c60ff19168217905d505f8390036114325760405163c2e5347d60e01b815260040160405180910390fd5b5f84845f8181106114455761144561271c565b90506020028101906114579190612730565b61146890608081019060600161258b565b905060015b848110156114e357816001600160a01b03168686838181106114915761149161271c565b90506020028101906114a39190612730565b6114b490608081019060600161258b565b6001600160a01b0316146114db5760405163f5e2237d60e01b815260040160405180910390fd5b60010161146d565b506114f28161100987876109e9565b61150f57604051638baa579f60e01b815260040160405180910390fd5b5f5b848110156115365761152e8686838181106109ba576109ba61271c565b600101611511565b505f905060ff19815c16815d5050505050565b60ff5f5c161561156c57604051633ee5aeb560e01b815260040160405180910390fd5b60015f805c60ff19168217905d505f61158482610ca8565b5f8181526001602090815260408083208151808301909252546001600160801b0381168252600160801b900464ffffffffff1691810182905292935090036115df57604051639121b84f60e01b815260040160405180910390fd5b6115ef60c0840160a085016125b8565b64ffffffffff16816020015164ffffffffff1661160c91906125e5565b42101561162c5760405163f396582760e01b815260040160405180910390fd5b5f82815260016020908152604080832080546001600160a81b031916905590829052812082519091906116679061166284611b9c565b611bbc565b905061167585858484611be3565b6040516001600160801b0382168152339085907f546ce1e2242cd930c196bd08b894443562d709b4fffe4f028a75a6d233efc6e39060200160405180910390a3505f92505050805c60ff1916815d5050565b805f6116d282610ca8565b5f818152602081905260409020805491925090600160801b90046001600160801b031661170761014086016101208701612763565b6001600160801b03161161171b5750505050565b61172c610100850160e08601612763565b6001600160801b031661174761014086016101208701612763565b6001600160801b0316111561176f5760405163f178977560e01b815260040160405180910390fd5b80546001600160801b031661178c61014086016101208701612763565b6001600160801b031611156117b457604051633ec1215b60e11b815260040160405180910390fd5b6117dd83836117ca610100880160e08901612763565b6117d86101008901896127e5565b611cd8565b80545f90600160801b90046001600160801b031661180361014087016101208801612763565b61180d91906127c6565b905061182161014086016101208701612763565b82546001600160801b03918216600160801b0291161782558060025f61184d606088016040890161258b565b6001600160a01b0316815260208101919091526040015f9081209061187860a088016080890161258b565b6001600160a01b0316815260208101919091526040015f90812080549091906118ab9084906001600160801b0316612854565b92506101000a8154816001600160801b0302191690836001600160801b03160217905550336001600160a01b0316837f36bd546bb573e8921fdbfd934bbed62d872796b01792cd240cce27f79dd3eddd83886101200160208101906119109190612763565b604080516001600160801b0393841681529290911660208301520160405180910390a35050505050565b604080516001600160a01b038481166024830152604480830185905283518084039091018152606490920183526020820180516001600160e01b031663a9059cbb60e01b17905291515f928392908716916119959190612873565b5f604051808303815f865af19150503d805f81146119ce576040519150601f19603f3d011682016040523d82523d5f602084013e6119d3565b606091505b5091509150811580611a015750805115801590611a015750808060200190518101906119ff9190612889565b155b15611a1f576040516312171d8360e31b815260040160405180910390fd5b5050505050565b5f836001600160a01b03163b5f03611a5d57836001600160a01b0316611a4c8484611d9a565b6001600160a01b0316149050610d2c565b6113d8848484611f67565b806001600160801b03165f03611a91576040516335d6149760e21b815260040160405180910390fd5b5f82815260208190526040812090611aac8361166284611b9c565b5f858152600160205260409020805491925090600160801b900464ffffffffff1615611b485780546001600160801b0390811690831610611b07575f85815260016020526040902080546001600160a81b0319169055611b48565b8054829082905f90611b239084906001600160801b03166127c6565b92506101000a8154816001600160801b0302191690836001600160801b031602179055505b611b5486868585611be3565b6040516001600160801b0383168152339086907fa84286cf8ebc7903a663c77c8d99aa92b600d4c2fcca872a5d4a663db4eb394b9060200160405180910390a3505050505050565b80545f90610ca2906001600160801b03600160801b8204811691166127c6565b5f816001600160801b0316836001600160801b031610611bdc5781610d2c565b5090919050565b6001600160801b03811615611cd2578154819083905f90611c0e9084906001600160801b03166127c6565b82546101009290920a6001600160801b038181021990931691831602179091558354600160801b810482169116039050611ca3575f8381526020818152604080832083905560019091529081902080546001600160a81b03191690555183907f8d5942f197f362dfd44dfdc1b0b7a9721c9151b67f55817c83349271d3c08d3790611c9a90879061270e565b60405180910390a25b611cd2611cb660a086016080870161258b565b611cc3602087018761258b565b836001600160801b031661193a565b50505050565b5f611ce38585610cdf565b90505f80611cf76040890160208a0161258b565b6001600160a01b031603611d5657611d51611d15602089018961258b565b8386868080601f0160208091040260200160405190810160405280939291908181526020018383808284375f92019190915250611a2692505050565b611d71565b611d71828585611d6c60408c0160208d0161258b565b61204f565b905080611d9157604051638baa579f60e01b815260040160405180910390fd5b50505050505050565b5f5f5f611da785856120d2565b90925090506001816004811115611dc057611dc06128a8565b03611e1e5760405162461bcd60e51b815260206004820152602360248201527f45435265636f7665723a20696e76616c6964207369676e6174757265206c656e6044820152620cee8d60eb1b60648201526084015b60405180910390fd5b6002816004811115611e3257611e326128a8565b03611e8e5760405162461bcd60e51b815260206004820152602660248201527f45435265636f7665723a20696e76616c6964207369676e6174757265202773276044820152652076616c756560d01b6064820152608401611e15565b6003816004811115611ea257611ea26128a8565b03611efe5760405162461bcd60e51b815260206004820152602660248201527f45435265636f7665723a20696e76616c6964207369676e6174757265202776276044820152652076616c756560d01b6064820152608401611e15565b6004816004811115611f1257611f126128a8565b03611f5f5760405162461bcd60e51b815260206004820152601c60248201527f45435265636f7665723a20696e76616c6964207369676e6174757265000000006044820152606401611e15565b509392505050565b5f5f5f856001600160a01b0316631626ba7e60e01b8686604051602401611f8f9291906128bc565b60408051601f198184030181529181526020820180516001600160e01b03166001600160e01b0319909416939093179092529051611fcd9190612873565b5f60405180830381855afa9150503d805f8114612005576040519150601f19603f3d011682016040523d82523d5f602084013e61200a565b606091505b509150915081801561201e57506020815110155b801561204557508051630b135d3f60e11b9061204390830160209081019084016125f8565b145b9695505050505050565b5f5f5f6120918787878080601f0160208091040260200160405190810160405280939291908181526020018383808284375f920191909152506120d292505050565b90925090505f8160048111156120a9576120a96128a8565b1480156120c75750836001600160a01b0316826001600160a01b0316145b979650505050505050565b5f5f82516041146120e857505f905060016121dd565b6020830151604084015160608501515f1a7f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0821115612130575f6002945094505050506121dd565b8060ff16601b1415801561214857508060ff16601c14155b1561215c575f6003945094505050506121dd565b604080515f81526020810180835289905260ff831691810191909152606081018490526080810183905260019060a0016020604051602081039080840390855afa1580156121ac573d5f5f3e3d5ffd5b5050604051601f1901519550506001600160a01b0385166121d6575f6004945094505050506121dd565b505f925050505b9250929050565b5f60e082840312156121f4575f5ffd5b50919050565b80356001600160801b0381168114612210575f5ffd5b919050565b80356001600160a01b0381168114612210575f5ffd5b5f5f83601f84011261223b575f5ffd5b50813567ffffffffffffffff811115612252575f5ffd5b6020830191508360208285010111156121dd575f5ffd5b5f5f5f5f5f610140868803121561227e575f5ffd5b61228887876121e4565b945061229660e087016121fa565b93506122a56101008701612215565b925061012086013567ffffffffffffffff8111156122c1575f5ffd5b6122cd8882890161222b565b969995985093965092949392505050565b5f5f604083850312156122ef575f5ffd5b6122f883612215565b915061230660208401612215565b90509250929050565b5f5f83601f84011261231f575f5ffd5b50813567ffffffffffffffff811115612336575f5ffd5b6020830191508360208260051b85010111156121dd575f5ffd5b5f5f60208385031215612361575f5ffd5b823567ffffffffffffffff811115612377575f5ffd5b6123838582860161230f565b90969095509350505050565b5f60e0828403121561239f575f5ffd5b610d2c83836121e4565b5f602082840312156123b9575f5ffd5b5035919050565b5f5f604083850312156123d1575f5ffd5b82359150612306602084016121fa565b5f81518084528060208401602086015e5f602082860101526020601f19601f83011685010191505092915050565b5f602082016020835280845180835260408501915060408160051b8601019250602086015f5b8281101561246657603f198786030184526124518583516123e1565b94506020938401939190910190600101612435565b50929695505050505050565b5f5f5f5f5f6101408688031215612487575f5ffd5b61249187876121e4565b945061249f60e087016121fa565b9350610100860135925061012086013567ffffffffffffffff8111156122c1575f5ffd5b5f5f61010083850312156124d5575f5ffd5b6124df84846121e4565b915061230660e084016121fa565b5f5f5f606084860312156124ff575f5ffd5b8335925060208401359150612516604085016121fa565b90509250925092565b5f5f5f5f60408587031215612532575f5ffd5b843567ffffffffffffffff811115612548575f5ffd5b6125548782880161230f565b909550935050602085013567ffffffffffffffff811115612573575f5ffd5b61257f8782880161222b565b95989497509550505050565b5f6020828403121561259b575f5ffd5b610d2c82612215565b803564ffffffffff81168114612210575f5ffd5b5f602082840312156125c8575f5ffd5b610d2c826125a4565b634e487b7160e01b5f52601160045260245ffd5b80820180821115610ca257610ca26125d1565b5f60208284031215612608575f5ffd5b5051919050565b6001600160a01b038781168252861660208201526001600160801b03851660408201526060810184905260a0608082018190528101829052818360c08301375f81830160c090810191909152601f909201601f1916010195945050505050565b6001600160a01b0361268082612215565b1682526001600160a01b0361269760208301612215565b1660208301526001600160a01b036126b160408301612215565b1660408301526001600160a01b036126cb60608301612215565b1660608301526001600160a01b036126e560808301612215565b1660808301526126f760a082016125a4565b64ffffffffff1660a083015260c090810135910152565b60e08101610ca2828461266f565b634e487b7160e01b5f52603260045260245ffd5b5f823561013e19833603018112612745575f5ffd5b9190910192915050565b634e487b7160e01b5f52604160045260245ffd5b5f60208284031215612773575f5ffd5b610d2c826121fa565b81515f90829060208501835b828110156127a6578151845260209384019390910190600101612788565b509195945050505050565b8281526101008101610d2c602083018461266f565b6001600160801b038281168282160390811115610ca257610ca26125d1565b5f5f8335601e198436030181126127fa575f5ffd5b83018035915067ffffffffffffffff821115612814575f5ffd5b6020019150368190038213156121dd575f5ffd5b818382375f9101908152919050565b64ffffffffff8181168382160190811115610ca257610ca26125d1565b6001600160801b038181168382160190811115610ca257610ca26125d1565b5f82518060208501845e5f920191825250919050565b5f60208284031215612899575f5ffd5b81518015158114610d2c575f5ffd5b634e487b7160e01b5f52602160045260245ffd5b828152604060208201525f6113d860408301846123e156' as const
+
+/** ABI of `ERC3009DepositCollector` (contracts/ERC3009DepositCollector.sol). */
+export const erc3009DepositCollectorAbi = [
+  {
+    inputs: [{ internalType: 'address', name: 'settlement', type: 'address' }],
+    stateMutability: 'nonpayable',
+    type: 'constructor',
+  },
+  { inputs: [], name: 'InvalidSettlementAddress', type: 'error' },
+  { inputs: [], name: 'OnlyX402BatchSettlement', type: 'error' },
+  { inputs: [], name: 'TransferFailed', type: 'error' },
+  {
+    inputs: [
+      { internalType: 'address', name: 'payer', type: 'address' },
+      { internalType: 'address', name: 'token', type: 'address' },
+      { internalType: 'uint256', name: 'amount', type: 'uint256' },
+      { internalType: 'bytes32', name: 'channelId', type: 'bytes32' },
+      { internalType: 'bytes', name: 'collectorData', type: 'bytes' },
+    ],
+    name: 'collect',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'x402BatchSettlement',
+    outputs: [{ internalType: 'address', name: '', type: 'address' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+] as const
+
+/** Creation bytecode of `ERC3009DepositCollector`; deployers append constructor arguments. */
+export const erc3009DepositCollectorBytecode =
+  '0x60a060405234801561000f575f5ffd5b506040516105b03803806105b083398101604081905261002e91610068565b806001600160a01b038116610056576040516378c8b5df60e01b815260040160405180910390fd5b6001600160a01b031660805250610095565b5f60208284031215610078575f5ffd5b81516001600160a01b038116811461008e575f5ffd5b9392505050565b6080516104f76100b95f395f8181603d01528181609b015261018d01526104f75ff3fe608060405234801561000f575f5ffd5b5060043610610034575f3560e01c80634dec6d9514610038578063e416d8d31461007b575b5f5ffd5b61005f7f000000000000000000000000000000000000000000000000000000000000000081565b6040516001600160a01b03909116815260200160405180910390f35b61008e6100893660046102c5565b610090565b005b336001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016146100d957604051639794beb960e01b815260040160405180910390fd5b5f8080806100e98587018761037a565b9350935093509350886001600160a01b03166388b7ab638b308b88888d89604051602001610121929190918252602082015260400190565b60405160208183030381529060405280519060200120886040518863ffffffff1660e01b815260040161015a9796959493929190610449565b5f604051808303815f87803b158015610171575f5ffd5b505af1158015610183573d5f5f3e3d5ffd5b505050506101b2897f00000000000000000000000000000000000000000000000000000000000000008a6101be565b50505050505050505050565b604080516001600160a01b038481166024830152604480830185905283518084039091018152606490920183526020820180516001600160e01b031663a9059cbb60e01b17905291515f9283929087169161021991906104bb565b5f604051808303815f865af19150503d805f8114610252576040519150601f19603f3d011682016040523d82523d5f602084013e610257565b606091505b5091509150811580610285575080511580159061028557508080602001905181019061028391906104d1565b155b156102a3576040516312171d8360e31b815260040160405180910390fd5b5050505050565b80356001600160a01b03811681146102c0575f5ffd5b919050565b5f5f5f5f5f5f60a087890312156102da575f5ffd5b6102e3876102aa565b95506102f1602088016102aa565b94506040870135935060608701359250608087013567ffffffffffffffff81111561031a575f5ffd5b8701601f8101891361032a575f5ffd5b803567ffffffffffffffff811115610340575f5ffd5b896020828401011115610351575f5ffd5b60208201935080925050509295509295509295565b634e487b7160e01b5f52604160045260245ffd5b5f5f5f5f6080858703121561038d575f5ffd5b843593506020850135925060408501359150606085013567ffffffffffffffff8111156103b8575f5ffd5b8501601f810187136103c8575f5ffd5b803567ffffffffffffffff8111156103e2576103e2610366565b604051601f8201601f19908116603f0116810167ffffffffffffffff8111828210171561041157610411610366565b604052818152828201602001891015610428575f5ffd5b816020840160208301375f6020838301015280935050505092959194509250565b60018060a01b038816815260018060a01b03871660208201528560408201528460608201528360808201528260a082015260e060c08201525f82518060e0840152806020850161010085015e5f6101008285010152610100601f19601f83011684010191505098975050505050505050565b5f82518060208501845e5f920191825250919050565b5f602082840312156104e1575f5ffd5b815180151581146104f0575f5ffd5b939250505056' as const
+
+/** ABI of `Permit2DepositCollector` (contracts/Permit2DepositCollector.sol). */
+export const permit2DepositCollectorAbi = [
+  {
+    inputs: [
+      { internalType: 'address', name: 'settlement', type: 'address' },
+      { internalType: 'address', name: 'permit2', type: 'address' },
+    ],
+    stateMutability: 'nonpayable',
+    type: 'constructor',
+  },
+  { inputs: [], name: 'InvalidPermit2Address', type: 'error' },
+  { inputs: [], name: 'InvalidSettlementAddress', type: 'error' },
+  { inputs: [], name: 'OnlyX402BatchSettlement', type: 'error' },
+  { inputs: [], name: 'TransferFailed', type: 'error' },
+  {
+    inputs: [],
+    name: 'DEPOSIT_WITNESS_TYPEHASH',
+    outputs: [{ internalType: 'bytes32', name: '', type: 'bytes32' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'PERMIT2',
+    outputs: [{ internalType: 'contract Permit2', name: '', type: 'address' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'WITNESS_TYPE_STRING',
+    outputs: [{ internalType: 'string', name: '', type: 'string' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      { internalType: 'address', name: 'payer', type: 'address' },
+      { internalType: 'address', name: 'token', type: 'address' },
+      { internalType: 'uint256', name: 'amount', type: 'uint256' },
+      { internalType: 'bytes32', name: 'channelId', type: 'bytes32' },
+      { internalType: 'bytes', name: 'collectorData', type: 'bytes' },
+    ],
+    name: 'collect',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'x402BatchSettlement',
+    outputs: [{ internalType: 'address', name: '', type: 'address' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+] as const
+
+/** Creation bytecode of `Permit2DepositCollector`; deployers append constructor arguments. */
+export const permit2DepositCollectorBytecode =
+  '0x60c060405234801561000f575f5ffd5b5060405161087a38038061087a83398101604081905261002e916100b0565b816001600160a01b038116610056576040516378c8b5df60e01b815260040160405180910390fd5b6001600160a01b039081166080528116610083576040516359106c8960e01b815260040160405180910390fd5b6001600160a01b031660a052506100e1565b80516001600160a01b03811681146100ab575f5ffd5b919050565b5f5f604083850312156100c1575f5ffd5b6100ca83610095565b91506100d860208401610095565b90509250929050565b60805160a05161075e61011c5f395f818160f0015281816101ba015261035c01525f8181607c0152818161014e015261022c015261075e5ff3fe608060405234801561000f575f5ffd5b5060043610610055575f3560e01c8063156e2152146100595780634dec6d95146100775780634f829976146100b65780636afdd850146100eb578063e416d8d314610112575b5f5ffd5b610061610127565b60405161006e9190610422565b60405180910390f35b61009e7f000000000000000000000000000000000000000000000000000000000000000081565b6040516001600160a01b03909116815260200161006e565b6100dd7fba0000097e86dabe64178afe31109221193339a6861598f2133fcbdc92c8447981565b60405190815260200161006e565b61009e7f000000000000000000000000000000000000000000000000000000000000000081565b610125610120366004610456565b610143565b005b6040518060a00160405280606681526020016106f86066913981565b336001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000161461018c57604051639794beb960e01b815260040160405180910390fd5b5f80808061019c85870187610596565b93509350935093505f815111156101b8576101b8898b83610324565b7f00000000000000000000000000000000000000000000000000000000000000006001600160a01b031663137c29fe604051806060016040528060405180604001604052808e6001600160a01b031681526020018d81525081526020018781526020018681525060405180604001604052807f00000000000000000000000000000000000000000000000000000000000000006001600160a01b031681526020018c8152508d7fba0000097e86dabe64178afe31109221193339a6861598f2133fcbdc92c844798c60405160200161029a929190918252602082015260400190565b604051602081830303815290604052805190602001206040518060a00160405280606681526020016106f860669139886040518763ffffffff1660e01b81526004016102eb9695949392919061060d565b5f604051808303815f87803b158015610302575f5ffd5b505af1158015610314573d5f5f3e3d5ffd5b5050505050505050505050505050565b5f5f5f5f5f8580602001905181019061033d91906106ab565b60405163d505accf60e01b81526001600160a01b038d811660048301527f000000000000000000000000000000000000000000000000000000000000000081166024830152604482018790526064820186905260ff8516608483015260a4820184905260c48201839052959a50939850919650945092509089169063d505accf9060e4015f604051808303815f87803b1580156103d8575f5ffd5b505af19250505080156103e9575060015b505050505050505050565b5f81518084528060208401602086015e5f602082860101526020601f19601f83011685010191505092915050565b602081525f61043460208301846103f4565b9392505050565b80356001600160a01b0381168114610451575f5ffd5b919050565b5f5f5f5f5f5f60a0878903121561046b575f5ffd5b6104748761043b565b95506104826020880161043b565b94506040870135935060608701359250608087013567ffffffffffffffff8111156104ab575f5ffd5b8701601f810189136104bb575f5ffd5b803567ffffffffffffffff8111156104d1575f5ffd5b8960208284010111156104e2575f5ffd5b60208201935080925050509295509295509295565b634e487b7160e01b5f52604160045260245ffd5b5f82601f83011261051a575f5ffd5b813567ffffffffffffffff811115610534576105346104f7565b604051601f8201601f19908116603f0116810167ffffffffffffffff81118282101715610563576105636104f7565b60405281815283820160200185101561057a575f5ffd5b816020850160208301375f918101602001919091529392505050565b5f5f5f5f608085870312156105a9575f5ffd5b8435935060208501359250604085013567ffffffffffffffff8111156105cd575f5ffd5b6105d98782880161050b565b925050606085013567ffffffffffffffff8111156105f5575f5ffd5b6106018782880161050b565b91505092959194509250565b61062b81885180516001600160a01b03168252602090810151910152565b602087015160408201526040870151606082015261065f608082018780516001600160a01b03168252602090810151910152565b60018060a01b03851660c08201528360e08201526101406101008201525f61068b6101408301856103f4565b82810361012084015261069e81856103f4565b9998505050505050505050565b5f5f5f5f5f60a086880312156106bf575f5ffd5b855160208701516040880151919650945060ff811681146106de575f5ffd5b606087015160809097015195989497509594939250505056fe4465706f7369745769746e657373207769746e657373294465706f7369745769746e6573732862797465733332206368616e6e656c496429546f6b656e5065726d697373696f6e73286164647265737320746f6b656e2c75696e7432353620616d6f756e7429' as const

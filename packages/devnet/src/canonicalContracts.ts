@@ -6,8 +6,14 @@
  */
 import {
   CANONICAL_ADDRESSES,
+  erc3009DepositCollectorAbi,
+  erc3009DepositCollectorBytecode,
   permit2Abi,
   permit2Bytecode,
+  permit2DepositCollectorAbi,
+  permit2DepositCollectorBytecode,
+  x402BatchSettlementAbi,
+  x402BatchSettlementBytecode,
   x402ExactPermit2ProxyAbi,
   x402ExactPermit2ProxyBytecode,
   x402UptoPermit2ProxyAbi,
@@ -29,6 +35,9 @@ export type CanonicalContracts = {
   permit2: Address
   x402ExactPermit2Proxy: Address
   x402UptoPermit2Proxy: Address
+  x402BatchSettlement: Address
+  erc3009DepositCollector: Address
+  permit2DepositCollector: Address
 }
 
 /**
@@ -57,6 +66,26 @@ export async function placeCanonicalContracts(
         bytecode: x402UptoPermit2ProxyBytecode,
         args: [permit2],
       },
+      {
+        address: CANONICAL_ADDRESSES.x402BatchSettlement,
+        abi: x402BatchSettlementAbi,
+        bytecode: x402BatchSettlementBytecode,
+        args: [],
+      },
+      // The collectors hold the escrow's address as an immutable, so they are built for the
+      // canonical escrow before they move.
+      {
+        address: CANONICAL_ADDRESSES.erc3009DepositCollector,
+        abi: erc3009DepositCollectorAbi,
+        bytecode: erc3009DepositCollectorBytecode,
+        args: [CANONICAL_ADDRESSES.x402BatchSettlement],
+      },
+      {
+        address: CANONICAL_ADDRESSES.permit2DepositCollector,
+        abi: permit2DepositCollectorAbi,
+        bytecode: permit2DepositCollectorBytecode,
+        args: [CANONICAL_ADDRESSES.x402BatchSettlement, permit2],
+      },
     ]
   for (const { address, abi, bytecode, args } of placements) {
     const { data: runtimeCode } = await publicClient.call({
@@ -71,5 +100,8 @@ export async function placeCanonicalContracts(
     permit2,
     x402ExactPermit2Proxy: CANONICAL_ADDRESSES.x402ExactPermit2Proxy,
     x402UptoPermit2Proxy: CANONICAL_ADDRESSES.x402UptoPermit2Proxy,
+    x402BatchSettlement: CANONICAL_ADDRESSES.x402BatchSettlement,
+    erc3009DepositCollector: CANONICAL_ADDRESSES.erc3009DepositCollector,
+    permit2DepositCollector: CANONICAL_ADDRESSES.permit2DepositCollector,
   }
 }

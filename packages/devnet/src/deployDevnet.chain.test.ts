@@ -56,6 +56,9 @@ describe('deployDevnet', () => {
         permit2: '0x000000000022D473030F116dDEE9F6B43aC78BA3',
         x402ExactPermit2Proxy: '0x402085c248EeA27D92E8b30b2C58ed07f9E20001',
         x402UptoPermit2Proxy: '0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002',
+        x402BatchSettlement: '0x4020074e9dF2ce1deE5A9C1b5c3f541D02a10003',
+        erc3009DepositCollector: '0x4020806089470a89826cB9fB1f4059150b550004',
+        permit2DepositCollector: '0x4020425FAf3B746C082C2f942b4E5159887B0005',
       },
       deployBlock: 1n,
     })

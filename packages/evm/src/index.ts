@@ -7,6 +7,50 @@
  */
 export { eip3009Abi, erc1271Abi, transferWithAuthorizationTypes } from './abi.ts'
 export { defaultEvmAssets, type EvmAsset, findAsset } from './assets.ts'
+export {
+  batchSettlementAbi,
+  batchSettlementAddresses,
+  batchSettlementScheme,
+  channelConfigTypes,
+  claimBatchTypes,
+  depositPermit2Types,
+  maxWithdrawDelaySeconds,
+  minWithdrawDelaySeconds,
+  receiveWithAuthorizationTypes,
+  refundTypes,
+  voucherTypes,
+} from './batch-settlement/constants.ts'
+export {
+  type BatchClientPayload,
+  batchClientPayloadSchema,
+  type ChannelConfig,
+  type ChannelState,
+  type ClaimPayload,
+  claimPayloadSchema,
+  type DepositPayload,
+  depositPayloadSchema,
+  type EnrichedRefundPayload,
+  enrichedRefundPayloadSchema,
+  type RefundPayload,
+  refundPayloadSchema,
+  type SettlePayload,
+  settlePayloadSchema,
+  type VoucherClaim,
+  type VoucherPayload,
+  voucherPayloadSchema,
+} from './batch-settlement/payload.ts'
+export {
+  batchSettlementDomain,
+  channelIdOf,
+  claimBatchTypedData,
+  contractChannelConfig,
+  contractVoucherClaim,
+  depositNonceOf,
+  refundTypedData,
+  signVoucher,
+  voucherDigest,
+  voucherSignedByAuthorizer,
+} from './batch-settlement/typedData.ts'
 export { type EvmSigner, type ExactEvmClientOptions, exactEvmClient } from './client.ts'
 export { type FacilitatorClock, systemClock } from './facilitator/clock.ts'
 export { type ExactEvmFacilitator, exactEvmFacilitator } from './facilitator/exactEvmFacilitator.ts'

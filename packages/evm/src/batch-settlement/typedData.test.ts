@@ -1,0 +1,64 @@
+/**
+ * Goal: our channel ids, voucher digests and deposit nonces are the ones the canonical escrow
+ * and the official @x402/evm 2.27 compute (the published test vectors), and a voucher's signer
+ * is judged by recovery alone.
+ */
+import { computeChannelId } from '@x402/evm/batch-settlement/client'
+import { privateKeyToAccount } from 'viem/accounts'
+import { describe, expect, it } from 'vitest'
+import {
+  channelIdOf,
+  depositNonceOf,
+  signVoucher,
+  voucherDigest,
+  voucherSignedByAuthorizer,
+} from './typedData.ts'
+
+const config = {
+  payer: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266',
+  payerAuthorizer: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266',
+  receiver: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+  receiverAuthorizer: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+  token: '0x036CbD53842c5426634e7929541eC2318f3dCF7e',
+  withdrawDelay: 900,
+  salt: `0x${'00'.repeat(32)}`,
+}
+const anvil0 = privateKeyToAccount(
+  '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
+)
+
+describe('batch-settlement typed data', () => {
+  it('matches the published vectors on chain 31337 and 84532', () => {
+    const id = channelIdOf(config, 31337)
+    expect(id).toBe('0xb6593707755f39d506654c82c56f5780e9c57bff675508b04d334e57f0ef2358')
+    expect(voucherDigest(id, 1000n, 31337)).toBe(
+      '0xe128ea3230613bd54378401df258c3ea08becb7b4543bd541911feeae5f066d6',
+    )
+    expect(depositNonceOf(id, `0x${'00'.repeat(31)}01`)).toBe(
+      '0xdecd0f05e653d59852d7e07cfac6da6c00ccb6a89588ced62ce7cc27f23377b5',
+    )
+    const base = channelIdOf(config, 84532)
+    expect(base).toBe('0x29ccd7626a1289e60f2284c95763b20cf4a944f591a4f613133e6cf22eb9196d')
+    expect(voucherDigest(base, 1000n, 84532)).toBe(
+      '0xbeb0e53efa76256c494cc2640bca70e7002e826b27091240a3af90066a676366',
+    )
+  })
+
+  it('agrees with the official computeChannelId for another config', () => {
+    const other = { ...config, salt: `0x${'ab'.repeat(32)}`, withdrawDelay: 86_400 }
+    expect(channelIdOf(other, 8453)).toBe(computeChannelId(other as never, 'eip155:8453'))
+  })
+
+  it('accepts a voucher signed by the authorizer and refuses any change to it', async () => {
+    const id = channelIdOf(config, 31337)
+    const signature = await signVoucher(anvil0, id, 5000n, 31337)
+    expect(await voucherSignedByAuthorizer(config, id, 5000n, signature, 31337)).toBe(true)
+    expect(await voucherSignedByAuthorizer(config, id, 5001n, signature, 31337)).toBe(false)
+    expect(await voucherSignedByAuthorizer(config, id, 5000n, signature, 84532)).toBe(false)
+    expect(await voucherSignedByAuthorizer(config, id, 5000n, '0x1234', 31337)).toBe(false)
+    const noAuthorizer = { ...config, payerAuthorizer: `0x${'00'.repeat(20)}` }
+    expect(await voucherSignedByAuthorizer(noAuthorizer, id, 5000n, signature, 31337)).toBe(
+      undefined,
+    )
+  })
+})

@@ -1,0 +1,162 @@
+import {
+  type Address,
+  encodeAbiParameters,
+  getAddress,
+  type Hex,
+  hashTypedData,
+  isAddressEqual,
+  keccak256,
+  type LocalAccount,
+  recoverAddress,
+  zeroAddress,
+} from 'viem'
+import {
+  batchSettlementAddresses,
+  batchSettlementDomainFields,
+  channelConfigTypes,
+  claimBatchTypes,
+  refundTypes,
+  voucherTypes,
+} from './constants.ts'
+import type { ChannelConfig, VoucherClaim } from './payload.ts'
+
+/** The escrow's EIP-712 domain on one chain, at the canonical address unless told otherwise. */
+export function batchSettlementDomain(
+  chainId: number,
+  escrow: Address = batchSettlementAddresses.escrow,
+) {
+  return { ...batchSettlementDomainFields, chainId, verifyingContract: escrow } as const
+}
+
+/** The config as the contract takes it: checksummed addresses. */
+export function contractChannelConfig(config: ChannelConfig) {
+  return {
+    payer: getAddress(config.payer),
+    payerAuthorizer: getAddress(config.payerAuthorizer),
+    receiver: getAddress(config.receiver),
+    receiverAuthorizer: getAddress(config.receiverAuthorizer),
+    token: getAddress(config.token),
+    withdrawDelay: config.withdrawDelay,
+    salt: config.salt as Hex,
+  }
+}
+
+/** A channel's id: the EIP-712 hash of its config, as the escrow's `getChannelId` computes it. */
+export function channelIdOf(config: ChannelConfig, chainId: number, escrow?: Address): Hex {
+  return hashTypedData({
+    domain: batchSettlementDomain(chainId, escrow),
+    types: channelConfigTypes,
+    primaryType: 'ChannelConfig',
+    message: contractChannelConfig(config),
+  })
+}
+
+export function voucherDigest(
+  channelId: Hex,
+  maxClaimableAmount: bigint,
+  chainId: number,
+  escrow?: Address,
+): Hex {
+  return hashTypedData({
+    domain: batchSettlementDomain(chainId, escrow),
+    types: voucherTypes,
+    primaryType: 'Voucher',
+    message: { channelId, maxClaimableAmount },
+  })
+}
+
+/** A voucher for `maxClaimableAmount` in total, signed by the payer's authorizer key. */
+export function signVoucher(
+  signer: Pick<LocalAccount, 'signTypedData'>,
+  channelId: Hex,
+  maxClaimableAmount: bigint,
+  chainId: number,
+  escrow?: Address,
+): Promise<Hex> {
+  return signer.signTypedData({
+    domain: batchSettlementDomain(chainId, escrow),
+    types: voucherTypes,
+    primaryType: 'Voucher',
+    message: { channelId, maxClaimableAmount },
+  })
+}
+
+/**
+ * Whether a voucher is signed by the channel's payer authorizer, by recovery alone (no RPC): the
+ * escrow checks a named authorizer with plain ECDSA too. Undefined when the channel has no
+ * authorizer, so the payer itself signs and only the chain can judge a wallet's signature.
+ */
+export async function voucherSignedByAuthorizer(
+  config: ChannelConfig,
+  channelId: Hex,
+  maxClaimableAmount: bigint,
+  signature: Hex,
+  chainId: number,
+  escrow?: Address,
+): Promise<boolean | undefined> {
+  if (isAddressEqual(getAddress(config.payerAuthorizer), zeroAddress)) return undefined
+  try {
+    const recovered = await recoverAddress({
+      hash: voucherDigest(channelId, maxClaimableAmount, chainId, escrow),
+      signature,
+    })
+    return isAddressEqual(recovered, getAddress(config.payerAuthorizer))
+  } catch {
+    return false
+  }
+}
+
+/** The ERC-3009 nonce of a deposit: binds the authorization to one channel and salt. */
+export function depositNonceOf(channelId: Hex, salt: Hex): Hex {
+  return keccak256(
+    encodeAbiParameters([{ type: 'bytes32' }, { type: 'uint256' }], [channelId, BigInt(salt)]),
+  )
+}
+
+/** The typed data a receiver authorizer signs so anyone may submit a batch of claims. */
+export function claimBatchTypedData(
+  claims: readonly VoucherClaim[],
+  chainId: number,
+  escrow?: Address,
+) {
+  return {
+    domain: batchSettlementDomain(chainId, escrow),
+    types: claimBatchTypes,
+    primaryType: 'ClaimBatch' as const,
+    message: {
+      claims: claims.map((claim) => ({
+        channelId: channelIdOf(claim.voucher.channel, chainId, escrow),
+        maxClaimableAmount: BigInt(claim.voucher.maxClaimableAmount),
+        totalClaimed: BigInt(claim.totalClaimed),
+      })),
+    },
+  }
+}
+
+/** The typed data a receiver authorizer signs to return `amount` of a channel to its payer. */
+export function refundTypedData(
+  channelId: Hex,
+  nonce: bigint,
+  amount: bigint,
+  chainId: number,
+  escrow?: Address,
+) {
+  return {
+    domain: batchSettlementDomain(chainId, escrow),
+    types: refundTypes,
+    primaryType: 'Refund' as const,
+    message: { channelId, nonce, amount },
+  }
+}
+
+/** A claim row as the contract takes it. */
+export function contractVoucherClaim(claim: VoucherClaim) {
+  return {
+    voucher: {
+      channel: contractChannelConfig(claim.voucher.channel),
+      maxClaimableAmount: BigInt(claim.voucher.maxClaimableAmount),
+    },
+    signature: claim.signature as Hex,
+    totalClaimed: BigInt(claim.totalClaimed),
+  }
+}
