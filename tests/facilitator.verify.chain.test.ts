@@ -104,7 +104,7 @@ describe('malformed requests answer 400 invalid_payload (or 413 when too large)'
 
 describe('unsupported scheme or network', () => {
   it('an unknown scheme', async () => {
-    expectRejected(await verify({}, { scheme: 'batch-settlement' }), 'unsupported_scheme')
+    expectRejected(await verify({}, { scheme: 'auth-capture' }), 'unsupported_scheme')
   })
 
   it('a network this facilitator does not serve', async () => {
@@ -279,6 +279,12 @@ describe('afterwards', () => {
           scheme: 'upto',
           network: 'eip155:31337',
           extra: { facilitatorAddress: stack.manifest.accounts.facilitator.address },
+        },
+        {
+          x402Version: 2,
+          scheme: 'batch-settlement',
+          network: 'eip155:31337',
+          extra: { receiverAuthorizer: stack.manifest.accounts.receiverAuthorizer?.address },
         },
         { x402Version: 2, network: stack.manifest.solana.network, ...solana },
         { x402Version: 1, network: 'solana-devnet', ...solana },

@@ -16,7 +16,7 @@ import type { Logger } from '@tollgate/facilitator'
 import { openLedger, SqlDiscoveryCatalog, SqlLedgerReports } from '@tollgate/ledger'
 import { type DevManifest, writeManifest } from '@tollgate/manifest'
 import { exactSvmServer, type SvmAsset, svmSignerFromSecretKey } from '@tollgate/svm'
-import { type Address, createWalletClient, type Hex, http } from 'viem'
+import { type Address, createWalletClient, type Hex, http, keccak256, stringToHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { buildEvmFacilitator, rpcClient } from './evmFacilitator.ts'
 import { createExampleApi } from './exampleApi.ts'
@@ -54,6 +54,11 @@ export interface DevStack {
 /** Test USDC minted to the payer: 1,000,000 dollars. */
 const payerFundingUsd = '1000000'
 const examplePrice = '$0.001'
+/**
+ * The dev facilitator's batch-settlement receiver authorizer: a key that only signs (claims,
+ * refunds), derived from a fixed phrase so every dev stack advertises the same address.
+ */
+const devReceiverAuthorizerKey = keccak256(stringToHex('tollgate dev receiver authorizer'))
 
 /**
  * The local stack in one call: anvil with TestUSDC and Multicall3, a funded payer, the embedded
@@ -141,6 +146,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         },
       ],
       ledger,
+      batchSettlementAuthorizerKey: devReceiverAuthorizerKey,
       // `tollgate ledger` reads it; no admin token on a local dev stack.
       app: {
         ledger: { ledger },
@@ -201,6 +207,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         payer: { address: payer.address, privateKey: payer.privateKey },
         merchant: { address: merchant.address },
         facilitator: { address: facilitatorAccount.address },
+        receiverAuthorizer: { address: privateKeyToAccount(devReceiverAuthorizerKey).address },
       },
       routes: [
         {

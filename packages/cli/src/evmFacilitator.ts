@@ -81,6 +81,11 @@ export async function buildEvmFacilitator(options: {
   app?: FacilitatorAppOptions
   /** Turns discovery on: settled `bazaar` declarations are catalogued and served here. */
   catalog?: DiscoveryCatalog
+  /**
+   * The key that signs claims and refunds of batch-settlement channels naming its address as
+   * their receiver authorizer; `/supported` advertises that address.
+   */
+  batchSettlementAuthorizerKey?: Hex | undefined
   /** Test hook: called at each settlement step (see `SettlementStep`). */
   onSettlementStep?: (step: SettlementStep) => void
   /**
@@ -113,6 +118,9 @@ export async function buildEvmFacilitator(options: {
     ...(options.instanceId ? { instanceId: options.instanceId } : {}),
     ...(options.onSettlementStep ? { onSettlementStep: options.onSettlementStep } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.batchSettlementAuthorizerKey
+      ? { batchSettlementAuthorizer: privateKeyToAccount(options.batchSettlementAuthorizerKey) }
+      : {}),
     ...options.tuning,
   })
   let svmSchemes: SchemeFacilitator[]
@@ -126,7 +134,7 @@ export async function buildEvmFacilitator(options: {
     throw error
   }
   const facilitator = new Facilitator({
-    schemes: [scheme, scheme.upto, ...svmSchemes],
+    schemes: [scheme, scheme.upto, scheme.batchSettlement, ...svmSchemes],
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.catalog ? { catalog: options.catalog } : {}),
     // A key no payment has: one index lookup, to tell whether the ledger answers at all.

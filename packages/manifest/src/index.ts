@@ -61,6 +61,8 @@ export const devManifestSchema = z.looseObject({
     }),
     merchant: z.object({ address }),
     facilitator: z.object({ address }),
+    /** Signs the claims and refunds of batch-settlement channels for the dev facilitator. */
+    receiverAuthorizer: z.object({ address }).optional(),
   }),
   routes: z.array(
     z.object({ method: z.string(), path: z.string(), price: z.string(), amount: z.string() }),

@@ -34,7 +34,9 @@ export const paymentRequirementsSchema = wireObject({
   amount: atomicAmountSchema,
   asset: z.string().min(1).max(128),
   payTo: z.string().min(1).max(128),
-  maxTimeoutSeconds: z.number().int().positive().max(31_536_000),
+  // 0 is allowed: a price that is not held (the Cloudflare binding), and the requirements
+  // batch-settlement servers send with claims and sweeps, which no buyer signed against.
+  maxTimeoutSeconds: z.number().int().min(0).max(31_536_000),
   extra: jsonObjectSchema.optional(),
 })
 

@@ -7,6 +7,7 @@ import {
   settleFailure,
   TollgateError,
 } from '@tollgate/core'
+import { batchSettlementFace } from '../batch-settlement/facilitator/face.ts'
 import { systemClock } from './clock.ts'
 import { RepeatedFailures, silentEvmLogger } from './failureLog.ts'
 import { FinalityWatch, finalityChainOf } from './finality.ts'
@@ -28,6 +29,11 @@ export interface ExactEvmFacilitator extends SchemeFacilitator {
    * Its `extra` names the facilitator address a buyer's permit must name.
    */
   readonly upto: SchemeFacilitator
+  /**
+   * `batch-settlement` (payment channels in the x402 escrow) on the same networks and signers:
+   * deposits, batched claims, sweeps and refunds. Register it beside this one.
+   */
+  readonly batchSettlement: SchemeFacilitator
   /** Binds the ledger to each chain, recovers unfinished payments, starts the recovery loop. */
   start(): Promise<void>
   /** Stops the loop and waits for batches in flight. */
@@ -223,6 +229,23 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
   }
   const signers = (network: string) => networks.get(network)?.lanes.addresses ?? []
 
+  const batchSettlement = batchSettlementFace({
+    networks: new Map(
+      [...networks].map(([name, { runtime, lanes }]) => [
+        name,
+        {
+          runtime,
+          lanes,
+          receiptTimeoutMs: settings.receiptTimeoutMs,
+          receiptPollMs: settings.receiptPollMs,
+        },
+      ]),
+    ),
+    authorizer: options.batchSettlementAuthorizer,
+    nowSeconds: now,
+    signers,
+  })
+
   return {
     scheme: 'exact',
     caipFamily: 'eip155:*',
@@ -245,6 +268,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
       verify: (payload, requirements) => verify('upto', payload, requirements),
       settle,
     },
+    batchSettlement,
     readiness: () =>
       Promise.all(
         [...networks.values()].map(({ runtime }) =>

@@ -81,6 +81,12 @@ export interface ExactEvmFacilitatorOptions {
    * @default 10000
    */
   settleReuseVerificationMs?: number
+  /**
+   * The key that signs claims and refunds for batch-settlement channels whose receiver authorizer
+   * it is. With it, `/supported` names its address (`extra.receiverAuthorizer`), so servers
+   * without a key of their own can delegate; without it, servers sign their own batches.
+   */
+  batchSettlementAuthorizer?: LocalAccount | undefined
   /** Refuse to submit when the fee per gas would exceed this (wei). */
   maxFeePerGasCap?: bigint | undefined
   /**

@@ -76,8 +76,8 @@ export async function checkPermit2Signature(
     const problem = await checkEcdsaSignature(digest, signature, payer)
     return problem ? { code: 'PERMIT2_SIGNATURE_INVALID', message: problem.message } : undefined
   }
-  await checkContractSignature(runtime.client, digest, signature, payer)
-  return undefined
+  const problem = await checkContractSignature(runtime.client, digest, signature, payer)
+  return problem ? { code: 'PERMIT2_SIGNATURE_INVALID', message: problem.message } : undefined
 }
 
 /** Zod's issues as one message. */
