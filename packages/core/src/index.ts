@@ -126,6 +126,7 @@ export type {
   SchemeClient,
   SchemeFacilitator,
   SchemeServer,
+  SchemeSettlement,
   SchemeStats,
 } from './schemes.ts'
 export type {

@@ -1,3 +1,4 @@
+import type { FacilitatorClient } from './http/facilitatorClient.ts'
 import type {
   PaymentPayload,
   PaymentRequirements,
@@ -78,6 +79,31 @@ export interface SchemeServer {
    * Undefined for a payload this scheme cannot read.
    */
   paymentKey?(payload: unknown, requirements: PaymentRequirements): string | undefined
+  /**
+   * For a scheme that keeps payment state of its own (batch-settlement's channels, whose
+   * vouchers need no chain round trip): the verify and settle the gate uses for its payments in
+   * place of the facilitator's, given that facilitator for what the chain must do. Without it,
+   * the gate asks the facilitator.
+   */
+  settlementFor?(facilitator: FacilitatorClient): SchemeSettlement
+}
+
+/** A scheme's own verify and settle (see `SchemeServer.settlementFor`). */
+export interface SchemeSettlement {
+  /**
+   * A refusal may carry corrected requirements (the channel state a client must adopt), which
+   * replace the matching offer in the 402 answer.
+   */
+  verify(
+    payload: PaymentPayload,
+    requirements: PaymentRequirements,
+  ): Promise<VerifyResponse & { corrected?: PaymentRequirements | undefined }>
+  settle(payload: PaymentPayload, requirements: PaymentRequirements): Promise<SettleResponse>
+  /**
+   * What identifies one payment when that depends on the scheme's state, in place of the
+   * server's `paymentKey` (a voucher's bytes repeat once a closed channel opens again).
+   */
+  paymentKey?(payload: unknown, requirements: PaymentRequirements): Promise<string | undefined>
 }
 
 /** Verifies and settles payments for a facilitator. */

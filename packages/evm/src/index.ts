@@ -40,6 +40,20 @@ export {
   voucherPayloadSchema,
 } from './batch-settlement/payload.ts'
 export {
+  type ChannelStore,
+  MemoryChannelStore,
+  type ServerChannel,
+  type StoredChannel,
+} from './batch-settlement/server/channelStore.ts'
+export type { ClaimOutcome } from './batch-settlement/server/claims.ts'
+export { FolderChannelStore } from './batch-settlement/server/folderChannelStore.ts'
+export {
+  type BatchChannels,
+  type BatchSettlementEvmServerOptions,
+  batchSettlementEvmServer,
+  type ClaimTarget,
+} from './batch-settlement/server/server.ts'
+export {
   batchSettlementDomain,
   channelIdOf,
   claimBatchTypedData,

@@ -31,7 +31,8 @@ import type { UseLease } from './useLease.ts'
 
 /** Everything settling one verified payment needs. */
 export interface SettlementContext {
-  facilitator: FacilitatorClient
+  /** The facilitator, or the scheme's own settlement for a scheme that keeps its own state. */
+  facilitator: Pick<FacilitatorClient, 'settle'>
   store: ResponseStore
   release: ReleasePolicy
   confirmation: ConfirmationOptions

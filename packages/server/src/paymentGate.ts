@@ -11,6 +11,7 @@ import {
   type ResponseStore,
   reasonOf,
   type SchemeServer,
+  type SchemeSettlement,
   type StoredResponse,
   type SupportedResponse,
   storedBodyBytesMax,
@@ -133,6 +134,7 @@ export class PaymentGate {
   readonly #settlement: Omit<SettlementContext, 'payment' | 'requirements' | 'presentation'>
   readonly #inProgressWaitMs: number
   readonly #leaseMs: number
+  readonly #schemeSettlements = new Map<SchemeServer, SchemeSettlement>()
 
   constructor(options: PaymentGateOptions) {
     this.#routes = compileRoutes(options.routes)
@@ -158,6 +160,18 @@ export class PaymentGate {
     }
     // Every route must be priceable with the given schemes: a mistake fails at start-up.
     for (const route of this.#routes) this.#offers.requirementsFor(route)
+  }
+
+  /** Who verifies and settles a payment of these requirements: its scheme, or the facilitator. */
+  #settlementFor(requirements: PaymentRequirements): SchemeSettlement {
+    const server = this.#offers.serverFor(requirements.scheme, requirements.network)
+    if (!server?.settlementFor) return this.#facilitator
+    let settlement = this.#schemeSettlements.get(server)
+    if (!settlement) {
+      settlement = server.settlementFor(this.#facilitator)
+      this.#schemeSettlements.set(server, settlement)
+    }
+    return settlement
   }
 
   /** Loads the facilitator's capabilities; the gate also calls it lazily and retries on failure. */
@@ -202,12 +216,16 @@ export class PaymentGate {
         'the payment does not match what this route accepts',
       )
     }
+    const settlement = this.#settlementFor(requirements)
+    const stateKey = await settlement.paymentKey?.(payment.payload, requirements)
     const presentation: Presentation = {
-      key: paymentKey(
-        requirements,
-        payment.payload,
-        this.#offers.serverFor(requirements.scheme, requirements.network),
-      ),
+      key: stateKey
+        ? `${requirements.scheme}|${requirements.network}|${stateKey}`
+        : paymentKey(
+            requirements,
+            payment.payload,
+            this.#offers.serverFor(requirements.scheme, requirements.network),
+          ),
       identifier: identifierOf(payment),
       payloadHash: await payloadHash(payment),
       route: `${request.method.toUpperCase()} ${canonicalPath(request.path)}`,
@@ -235,13 +253,14 @@ export class PaymentGate {
     const lease = new UseLease(this.#store, presentation, use.holder, use.use)
     const release = () => lease.release()
     let payer: string | undefined
+    const settlement = this.#settlementFor(requirements)
     // A payment whose settlement is pending is not verified again: its nonce may be spent
     // already. The facilitator's settle is idempotent and finishes it.
     if (!use.resumed) {
-      const verdict = await verifyPayment(this.#facilitator, payment, requirements)
+      const verdict = await verifyPayment(settlement, payment, requirements)
       if (verdict.kind === 'refused') {
         await release()
-        return refuse(required, verdict.reason, verdict.message)
+        return refuse(corrected(required, verdict.corrected), verdict.reason, verdict.message)
       }
       if (verdict.kind === 'respond') {
         await release()
@@ -251,6 +270,7 @@ export class PaymentGate {
     }
     const context: SettlementContext = {
       ...this.#settlement,
+      facilitator: settlement,
       payment,
       requirements,
       presentation,
@@ -264,6 +284,22 @@ export class PaymentGate {
       payment: { payload: payment, requirements, ...(payer ? { payer } : {}) },
       finish: (handled) => recordSettlement(context, lease, handled),
     }
+  }
+}
+
+/** The 402 offers with one replaced by its corrected form (same scheme and network). */
+function corrected(
+  required: PaymentRequired,
+  replacement: PaymentRequirements | undefined,
+): PaymentRequired {
+  if (!replacement) return required
+  return {
+    ...required,
+    accepts: required.accepts.map((offer) =>
+      offer.scheme === replacement.scheme && offer.network === replacement.network
+        ? replacement
+        : offer,
+    ),
   }
 }
 

@@ -28,7 +28,7 @@ export type SettleOutcome =
  * until it is confirmed, within the bound. An answer without finality counts as confirmed.
  */
 export async function settlePayment(
-  facilitator: FacilitatorClient,
+  facilitator: Pick<FacilitatorClient, 'settle'>,
   payment: PaymentPayload,
   requirements: PaymentRequirements,
   release: ReleasePolicy,

@@ -1,8 +1,8 @@
 import {
-  type FacilitatorClient,
   type PaymentPayload,
   type PaymentRequirements,
   reasonOf,
+  type SchemeSettlement,
 } from '@tollgate/core'
 import { facilitatorTrouble, troubleResponse, unavailable } from './facilitatorTrouble.ts'
 import type { GateResponse } from './responses.ts'
@@ -10,12 +10,18 @@ import type { GateResponse } from './responses.ts'
 export type VerifyVerdict =
   | { kind: 'valid'; payer: string | undefined }
   /** A verdict on the buyer's payment: refused with its reason. */
-  | { kind: 'refused'; reason: string; message: string | undefined }
+  | {
+      kind: 'refused'
+      reason: string
+      message: string | undefined
+      /** What the buyer should pay instead (a scheme's corrective state), replacing its offer. */
+      corrected?: PaymentRequirements | undefined
+    }
   /** No verdict (the facilitator unreachable, limited, its RPC down): ours to fix, a 503. */
   | { kind: 'respond'; response: GateResponse }
 
 export async function verifyPayment(
-  facilitator: FacilitatorClient,
+  facilitator: Pick<SchemeSettlement, 'verify'>,
   payment: PaymentPayload,
   requirements: PaymentRequirements,
 ): Promise<VerifyVerdict> {
@@ -31,6 +37,7 @@ export async function verifyPayment(
         kind: 'refused',
         reason: verdict.invalidReason ?? reasonOf('VERIFY_UNEXPECTED'),
         message: verdict.invalidMessage,
+        corrected: 'corrected' in verdict ? verdict.corrected : undefined,
       }
     return { kind: 'valid', payer: verdict.payer }
   } catch (error) {
