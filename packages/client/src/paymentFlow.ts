@@ -50,6 +50,8 @@ export interface PreparedPayment {
   payment: PaymentPayload
   header: { name: string; value: string }
   authorization?: SpendAuthorization | undefined
+  /** The scheme that signed it, told how it ended. */
+  scheme?: SchemeClient | undefined
 }
 
 /**
@@ -97,7 +99,7 @@ export async function preparePayment(
   }
   await authorization?.signed(payment)
   options.onPayment?.(payment)
-  return { payment, header: encodePaymentHeader(payment), authorization }
+  return { payment, header: encodePaymentHeader(payment), authorization, scheme }
 }
 
 /** What a response to a paid request says about the payment. */
@@ -151,6 +153,11 @@ export async function finish(
   options: PayerOptions,
 ) {
   await prepared.authorization?.finished(outcome)
+  await prepared.scheme?.paymentEnded?.({
+    state: outcome.state,
+    payment: outcome.payment,
+    receipt: 'receipt' in outcome ? outcome.receipt : undefined,
+  })
   options.onOutcome?.(outcome)
 }
 

@@ -43,11 +43,14 @@ export function wrapFetch(
       new Request(request, { headers: headers ?? request.headers, ...(body ? { body } : {}) })
     const first = await fetch(copy())
     if (first.status !== 402) return first
-    const required = await readPaymentRequired(first)
+    let required = await readPaymentRequired(first)
     await first.body?.cancel().catch(() => undefined)
-    const prepared = await preparePayment(required, request.url, options)
+    let prepared = await preparePayment(required, request.url, options)
     const headers = new Headers(request.headers)
     headers.set(prepared.header.name, prepared.header.value)
+    // A scheme with state (a channel) may be told its state was stale: once per request it
+    // adopts the server's corrected state and signs again.
+    let recovered = false
 
     const attempts = attemptsAllowed(options)
     for (let attempt = 1; ; attempt++) {
@@ -67,6 +70,18 @@ export function wrapFetch(
         : { kind: 'unknown' as const, reason: `no answer: ${(lost as Error).message}` }
       if (judgement.kind !== 'unknown' || attempt >= attempts) {
         await finish(prepared, outcomeOf(judgement, prepared.payment, attempt), options)
+        const corrected =
+          judgement.kind === 'failed' && response?.status === 402 && !recovered
+            ? await correctedRequired(response, prepared)
+            : undefined
+        if (corrected) {
+          recovered = true
+          required = corrected
+          prepared = await preparePayment(required, request.url, options)
+          headers.set(prepared.header.name, prepared.header.value)
+          attempt = 0
+          continue
+        }
         if (response) return response
         throw new TollgateError(
           'SETTLEMENT_PENDING',
@@ -86,6 +101,19 @@ export function wrapFetch(
       )
     }
   }
+}
+
+/** The 402's corrected offers, when the payment's scheme adopted them and may pay again. */
+async function correctedRequired(
+  response: Response,
+  prepared: Awaited<ReturnType<typeof preparePayment>>,
+): Promise<PaymentRequired | undefined> {
+  if (!prepared.scheme?.recover) return undefined
+  const required = await readPaymentRequired(response).catch(() => undefined)
+  if (!required || !(await prepared.scheme.recover(required))) return undefined
+  // Not awaited: a body read through a clone settles its cancel only once both copies are done.
+  response.body?.cancel().catch(() => undefined)
+  return required
 }
 
 async function finishUnknown(

@@ -128,6 +128,7 @@ export type {
   SchemeServer,
   SchemeSettlement,
   SchemeStats,
+  SignedPaymentOutcome,
 } from './schemes.ts'
 export type {
   SvmPaymentDetails,

@@ -1,6 +1,7 @@
 import type { FacilitatorClient } from './http/facilitatorClient.ts'
 import type {
   PaymentPayload,
+  PaymentRequired,
   PaymentRequirements,
   ResourceInfo,
   SettleResponse,
@@ -45,6 +46,23 @@ export interface SchemeClient {
    * balance counts as unknown.
    */
   balanceOf?(requirements: PaymentRequirements): Promise<bigint | undefined>
+  /**
+   * Told how each payment it signed ended, with the server's receipt: a scheme that keeps
+   * state between payments (a channel's charged total) moves it on only from these.
+   */
+  paymentEnded?(outcome: SignedPaymentOutcome): Promise<void>
+  /**
+   * Given the 402 that refused one of its payments: adopts corrective state the server sent
+   * (after checking it) and says whether a new payment may be signed for the same request.
+   */
+  recover?(required: PaymentRequired): Promise<boolean>
+}
+
+/** How a signed payment ended (see `SchemeClient.paymentEnded`). */
+export interface SignedPaymentOutcome {
+  state: 'settled' | 'failed' | 'pending'
+  payment: PaymentPayload
+  receipt?: SettleResponse | undefined
 }
 
 export interface AssetDescription {

@@ -8,6 +8,15 @@
 export { eip3009Abi, erc1271Abi, transferWithAuthorizationTypes } from './abi.ts'
 export { defaultEvmAssets, type EvmAsset, findAsset } from './assets.ts'
 export {
+  type ClientChannel,
+  type ClientChannelStore,
+  MemoryClientChannelStore,
+} from './batch-settlement/client/channelMemory.ts'
+export {
+  type BatchSettlementEvmClientOptions,
+  batchSettlementEvmClient,
+} from './batch-settlement/client/client.ts'
+export {
   batchSettlementAbi,
   batchSettlementAddresses,
   batchSettlementScheme,

@@ -6,10 +6,10 @@ import {
   hashTypedData,
   isAddressEqual,
   keccak256,
-  type LocalAccount,
   recoverAddress,
   zeroAddress,
 } from 'viem'
+import type { EvmSigner } from '../client.ts'
 import {
   batchSettlementAddresses,
   batchSettlementDomainFields,
@@ -67,7 +67,7 @@ export function voucherDigest(
 
 /** A voucher for `maxClaimableAmount` in total, signed by the payer's authorizer key. */
 export function signVoucher(
-  signer: Pick<LocalAccount, 'signTypedData'>,
+  signer: Pick<EvmSigner, 'signTypedData'>,
   channelId: Hex,
   maxClaimableAmount: bigint,
   chainId: number,

@@ -1,0 +1,196 @@
+/**
+ * Goal: the Tollgate batch-settlement client pays an official @x402/express server (official
+ * scheme server, Tollgate facilitator) and a Tollgate server: one deposit, then vouchers; a top-up
+ * when the deposit runs out, counted only once mined; a client that lost its memory adopts the
+ * seller's corrective state after checking its own signature on it; a deposit above the buyer's
+ * cap is refused before anything is signed.
+ * Method: the dev stack; wrapFetch with batchSettlementEvmClient; balances and escrow state read
+ * from the chain.
+ */
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { readReceipt, wrapFetch } from '@tollgate/client'
+import {
+  batchSettlementEvmClient,
+  batchSettlementEvmServer,
+  FolderChannelStore,
+  MemoryClientChannelStore,
+} from '@tollgate/evm'
+import { paymentMiddleware as tollgateExpress } from '@tollgate/server/express'
+import { HTTPFacilitatorClient } from '@x402/core/server'
+import { BatchSettlementEvmScheme as OfficialBatchServer } from '@x402/evm/batch-settlement/server'
+import {
+  x402ResourceServer as ExpressResourceServer,
+  paymentMiddleware as officialExpress,
+} from '@x402/express'
+import express from 'express'
+import type { DevStack } from 'tollgate'
+import { getAddress, type Hex } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startExpress } from './support/officialParts.ts'
+import { payerAccount, startTestStack, tokenBalance } from './support/stack.ts'
+
+let stack: DevStack
+const closers: Array<() => Promise<void>> = []
+
+beforeAll(async () => {
+  stack = await startTestStack()
+})
+afterAll(async () => {
+  for (const close of closers.reverse()) await close()
+  await stack?.stop()
+})
+
+const price = 1_000n
+const asset = () => ({ ...stack.manifest.asset, address: stack.manifest.asset.address as Hex })
+
+async function officialServer(payTo: string) {
+  const { manifest } = stack
+  const facilitator = new HTTPFacilitatorClient({ url: manifest.facilitatorUrl })
+  const resourceServer = new ExpressResourceServer(facilitator).register(
+    manifest.network as `${string}:${string}`,
+    new OfficialBatchServer(payTo as Hex),
+  )
+  await resourceServer.initialize()
+  const app = express()
+  app.use(
+    officialExpress(
+      {
+        'GET /page': {
+          accepts: {
+            scheme: 'batch-settlement',
+            network: manifest.network as `${string}:${string}`,
+            payTo,
+            price: {
+              amount: String(price),
+              asset: manifest.asset.address,
+              extra: { name: manifest.asset.name, version: manifest.asset.version },
+            },
+          },
+          description: 'a page per voucher',
+        },
+      },
+      resourceServer,
+      undefined,
+      undefined,
+      false,
+    ),
+  )
+  app.get('/page', (_req, res) => {
+    res.json({ page: 1 })
+  })
+  return startExpress(app, closers)
+}
+
+async function tollgateServer(payTo: string) {
+  const { manifest } = stack
+  const scheme = batchSettlementEvmServer({
+    assets: { [manifest.network]: asset() },
+    store: new FolderChannelStore(await mkdtemp(join(tmpdir(), 'tollgate-channels-'))),
+    minDepositMultiplier: 3,
+  })
+  const app = express()
+  app.use(
+    tollgateExpress({
+      routes: {
+        'GET /page': {
+          scheme: 'batch-settlement',
+          price: '$0.001',
+          network: manifest.network,
+          payTo,
+        },
+      },
+      facilitator: { url: manifest.facilitatorUrl },
+      schemes: [scheme],
+    }),
+  )
+  app.get('/page', (_req, res) => {
+    res.json({ page: 1 })
+  })
+  return { url: await startExpress(app, closers), scheme }
+}
+
+function client(
+  options: {
+    store?: MemoryClientChannelStore
+    maxDeposit?: bigint
+    depositMultiplier?: number
+  } = {},
+) {
+  const scheme = batchSettlementEvmClient({
+    signer: payerAccount(stack.manifest),
+    assets: { [stack.manifest.network]: asset() },
+    ...options,
+  })
+  return wrapFetch(fetch, { schemes: [scheme] })
+}
+
+/** A payee of its own per test, so channels from other tests never meet. */
+const freshPayee = () => getAddress(privateKeyToAccount(generatePrivateKey()).address)
+
+describe('the Tollgate batch-settlement client', () => {
+  it('pays an official server through the Tollgate facilitator: a deposit, then vouchers', async () => {
+    const payee = freshPayee()
+    const url = await officialServer(payee)
+    const pay = client()
+    const payerBefore = await tokenBalance(stack.manifest, payerAccount(stack.manifest).address)
+    const receipts = []
+    for (let i = 0; i < 3; i++) {
+      const response = await pay(`${url}/page`)
+      expect(response.status).toBe(200)
+      receipts.push(readReceipt(response))
+    }
+    expect(receipts[0]?.transaction).toMatch(/^0x[0-9a-f]{64}$/)
+    expect(receipts.slice(1).map((receipt) => receipt?.transaction)).toEqual(['', ''])
+    expect(receipts[2]?.extra).toMatchObject({
+      channelState: { chargedCumulativeAmount: String(3n * price) },
+    })
+    // The official server hints ten prices as the first deposit; that is all that left the wallet.
+    expect(
+      payerBefore - (await tokenBalance(stack.manifest, payerAccount(stack.manifest).address)),
+    ).toBe(10n * price)
+  })
+
+  it('tops up when the deposit runs out, and recovers from a lost memory with the seller state', async () => {
+    const payee = freshPayee()
+    const { url, scheme } = await tollgateServer(payee)
+    const store = new MemoryClientChannelStore()
+    const pay = client({ store, depositMultiplier: 2 })
+    // Three prices deposited (the seller's hint beats twice the price), so the fourth tops up.
+    const transactions = []
+    for (let i = 0; i < 4; i++) {
+      const response = await pay(`${url}/page`)
+      expect(response.status).toBe(200)
+      transactions.push(readReceipt(response)?.transaction)
+    }
+    expect(transactions.map((hash) => (hash ? 'tx' : ''))).toEqual(['tx', '', '', 'tx'])
+    const [stored] = await scheme.channels.list()
+    expect(stored?.channel).toMatchObject({
+      balance: String(6n * price),
+      chargedCumulativeAmount: String(4n * price),
+    })
+
+    const forgetful = client({ store: new MemoryClientChannelStore() })
+    const response = await forgetful(`${url}/page`)
+    expect(response.status).toBe(200)
+    expect(readReceipt(response)).toMatchObject({
+      transaction: '',
+      extra: { channelState: { chargedCumulativeAmount: String(5n * price) } },
+    })
+  })
+
+  it('refuses a deposit above its cap before signing anything', async () => {
+    const payee = freshPayee()
+    const { url } = await tollgateServer(payee)
+    const payerBefore = await tokenBalance(stack.manifest, payerAccount(stack.manifest).address)
+    const pay = client({ maxDeposit: price - 1n })
+    await expect(pay(`${url}/page`)).rejects.toThrow(
+      /a deposit of at least 1000 is needed and the most allowed is 999/,
+    )
+    expect(await tokenBalance(stack.manifest, payerAccount(stack.manifest).address)).toBe(
+      payerBefore,
+    )
+  })
+})
