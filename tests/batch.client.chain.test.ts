@@ -11,6 +11,8 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readReceipt, wrapFetch } from '@tollgate/client'
+import type { PaymentRequirements } from '@tollgate/core'
+import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
 import {
   batchSettlementEvmClient,
   batchSettlementEvmServer,
@@ -19,6 +21,7 @@ import {
 } from '@tollgate/evm'
 import { paymentMiddleware as tollgateExpress } from '@tollgate/server/express'
 import { HTTPFacilitatorClient } from '@x402/core/server'
+import { BatchSettlementEvmScheme as OfficialBatchFacilitator } from '@x402/evm/batch-settlement/facilitator'
 import { BatchSettlementEvmScheme as OfficialBatchServer } from '@x402/evm/batch-settlement/server'
 import {
   x402ResourceServer as ExpressResourceServer,
@@ -29,7 +32,7 @@ import type { DevStack } from 'tollgate'
 import { getAddress, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startExpress } from './support/officialParts.ts'
+import { officialFacilitatorSigner, startExpress } from './support/officialParts.ts'
 import { payerAccount, startTestStack, tokenBalance } from './support/stack.ts'
 
 let stack: DevStack
@@ -178,6 +181,53 @@ describe('the Tollgate batch-settlement client', () => {
     expect(readReceipt(response)).toMatchObject({
       transaction: '',
       extra: { channelState: { chargedCumulativeAmount: String(5n * price) } },
+    })
+  })
+
+  it('the official facilitator verifies and settles its deposit, then verifies its voucher', async () => {
+    const { manifest } = stack
+    const authorizer = privateKeyToAccount(generatePrivateKey())
+    const official = new OfficialBatchFacilitator(
+      officialFacilitatorSigner(ANVIL_ACCOUNTS[5]!.privateKey, manifest.rpcUrl),
+      authorizer,
+    )
+    const offered: PaymentRequirements = {
+      ...batchSettlementEvmServer({ assets: { [manifest.network]: asset() } }).buildRequirements({
+        network: manifest.network,
+        price: '$0.001',
+        payTo: freshPayee(),
+        maxTimeoutSeconds: 300,
+      }),
+    }
+    offered.extra = { ...offered.extra, receiverAuthorizer: authorizer.address }
+    const scheme = batchSettlementEvmClient({
+      signer: payerAccount(manifest),
+      assets: { [manifest.network]: asset() },
+    })
+    const pay = async () => ({
+      x402Version: 2 as const,
+      accepted: offered,
+      payload: await scheme.createPayload(offered, { x402Version: 2 }),
+    })
+    const deposit = await pay()
+    expect(deposit.payload.type).toBe('deposit')
+    expect(await official.verify(deposit as never, offered as never)).toMatchObject({
+      isValid: true,
+    })
+    const settled = await official.settle(deposit as never, offered as never)
+    expect(settled).toMatchObject({ success: true, amount: String(10n * price) })
+    await scheme.paymentEnded?.({
+      state: 'settled',
+      payment: deposit,
+      receipt: { ...settled, extra: { ...settled.extra, chargedAmount: String(price) } },
+    })
+    const voucher = await pay()
+    expect(voucher.payload).toMatchObject({
+      type: 'voucher',
+      voucher: { maxClaimableAmount: String(2n * price) },
+    })
+    expect(await official.verify(voucher as never, offered as never)).toMatchObject({
+      isValid: true,
     })
   })
 

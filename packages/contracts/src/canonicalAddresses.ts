@@ -6,6 +6,8 @@
  */
 
 export const CANONICAL_ADDRESSES = {
+  /** Multicall3, where tools (viem, the official x402 facilitators) look for it on every chain. */
+  multicall3: '0xcA11bde05977b3631167028862bE2a173976CA11',
   /** Uniswap Permit2; our `Permit2` contract is its SignatureTransfer subset. */
   permit2: '0x000000000022D473030F116dDEE9F6B43aC78BA3',
   x402ExactPermit2Proxy: '0x402085c248EeA27D92E8b30b2C58ed07f9E20001',

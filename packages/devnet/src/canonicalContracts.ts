@@ -6,6 +6,8 @@
  */
 import {
   CANONICAL_ADDRESSES,
+  multicall3Abi,
+  multicall3Bytecode,
   erc3009DepositCollectorAbi,
   erc3009DepositCollectorBytecode,
   permit2Abi,
@@ -32,6 +34,7 @@ import {
 import { DevnetError } from './errors.ts'
 
 export type CanonicalContracts = {
+  multicall3: Address
   permit2: Address
   x402ExactPermit2Proxy: Address
   x402UptoPermit2Proxy: Address
@@ -53,6 +56,12 @@ export async function placeCanonicalContracts(
   const permit2 = CANONICAL_ADDRESSES.permit2
   const placements: Array<{ address: Address; abi: Abi; bytecode: Hex; args: readonly unknown[] }> =
     [
+      {
+        address: CANONICAL_ADDRESSES.multicall3,
+        abi: multicall3Abi,
+        bytecode: multicall3Bytecode,
+        args: [],
+      },
       { address: permit2, abi: permit2Abi, bytecode: permit2Bytecode, args: [] },
       {
         address: CANONICAL_ADDRESSES.x402ExactPermit2Proxy,
@@ -97,6 +106,7 @@ export async function placeCanonicalContracts(
     await testClient.setCode({ address, bytecode: runtimeCode })
   }
   return {
+    multicall3: CANONICAL_ADDRESSES.multicall3,
     permit2,
     x402ExactPermit2Proxy: CANONICAL_ADDRESSES.x402ExactPermit2Proxy,
     x402UptoPermit2Proxy: CANONICAL_ADDRESSES.x402UptoPermit2Proxy,

@@ -53,6 +53,7 @@ describe('deployDevnet', () => {
       },
       multicall3: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512',
       canonical: {
+        multicall3: '0xcA11bde05977b3631167028862bE2a173976CA11',
         permit2: '0x000000000022D473030F116dDEE9F6B43aC78BA3',
         x402ExactPermit2Proxy: '0x402085c248EeA27D92E8b30b2C58ed07f9E20001',
         x402UptoPermit2Proxy: '0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002',
