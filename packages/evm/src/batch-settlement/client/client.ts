@@ -1,6 +1,7 @@
 import {
   evmChainId,
   type PaymentRequirements,
+  reasonOf,
   type SchemeClient,
   type SignedPaymentOutcome,
   TollgateError,
@@ -173,8 +174,7 @@ export function batchSettlementEvmClient(options: BatchSettlementEvmClientOption
     },
     async recover(required) {
       const offer = required.accepts.find((accept) => accept.scheme === batchSettlementScheme)
-      if (!offer || required.error !== 'invalid_batch_settlement_evm_cumulative_amount_mismatch')
-        return false
+      if (!offer || required.error !== reasonOf('BATCH_CUMULATIVE_AMOUNT_MISMATCH')) return false
       const state = offer.extra?.channelState as Record<string, unknown> | undefined
       const voucher = offer.extra?.voucherState as Record<string, unknown> | undefined
       if (
