@@ -11,6 +11,7 @@ import { benchDuplicates } from './sections/duplicates.ts'
 import { benchEndToEnd } from './sections/endToEnd.ts'
 import { benchSettle, best } from './sections/settle.ts'
 import { benchVerify } from './sections/verify.ts'
+import { benchVouchers } from './sections/vouchers.ts'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 const scale = Number(process.env.BENCH_SCALE ?? 1)
@@ -36,6 +37,7 @@ try {
     reference: await benchDuplicates(bench, 'reference', ANVIL_ACCOUNTS[4].privateKey, 5),
   }
   const endToEnd = await benchEndToEnd(bench, { rounds, scale })
+  const vouchers = await benchVouchers(bench, { scale })
   const coldStart = await benchColdStart()
   const verifyBest = { tollgate: best(verify.tollgate), reference: best(verify.reference) }
   const settleBest = { tollgate: best(settle.tollgate), reference: best(settle.reference) }
@@ -60,6 +62,7 @@ try {
     verifyPerSecondAtLeast5x: ratios.verifyPerSecondBest >= 5,
     zeroGasBurntOnDuplicates: duplicates.tollgate.reverted === 0,
     ...coldStart.targets,
+    ...vouchers.targets,
   }
   const machine = {
     cpus: os.cpus().length,
@@ -75,6 +78,7 @@ try {
     settle,
     duplicates,
     endToEnd,
+    vouchers,
     coldStart,
     ratios,
     targets,

@@ -62,3 +62,32 @@ describe('batch-settlement typed data', () => {
     )
   })
 })
+
+describe('recoverSigner', () => {
+  it('recovers like viem and refuses what the escrow refuses: high s, v not 27 or 28, bad length', async () => {
+    const { recoverSigner, nativeRecovery } = await import('./recoverSigner.ts')
+    const { recoverAddress } = await import('viem')
+    expect(typeof nativeRecovery).toBe('boolean')
+    const id = channelIdOf(config, 31337)
+    for (let max = 1n; max <= 20n; max++) {
+      const signature = await signVoucher(anvil0, id, max, 31337)
+      const digest = voucherDigest(id, max, 31337)
+      expect(await recoverSigner(digest, signature)).toBe(
+        await recoverAddress({ hash: digest, signature }),
+      )
+    }
+    const signature = await signVoucher(anvil0, id, 7n, 31337)
+    const digest = voucherDigest(id, 7n, 31337)
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
+    const s = BigInt(`0x${signature.slice(66, 130)}`)
+    const v = Number.parseInt(signature.slice(130), 16)
+    const twin =
+      `${signature.slice(0, 66)}${(n - s).toString(16).padStart(64, '0')}${(v === 27 ? 28 : 27).toString(16)}` as `0x${string}`
+    expect(await recoverAddress({ hash: digest, signature: twin })).toBe(anvil0.address)
+    expect(await recoverSigner(digest, twin)).toBeUndefined()
+    expect(
+      await recoverSigner(digest, `${signature.slice(0, 130)}01` as `0x${string}`),
+    ).toBeUndefined()
+    expect(await recoverSigner(digest, signature.slice(0, 100) as `0x${string}`)).toBeUndefined()
+  })
+})

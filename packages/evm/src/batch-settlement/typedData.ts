@@ -1,12 +1,14 @@
 import {
   type Address,
+  concatHex,
   encodeAbiParameters,
   getAddress,
   type Hex,
+  hashDomain,
   hashTypedData,
   isAddressEqual,
   keccak256,
-  recoverAddress,
+  stringToHex,
   zeroAddress,
 } from 'viem'
 import type { EvmSigner } from '../client.ts'
@@ -19,6 +21,7 @@ import {
   voucherTypes,
 } from './constants.ts'
 import type { ChannelConfig, VoucherClaim } from './payload.ts'
+import { recoverSigner } from './recoverSigner.ts'
 
 /** The escrow's EIP-712 domain on one chain, at the canonical address unless told otherwise. */
 export function batchSettlementDomain(
@@ -41,28 +44,68 @@ export function contractChannelConfig(config: ChannelConfig) {
   }
 }
 
+const voucherTypehash = keccak256(
+  stringToHex('Voucher(bytes32 channelId,uint128 maxClaimableAmount)'),
+)
+const domainSeparators = new Map<string, Hex>()
+
+/** The escrow's EIP-712 domain separator, computed once per chain and address. */
+function domainSeparatorOf(chainId: number, escrow?: Address): Hex {
+  const key = `${chainId}|${escrow ?? ''}`
+  let separator = domainSeparators.get(key)
+  if (!separator) {
+    const domain = batchSettlementDomain(chainId, escrow)
+    separator = hashDomain({
+      domain: { ...domain, chainId: BigInt(domain.chainId) },
+      types: { EIP712Domain: eip712DomainTypes },
+    })
+    domainSeparators.set(key, separator)
+  }
+  return separator
+}
+
+const eip712DomainTypes = [
+  { name: 'name', type: 'string' },
+  { name: 'version', type: 'string' },
+  { name: 'chainId', type: 'uint256' },
+  { name: 'verifyingContract', type: 'address' },
+] as const
+
+/** Channel ids recently computed: every voucher of a channel names the same config. */
+const channelIds = new Map<string, Hex>()
+const channelIdsMax = 10_000
+
 /** A channel's id: the EIP-712 hash of its config, as the escrow's `getChannelId` computes it. */
 export function channelIdOf(config: ChannelConfig, chainId: number, escrow?: Address): Hex {
-  return hashTypedData({
+  const key =
+    `${chainId}|${escrow ?? ''}|${config.payer}|${config.payerAuthorizer}|${config.receiver}|${config.receiverAuthorizer}|${config.token}|${config.withdrawDelay}|${config.salt}`.toLowerCase()
+  const known = channelIds.get(key)
+  if (known) return known
+  const id = hashTypedData({
     domain: batchSettlementDomain(chainId, escrow),
     types: channelConfigTypes,
     primaryType: 'ChannelConfig',
     message: contractChannelConfig(config),
   })
+  if (channelIds.size >= channelIdsMax) channelIds.clear()
+  channelIds.set(key, id)
+  return id
 }
 
+/** The voucher's EIP-712 digest: two keccak hashes, the domain separator cached. */
 export function voucherDigest(
   channelId: Hex,
   maxClaimableAmount: bigint,
   chainId: number,
   escrow?: Address,
 ): Hex {
-  return hashTypedData({
-    domain: batchSettlementDomain(chainId, escrow),
-    types: voucherTypes,
-    primaryType: 'Voucher',
-    message: { channelId, maxClaimableAmount },
-  })
+  const structHash = keccak256(
+    encodeAbiParameters(
+      [{ type: 'bytes32' }, { type: 'bytes32' }, { type: 'uint128' }],
+      [voucherTypehash, channelId, maxClaimableAmount],
+    ),
+  )
+  return keccak256(concatHex(['0x1901', domainSeparatorOf(chainId, escrow), structHash]))
 }
 
 /** A voucher for `maxClaimableAmount` in total, signed by the payer's authorizer key. */
@@ -95,15 +138,11 @@ export async function voucherSignedByAuthorizer(
   escrow?: Address,
 ): Promise<boolean | undefined> {
   if (isAddressEqual(getAddress(config.payerAuthorizer), zeroAddress)) return undefined
-  try {
-    const recovered = await recoverAddress({
-      hash: voucherDigest(channelId, maxClaimableAmount, chainId, escrow),
-      signature,
-    })
-    return isAddressEqual(recovered, getAddress(config.payerAuthorizer))
-  } catch {
-    return false
-  }
+  const recovered = await recoverSigner(
+    voucherDigest(channelId, maxClaimableAmount, chainId, escrow),
+    signature,
+  )
+  return recovered !== undefined && isAddressEqual(recovered, getAddress(config.payerAuthorizer))
 }
 
 /** The ERC-3009 nonce of a deposit: binds the authorization to one channel and salt. */
