@@ -131,7 +131,9 @@ export async function benchVouchers(bench: Bench, options: { scale: number }) {
     const gasAt = async (requests: number) => {
       const channel = await open(requests)
       for (const header of channel.headers) await paidGet(`${api.url}/voucher`, header)
-      const answer = (await post(`${api.url}/channels/claim`, '', () => true)) as unknown as {
+      const answer = (await (
+        await fetch(`${api.url}/channels/claim`, { method: 'POST' })
+      ).json()) as {
         claims: { claimed: Array<{ transaction: string }> }
         sweep: { transaction: string }
       }
