@@ -3,7 +3,13 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { PayerOptions, RefusalCause } from '@tollgate/client'
 import { type SchemeClient, solanaNetworks } from '@tollgate/core'
-import { type EvmAsset, type EvmSigner, exactEvmClient, uptoEvmClient } from '@tollgate/evm'
+import {
+  batchSettlementEvmClient,
+  type EvmAsset,
+  type EvmSigner,
+  exactEvmClient,
+  uptoEvmClient,
+} from '@tollgate/evm'
 import { type DevManifest, readManifest } from '@tollgate/manifest'
 import { exactSvmClient, type SvmSigner, svmSignerFromSecretKey } from '@tollgate/svm'
 import {
@@ -17,11 +23,11 @@ import {
   signerFromPrivateKey,
   spendingGuard,
 } from '@tollgate/wallet'
+import { createPublicClient, http } from 'viem'
 import type { WalletCliOptions } from './commands/walletOptions.ts'
 import { defaultKeystorePath, defaultSpendStorePath } from './paths.ts'
 import { keyFromKeystore } from './secrets.ts'
 import { UserError } from './ui.ts'
-
 export interface AgentWallet {
   signer: EvmSigner
   /** The Solana signer, from TOLLGATE_SOLANA_SECRET_KEY; without it the wallet pays on EVM only. */
@@ -207,8 +213,18 @@ function walletSchemes(wallet: {
       ? { assets: { [dev.network]: dev.asset }, rpcUrls: { [dev.network]: dev.rpcUrl } }
       : {}),
   }
-  // `upto` is counted at its maximum until the receipt names the charge.
-  const schemes: SchemeClient[] = [exactEvmClient(evm), uptoEvmClient(evm)]
+  // `upto` is counted at its maximum until the receipt names the charge. A channel's state is
+  // read back from the escrow in a new process (and corrected by the seller's 402 if stale).
+  const schemes: SchemeClient[] = [
+    exactEvmClient(evm),
+    uptoEvmClient(evm),
+    batchSettlementEvmClient({
+      ...evm,
+      ...(dev
+        ? { clients: { [dev.network]: createPublicClient({ transport: http(dev.rpcUrl) }) } }
+        : {}),
+    }),
+  ]
   if (!solanaSigner) return schemes
   const rpcUrl = wallet.env.TOLLGATE_SOLANA_RPC_URL || undefined
   if (rpcUrl) {

@@ -11,7 +11,13 @@ import {
   startAnvil,
   startSolanaDevnet,
 } from '@tollgate/devnet'
-import { exactEvmServer, permit2ApprovalCall, uptoEvmServer } from '@tollgate/evm'
+import {
+  batchSettlementEvmServer,
+  exactEvmServer,
+  FolderChannelStore,
+  permit2ApprovalCall,
+  uptoEvmServer,
+} from '@tollgate/evm'
 import type { Logger } from '@tollgate/facilitator'
 import { openLedger, SqlDiscoveryCatalog, SqlLedgerReports } from '@tollgate/ledger'
 import { type DevManifest, writeManifest } from '@tollgate/manifest'
@@ -79,7 +85,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     const anvil: AnvilProcess = await startAnvil({ port: options.rpcPort ?? 8545, chainId })
     started.push(() => anvil.stop())
 
-    progress('deploying TestUSDC, Multicall3, Permit2 and the x402 Permit2 proxies')
+    progress(
+      'deploying TestUSDC, Multicall3, Permit2, the x402 Permit2 proxies and the batch-settlement escrow',
+    )
     const deployer = ANVIL_ACCOUNTS[DEVNET_ROLES.deployer]
     const payer = ANVIL_ACCOUNTS[DEVNET_ROLES.payer]
     const merchant = ANVIL_ACCOUNTS[DEVNET_ROLES.merchant]
@@ -182,6 +190,17 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         schemes: [
           exactEvmServer({ assets: { [network]: asset } }),
           uptoEvmServer({ assets: { [network]: asset } }),
+          batchSettlementEvmServer({
+            assets: { [network]: asset },
+            // The seller's charged vouchers live with the dev ledger (in memory without one).
+            ...(options.ledgerDir
+              ? {
+                  store: new FolderChannelStore(
+                    join(options.ledgerDir, `${chainId}-${genesis.hash.slice(2, 14)}`, 'channels'),
+                  ),
+                }
+              : {}),
+          }),
           exactSvmServer({ assets: { [solana.network]: solanaAsset } }),
         ],
         price: examplePrice,

@@ -4,6 +4,7 @@ import { paymentMiddleware } from '@tollgate/server/hono'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { mountExampleMcp } from './exampleMcp.ts'
+import { mountVoucherRoute } from './exampleVouchers.ts'
 
 export interface ExampleApiOptions {
   network: string
@@ -27,7 +28,8 @@ const conditions = ['sunny', 'cloudy', 'light rain', 'windy', 'clear'] as const
  * The demo's paid API: `GET /weather` costs $0.001 on EVM or on Solana, `GET /health` is free,
  * and `/mcp` is an MCP server whose `forecast` tool costs the same (on EVM). Both declare how to
  * call them (the `bazaar` extension), so the facilitator catalogues them. With an `upto` scheme
- * server among `schemes`, `GET /forecast?days=N` charges per day served, up to a week.
+ * server among `schemes`, `GET /forecast?days=N` charges per day served, up to a week; with a
+ * `batch-settlement` one, `GET /joke` is paid per joke with vouchers from one deposit.
  */
 export function createExampleApi(options: ExampleApiOptions): Hono {
   const app = new Hono()
@@ -77,6 +79,8 @@ export function createExampleApi(options: ExampleApiOptions): Hono {
     }),
   )
   if (options.schemes.some((scheme) => scheme.scheme === 'upto')) mountForecast(app, options, store)
+  if (options.schemes.some((scheme) => scheme.scheme === 'batch-settlement'))
+    mountVoucherRoute(app, options, store)
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/weather', (c) => c.json(weatherFor(c.req.query('city') ?? 'Lisbon')))
   mountExampleMcp(app, options, weatherFor, store)

@@ -67,11 +67,15 @@ function reportOutcome(
   const tries = outcome.attempts > 1 ? ` · presented ${outcome.attempts} times` : ''
   if (outcome.state === 'settled') {
     const receipt = outcome.receipt
+    const channelCharge = receipt?.extra?.chargedAmount
+    // A channel payment names its charge; its amount, when set, is what the request deposited.
     // A usage-based payment is charged what was used, at most what was authorized.
     const charged =
-      receipt?.amount && /^\d+$/.test(receipt.amount) && receipt.amount !== accepted.amount
-        ? `${format(receipt.amount)} (of ${amount} authorized)`
-        : amount
+      accepted.scheme === 'batch-settlement' && typeof channelCharge === 'string'
+        ? `${format(channelCharge)}${receipt?.amount && /^\d+$/.test(receipt.amount) ? ` from a channel deposit of ${format(receipt.amount)}` : ' with a channel voucher'}`
+        : receipt?.amount && /^\d+$/.test(receipt.amount) && receipt.amount !== accepted.amount
+          ? `${format(receipt.amount)} (of ${amount} authorized)`
+          : amount
     const transaction = receipt?.transaction ? `tx ${receipt.transaction}` : 'no transaction'
     note(
       receipt
