@@ -44,6 +44,8 @@ export interface ClaimTarget {
   network: string
   payTo: string
   token: string
+  /** The facilitator that submits claims and sweeps. @default the one the payment gate uses */
+  facilitator?: FacilitatorClient
 }
 
 /**
@@ -72,7 +74,7 @@ export function batchSettlementEvmServer(
   }
   const claimsContext = (target: ClaimTarget) => ({
     store,
-    facilitator: facilitatorOf,
+    facilitator: () => target.facilitator ?? facilitatorOf(),
     receiverAuthorizer: options.receiverAuthorizer,
     network: target.network,
     receiver: target.payTo,
