@@ -20,6 +20,7 @@ import {
   MemoryClientChannelStore,
 } from '@tollgate/evm'
 import { paymentMiddleware as tollgateExpress } from '@tollgate/server/express'
+import { SpendStore, spendingGuard, spendingPolicySchema } from '@tollgate/wallet'
 import { HTTPFacilitatorClient } from '@x402/core/server'
 import { BatchSettlementEvmScheme as OfficialBatchFacilitator } from '@x402/evm/batch-settlement/facilitator'
 import { BatchSettlementEvmScheme as OfficialBatchServer } from '@x402/evm/batch-settlement/server'
@@ -229,6 +230,43 @@ describe('the Tollgate batch-settlement client', () => {
     expect(await official.verify(voucher as never, offered as never)).toMatchObject({
       isValid: true,
     })
+  })
+
+  it('a wallet counts the deposit when made and nothing more for its vouchers; its cap bounds a deposit', async () => {
+    const { url } = await tollgateServer(freshPayee())
+    const store = await SpendStore.open()
+    const policy = spendingPolicySchema.parse({ budgets: [{ limit: '$1' }] })
+    const budget = policy.budgets[0]!
+    const scheme = batchSettlementEvmClient({
+      signer: payerAccount(stack.manifest),
+      assets: { [stack.manifest.network]: asset() },
+      store: new MemoryClientChannelStore(),
+      depositMultiplier: 2,
+    })
+    const pay = wrapFetch(fetch, { schemes: [scheme], spending: spendingGuard({ store, policy }) })
+    const spent: bigint[] = []
+    for (let i = 0; i < 4; i++) {
+      expect((await pay(`${url}/page`)).status).toBe(200)
+      spent.push(await store.spent(budget))
+    }
+    // Three prices deposited first (the seller's hint), vouchers add nothing, the fourth tops up.
+    expect(spent).toEqual([3_000n, 3_000n, 3_000n, 6_000n])
+
+    const capped = wrapFetch(fetch, {
+      schemes: [
+        batchSettlementEvmClient({
+          signer: payerAccount(stack.manifest),
+          assets: { [stack.manifest.network]: asset() },
+          store: new MemoryClientChannelStore(),
+        }),
+      ],
+      spending: spendingGuard({
+        store,
+        policy: spendingPolicySchema.parse({ maxPayment: '$0.002', budgets: [{ limit: '$1' }] }),
+      }),
+    })
+    const { url: other } = await tollgateServer(freshPayee())
+    await expect(capped(`${other}/page`)).rejects.toThrow(/above the per-payment cap of \$0\.002/)
   })
 
   it('refuses a deposit above its cap before signing anything', async () => {

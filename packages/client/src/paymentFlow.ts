@@ -79,7 +79,13 @@ export async function preparePayment(
     )
   }
   const { requirements, scheme, asset } = selection.chosen
-  const authorization = await options.spending?.authorize({ url, requirements, asset })
+  // A channel scheme's deposit is what leaves the wallet, and a voucher drawn on it nothing new.
+  const due = options.spending ? await scheme.amountDue?.(requirements) : undefined
+  const authorization = await options.spending?.authorize({
+    url,
+    requirements: due === undefined ? requirements : { ...requirements, amount: due },
+    asset,
+  })
   let payment: PaymentPayload
   try {
     const extensions = echoExtensions(required.extensions)

@@ -47,6 +47,12 @@ export interface SchemeClient {
    */
   balanceOf?(requirements: PaymentRequirements): Promise<bigint | undefined>
   /**
+   * What signing for these requirements takes out of the wallet now, when that is not
+   * `requirements.amount`: a channel's deposit, or `'0'` for a voucher drawn on one. Spending
+   * limits are checked against it.
+   */
+  amountDue?(requirements: PaymentRequirements): Promise<string | undefined>
+  /**
    * Told how each payment it signed ended, with the server's receipt: a scheme that keeps
    * state between payments (a channel's charged total) moves it on only from these.
    */

@@ -95,46 +95,58 @@ export function batchSettlementEvmClient(options: BatchSettlementEvmClientOption
       : { balance: balance.toString(), chargedCumulativeAmount: totalClaimed.toString() }
   }
 
+  /** Whether the next payment is a voucher or needs a deposit first, and of how much. */
+  const planOf = async (requirements: PaymentRequirements) => {
+    const chainId = chainOf(requirements.network)
+    const config = configOf(requirements)
+    const channelId = channelIdOf(config, chainId)
+    const channel = await channelOf(requirements.network, channelId)
+    const price = BigInt(requirements.amount)
+    const max = BigInt(channel?.chargedCumulativeAmount ?? '0') + price
+    const balance = BigInt(channel?.balance ?? '0')
+    const base = { chainId, config, channelId, max }
+    if (max <= balance) return { kind: 'voucher' as const, ...base }
+    const hint = /^[0-9]+$/.test(String(requirements.extra?.minDeposit ?? ''))
+      ? BigInt(String(requirements.extra?.minDeposit))
+      : 0n
+    const needed = max - balance
+    let amount = [price * multiplier, hint, needed].reduce((a, b) => (a > b ? a : b))
+    if (options.maxDeposit !== undefined && amount > options.maxDeposit) {
+      if (needed > options.maxDeposit)
+        throw new TollgateError(
+          'POLICY_REFUSED',
+          `a deposit of at least ${needed} is needed and the most allowed is ${options.maxDeposit}`,
+        )
+      amount = options.maxDeposit
+    }
+    return { kind: 'deposit' as const, amount, ...base }
+  }
+
   return {
     ...exact,
     scheme: batchSettlementScheme,
+    async amountDue(requirements) {
+      const plan = await planOf(requirements)
+      return plan.kind === 'deposit' ? plan.amount.toString() : '0'
+    },
     async createPayload(requirements) {
-      const chainId = chainOf(requirements.network)
-      const config = configOf(requirements)
-      const channelId = channelIdOf(config, chainId)
-      const channel = await channelOf(requirements.network, channelId)
-      const price = BigInt(requirements.amount)
-      const charged = BigInt(channel?.chargedCumulativeAmount ?? '0')
-      const balance = BigInt(channel?.balance ?? '0')
-      const max = charged + price
+      const plan = await planOf(requirements)
+      const { chainId, config, channelId, max } = plan
       const voucher = {
         channelId,
         maxClaimableAmount: max.toString(),
         signature: await signVoucher(signer, channelId, max, chainId),
       }
-      if (max <= balance) return { type: 'voucher', channelConfig: config, voucher }
-      const hint = /^[0-9]+$/.test(String(requirements.extra?.minDeposit ?? ''))
-        ? BigInt(String(requirements.extra?.minDeposit))
-        : 0n
-      const needed = max - balance
-      let amount = [price * multiplier, hint, needed].reduce((a, b) => (a > b ? a : b))
-      if (options.maxDeposit !== undefined && amount > options.maxDeposit) {
-        if (needed > options.maxDeposit)
-          throw new TollgateError(
-            'POLICY_REFUSED',
-            `a deposit of at least ${needed} is needed and the most allowed is ${options.maxDeposit}`,
-          )
-        amount = options.maxDeposit
-      }
+      if (plan.kind === 'voucher') return { type: 'voucher', channelConfig: config, voucher }
       const authorization =
         requirements.extra?.assetTransferMethod === 'permit2'
-          ? await permit2Deposit(config, channelId, amount, chainId, requirements, now())
-          : await erc3009Deposit(config, channelId, amount, chainId, requirements, now())
+          ? await permit2Deposit(config, channelId, plan.amount, chainId, requirements, now())
+          : await erc3009Deposit(config, channelId, plan.amount, chainId, requirements, now())
       return {
         type: 'deposit',
         channelConfig: config,
         voucher,
-        deposit: { amount: amount.toString(), authorization },
+        deposit: { amount: plan.amount.toString(), authorization },
       }
     },
     async paymentEnded(outcome: SignedPaymentOutcome) {
