@@ -17,7 +17,7 @@ import { dim, green, note, UserError } from '../ui.ts'
 import { promptHidden } from './prompt.ts'
 import { type BalanceOptions, printBalances } from './walletBalance.ts'
 
-interface KeystoreOptions {
+export interface KeystoreOptions {
   keystore?: string
 }
 

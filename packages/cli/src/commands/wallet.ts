@@ -61,4 +61,25 @@ export function registerWallet(program: Command): void {
     .option('--eth <amount>', 'ether to send for gas', '1')
     .option('--json', 'print the new balances as JSON')
     .action(lazy(async () => (await import('../actions/walletFund.ts')).fundWallet))
+  const channelActions = async () => import('../actions/walletChannels.ts')
+  wallet
+    .command('channels')
+    .description(
+      "list the wallet's batch-settlement channels: deposited, claimed by the seller, unclaimed",
+    )
+    .option('--keystore <file>', readHelp)
+    .option('--manifest <path>', 'dev manifest of the local stack', defaultManifestPath)
+    .option('--rpc-url <url>', 'ask this node instead of the devnet in the manifest')
+    .option('--json', 'print JSON instead of text')
+    .action(lazy(async () => (await channelActions()).printChannels))
+  wallet
+    .command('withdraw')
+    .description(
+      "take back what a channel's seller has not claimed: starts the channel's withdraw delay, and run again after it, finishes",
+    )
+    .argument('<channel-id>', 'the channel, as `tollgate wallet channels` lists it')
+    .option('--keystore <file>', readHelp)
+    .option('--manifest <path>', 'dev manifest of the local stack', defaultManifestPath)
+    .option('--rpc-url <url>', 'send to this node instead of the devnet in the manifest')
+    .action(lazy(async () => (await channelActions()).withdrawChannel))
 }
