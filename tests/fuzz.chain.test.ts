@@ -4,8 +4,17 @@
  * gate answers 402 for any payment header it cannot use.
  */
 import { encodeJsonHeader, errorCodes } from '@tollgate/core'
-import { exactEvmClient, exactEvmServer, uptoEvmClient } from '@tollgate/evm'
-import { PaymentGate } from '@tollgate/server'
+import {
+  batchSettlementEvmClient,
+  batchSettlementEvmServer,
+  channelIdOf,
+  exactEvmClient,
+  exactEvmServer,
+  MemoryChannelStore,
+  signVoucher,
+  uptoEvmClient,
+} from '@tollgate/evm'
+import { MemoryResponseStore, PaymentGate } from '@tollgate/server'
 import fc from 'fast-check'
 import { buildEvmFacilitator, type DevStack } from 'tollgate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -19,7 +28,10 @@ import {
 } from './support/stack.ts'
 
 let stack: DevStack
-/** A valid request per kind of EVM payment: EIP-3009, exact over Permit2, and upto. */
+/**
+ * A valid request per kind of EVM payment: EIP-3009, exact over Permit2, upto, and a
+ * batch-settlement deposit and voucher.
+ */
 const validBodies: Record<string, Record<string, unknown>> = {}
 const knownReasons = new Set<string>(Object.values(errorCodes).map((entry) => entry.reason))
 
@@ -52,6 +64,44 @@ beforeAll(async () => {
     },
     upto,
   )
+  // batch-settlement: a deposit opening a channel, and a voucher on it.
+  const batch = {
+    ...batchSettlementEvmServer({
+      assets: {
+        [manifest.network]: { ...manifest.asset, address: manifest.asset.address as `0x${string}` },
+      },
+    }).buildRequirements({
+      network: manifest.network,
+      price: '$0.001',
+      payTo: manifest.accounts.merchant.address,
+      maxTimeoutSeconds: 300,
+    }),
+  }
+  batch.extra = { ...batch.extra, receiverAuthorizer: manifest.accounts.merchant.address }
+  const channels = batchSettlementEvmClient({ signer })
+  validBodies.deposit = facilitatorBody(
+    {
+      x402Version: 2,
+      accepted: batch,
+      payload: await channels.createPayload(batch, { x402Version: 2 }),
+    },
+    batch,
+  )
+  const deposit = validBodies.deposit.paymentPayload as {
+    payload: { channelConfig: unknown; voucher: unknown }
+  }
+  validBodies.voucher = facilitatorBody(
+    {
+      x402Version: 2,
+      accepted: batch,
+      payload: {
+        type: 'voucher',
+        channelConfig: deposit.payload.channelConfig,
+        voucher: deposit.payload.voucher,
+      },
+    },
+    batch,
+  )
 })
 afterAll(() => stack?.stop())
 
@@ -74,7 +124,7 @@ function leafPaths(value: unknown, prefix: string[] = []): string[][] {
 }
 
 describe('facilitator under arbitrary input', () => {
-  it.each(['eip3009', 'permit2', 'upto'])(
+  it.each(['eip3009', 'permit2', 'upto', 'deposit', 'voucher'])(
     'answers every mutated %s request with a known reason and a 200, 400 or 503',
     async (kind) => {
       const validBody = validBodies[kind]!
@@ -146,5 +196,122 @@ describe('resource server gate under arbitrary payment headers', () => {
       }),
       { numRuns: 1000 },
     )
+  })
+})
+
+describe('batch-settlement gate under mutated vouchers', () => {
+  it('answers 402 with a known reason for any change to a valid voucher, and serves the voucher itself', async () => {
+    const { manifest } = stack
+    const signer = payerAccount(manifest)
+    const network = manifest.network
+    const authorizer = manifest.accounts.merchant.address
+    const facilitator = new ScriptedFacilitator([network])
+    facilitator.supportedAnswer = {
+      kinds: [
+        {
+          x402Version: 2,
+          scheme: 'batch-settlement',
+          network,
+          extra: { receiverAuthorizer: authorizer },
+        },
+      ],
+      extensions: [],
+      signers: {},
+    }
+    // The facilitator refuses whatever reaches it: only the gate's own checks can accept.
+    facilitator.verifyAnswer = {
+      isValid: false,
+      invalidReason: 'invalid_batch_settlement_evm_channel_not_found',
+    }
+    const store = new MemoryChannelStore()
+    const scheme = batchSettlementEvmServer({
+      assets: {
+        [network]: { ...manifest.asset, address: manifest.asset.address as `0x${string}` },
+      },
+      store,
+    })
+    const gate = new PaymentGate({
+      routes: {
+        'GET /v': {
+          scheme: 'batch-settlement',
+          price: '$0.001',
+          network,
+          payTo: manifest.accounts.merchant.address,
+        },
+      },
+      facilitator,
+      schemes: [scheme],
+      store: new MemoryResponseStore(),
+    })
+    await gate.initialize()
+    const offer = gate.paymentRequired({ method: 'GET', path: '/v', url: 'http://localhost/v' })!
+      .accepts[0]!
+    const config = {
+      payer: signer.address,
+      payerAuthorizer: signer.address,
+      receiver: offer.payTo,
+      receiverAuthorizer: authorizer,
+      token: offer.asset,
+      withdrawDelay: 900,
+      salt: `0x${'00'.repeat(32)}`,
+    }
+    const channelId = channelIdOf(config, manifest.chainId)
+    await store.compareAndSet(channelId, 0, {
+      channelId: channelId.toLowerCase(),
+      config,
+      balance: '1000000',
+      totalClaimed: '0',
+      chargedCumulativeAmount: '5000',
+      signedMaxClaimable: '5000',
+      signature: '0x',
+      withdrawRequestedAt: 0,
+      refundNonce: '0',
+      openedBy: `0x${'ab'.repeat(32)}`,
+      updatedAtMs: 0,
+    })
+    const valid = {
+      x402Version: 2,
+      accepted: offer,
+      payload: {
+        type: 'voucher',
+        channelConfig: config,
+        voucher: {
+          channelId,
+          maxClaimableAmount: '6000',
+          signature: await signVoucher(signer, channelId, 6000n, manifest.chainId),
+        },
+      },
+    }
+    const present = (payment: unknown) =>
+      gate.begin({
+        method: 'GET',
+        path: '/v',
+        url: 'http://localhost/v',
+        header: (name) => (name === 'PAYMENT-SIGNATURE' ? encodeJsonHeader(payment) : undefined),
+      })
+    const paths = leafPaths(valid.payload).map((path) => ['payload', ...path])
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...paths),
+        fc.oneof(fc.jsonValue(), fc.anything()),
+        async (path, replacement) => {
+          const payment = JSON.parse(JSON.stringify(mutate(valid, path, replacement) ?? null))
+          if (JSON.stringify(payment) === JSON.stringify(valid)) return
+          const decision = await present(payment)
+          expect(decision.kind).toBe('respond')
+          if (decision.kind !== 'respond') return
+          expect(decision.response.status).toBe(402)
+          const { body } = decision.response
+          const error = JSON.parse(
+            typeof body === 'string' ? body : new TextDecoder().decode(body),
+          ).error
+          expect(knownReasons.has(error)).toBe(true)
+        },
+      ),
+      { numRuns: 300 },
+    )
+    // Untouched, the voucher is accepted by the gate alone.
+    expect((await present(valid)).kind).toBe('verified')
+    expect(facilitator.calls.settle).toBe(0)
   })
 })
