@@ -32,6 +32,8 @@ export interface BatchSettlementEvmClientOptions extends ExactEvmClientOptions {
   depositMultiplier?: number
   /** The most one deposit may lock, in the asset's atomic units: a larger one is refused unsigned. */
   maxDeposit?: bigint
+  /** Tells this buyer's channels to one seller apart (a new salt is a new channel). @default zero */
+  salt?: Hex
   /** Reads channel state from the escrow when the store has none (per network, like `rpcUrls`). */
   clients?: Readonly<Record<string, PublicClient>>
 }
@@ -69,7 +71,7 @@ export function batchSettlementEvmClient(options: BatchSettlementEvmClientOption
       receiverAuthorizer: getAddress(authorizer),
       token: getAddress(requirements.asset),
       withdrawDelay: typeof delay === 'number' ? delay : minWithdrawDelaySeconds,
-      salt: zeroHash,
+      salt: options.salt ?? zeroHash,
     }
   }
   const chainOf = (network: string) => {

@@ -33,6 +33,8 @@ export interface BatchSettlementEvmServerOptions {
 
 /** Claims and sweeps of what this seller charged (run them on a timer, or from a job). */
 export interface BatchChannels {
+  /** The channel records themselves (for operators' tools; writes must compare and set). */
+  readonly store: ChannelStore
   list(): Promise<StoredChannel[]>
   /** Claims every charged, unclaimed voucher for `payTo` in `token` on `network`. */
   claim(target: ClaimTarget & { maxPerBatch?: number }): Promise<ClaimOutcome>
@@ -129,6 +131,7 @@ export function batchSettlementEvmServer(
       })
     },
     channels: {
+      store,
       list: () => store.list(),
       claim: (target) =>
         claimCharged(
