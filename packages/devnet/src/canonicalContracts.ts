@@ -6,10 +6,10 @@
  */
 import {
   CANONICAL_ADDRESSES,
-  multicall3Abi,
-  multicall3Bytecode,
   erc3009DepositCollectorAbi,
   erc3009DepositCollectorBytecode,
+  multicall3Abi,
+  multicall3Bytecode,
   permit2Abi,
   permit2Bytecode,
   permit2DepositCollectorAbi,
