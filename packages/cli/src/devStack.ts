@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { solanaNetworks, toAtomicUnits } from '@tollgate/core'
+import { HttpFacilitatorClient, solanaNetworks, toAtomicUnits } from '@tollgate/core'
 import { dashboardDist } from '@tollgate/dashboard'
 import {
   ANVIL_ACCOUNTS,
@@ -181,6 +181,29 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     started.push(() => facilitator.close())
 
     progress(`starting the example API on ${portLabel(options.apiPort ?? 4021)}`)
+    const vouchers = batchSettlementEvmServer({
+      assets: { [network]: asset },
+      // The seller's charged vouchers live with the dev ledger (in memory without one).
+      ...(options.ledgerDir
+        ? {
+            store: new FolderChannelStore(
+              join(options.ledgerDir, `${chainId}-${genesis.hash.slice(2, 14)}`, 'channels'),
+            ),
+          }
+        : {}),
+    })
+    // The example seller claims its vouchers every few seconds, long before any payer could
+    // withdraw them (the withdraw delay is 15 minutes).
+    const claiming = vouchers.channels.startClaiming({
+      network,
+      payTo: merchant.address,
+      token: asset.address,
+      facilitator: new HttpFacilitatorClient({ url: facilitator.url }),
+      intervalMs: 5_000,
+      onError: (error) =>
+        options.logger?.warn({ err: error }, 'example API voucher claims failed; retrying'),
+    })
+    started.push(() => claiming.stop())
     const api = await listen(
       createExampleApi({
         network,
@@ -190,17 +213,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         schemes: [
           exactEvmServer({ assets: { [network]: asset } }),
           uptoEvmServer({ assets: { [network]: asset } }),
-          batchSettlementEvmServer({
-            assets: { [network]: asset },
-            // The seller's charged vouchers live with the dev ledger (in memory without one).
-            ...(options.ledgerDir
-              ? {
-                  store: new FolderChannelStore(
-                    join(options.ledgerDir, `${chainId}-${genesis.hash.slice(2, 14)}`, 'channels'),
-                  ),
-                }
-              : {}),
-          }),
+          vouchers,
           exactSvmServer({ assets: { [solana.network]: solanaAsset } }),
         ],
         price: examplePrice,

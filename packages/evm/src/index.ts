@@ -60,6 +60,7 @@ export {
   type BatchChannels,
   type BatchSettlementEvmServerOptions,
   batchSettlementEvmServer,
+  type ClaimingOptions,
   type ClaimTarget,
 } from './batch-settlement/server/server.ts'
 export {

@@ -40,6 +40,19 @@ export interface BatchChannels {
   claim(target: ClaimTarget & { maxPerBatch?: number }): Promise<ClaimOutcome>
   /** Pays `payTo` what its claims put aside in the escrow. */
   sweep(target: ClaimTarget): Promise<SettleResponse>
+  /**
+   * Claims and sweeps every `intervalMs` until stopped. The interval must be well below the
+   * channels' withdraw delay: a payer may take back whatever is unclaimed once it has passed.
+   */
+  startClaiming(target: ClaimTarget & ClaimingOptions): { stop(): Promise<void> }
+}
+
+export interface ClaimingOptions {
+  /** @default 60000 */
+  intervalMs?: number
+  /** Told what each run claimed, and of a run that failed (it is tried again next time). */
+  onRun?: ((outcome: ClaimOutcome) => void) | undefined
+  onError?: ((error: unknown) => void) | undefined
 }
 
 export interface ClaimTarget {
@@ -139,6 +152,34 @@ export function batchSettlementEvmServer(
           target.maxPerBatch === undefined ? {} : { maxPerBatch: target.maxPerBatch },
         ),
       sweep: (target) => sweepClaimed(claimsContext(target)),
+      startClaiming(target) {
+        const intervalMs = target.intervalMs ?? 60_000
+        if (intervalMs >= withdrawDelay * 1000)
+          throw new TollgateError(
+            'REQUIREMENTS_MALFORMED',
+            `claims every ${intervalMs} ms would let payers withdraw charged vouchers (the withdraw delay is ${withdrawDelay} s)`,
+          )
+        let running: Promise<void> | undefined
+        const run = () => {
+          running ??= (async () => {
+            const outcome = await claimCharged(claimsContext(target))
+            if (outcome.claimed.length > 0) await sweepClaimed(claimsContext(target))
+            target.onRun?.(outcome)
+          })()
+            .catch((error: unknown) => target.onError?.(error))
+            .finally(() => {
+              running = undefined
+            })
+        }
+        const timer = setInterval(run, intervalMs)
+        timer.unref?.()
+        return {
+          async stop() {
+            clearInterval(timer)
+            await running
+          },
+        }
+      },
     },
   }
 }
