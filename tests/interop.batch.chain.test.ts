@@ -4,7 +4,7 @@
  * with a voucher charged by the server alone (no facilitator call, no transaction), a voucher
  * built on a stale base gets the corrective 402 the official client recovers from, our claims
  * pay the merchant exactly what was charged in one transaction for the whole channel, and a
- * cooperative refund returns the rest.
+ * cooperative refund returns the rest without running the route's handler.
  * Method: the dev stack; our Express gate with batchSettlementEvmServer (a folder channel store);
  * @x402/fetch with the official scheme client; a counting proxy in front of the facilitator;
  * balances and escrow state read from the chain.
@@ -90,7 +90,9 @@ describe('batch-settlement: the official client pays a Tollgate server', () => {
         schemes: [scheme],
       }),
     )
+    let served = 0
     app.get('/joke', (_req, res) => {
+      served++
       res.json({ joke: 'a voucher walks into a bar' })
     })
     const url = await startExpress(app, closers)
@@ -157,8 +159,11 @@ describe('batch-settlement: the official client pays a Tollgate server', () => {
     expect(sweep).toMatchObject({ success: true, amount: String(6n * price) })
     expect((await tokenBalance(manifest, merchant)) - merchantBefore).toBe(6n * price)
 
+    const servedBeforeRefund = served
     const refunded = await fresh.refund(`${url}/joke`)
     expect(refunded.success).toBe(true)
+    // A refund buys nothing: the route's handler did not run for it.
+    expect(served).toBe(servedBeforeRefund)
     expect(payerBefore - (await tokenBalance(manifest, payer.address))).toBe(6n * price)
     expect(await readChannel()).toEqual([0n, 0n])
   })

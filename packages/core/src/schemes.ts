@@ -124,6 +124,11 @@ export interface SchemeSettlement {
   ): Promise<VerifyResponse & { corrected?: PaymentRequirements | undefined }>
   settle(payload: PaymentPayload, requirements: PaymentRequirements): Promise<SettleResponse>
   /**
+   * True for a payload that buys nothing but settles something (a channel's refund): the gate
+   * settles it at once and answers with the receipt, without running the route's handler.
+   */
+  settlesAlone?(payload: unknown): boolean
+  /**
    * What identifies one payment when that depends on the scheme's state, in place of the
    * server's `paymentKey` (a voucher's bytes repeat once a closed channel opens again).
    */

@@ -279,6 +279,26 @@ export class PaymentGate {
         ?.assetDecimals(requirements.network, requirements.asset),
     }
     if (use.held) return finishHeld(context, lease, use.held)
+    if (settlement.settlesAlone?.(payment.payload)) {
+      // Nothing is sold: settle now and answer with the receipt alone.
+      const body = new TextEncoder().encode('{}')
+      const finished = await recordSettlement(context, lease, {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
+      return {
+        kind: 'respond',
+        response:
+          finished.kind === 'respond'
+            ? finished.response
+            : {
+                status: 200,
+                headers: { 'content-type': 'application/json', ...finished.headers },
+                body: '{}',
+              },
+      }
+    }
     return {
       kind: 'verified',
       payment: { payload: payment, requirements, ...(payer ? { payer } : {}) },

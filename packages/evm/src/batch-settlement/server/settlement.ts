@@ -41,6 +41,9 @@ export function batchSettlement(context: BatchSettlementContext): SchemeSettleme
     verify: (payment, requirements) => verify(context, payment, requirements),
     settle: (payment, requirements) => settle(context, payment, requirements),
     paymentKey: (payload, requirements) => paymentKeyOf(context, payload, requirements),
+    // A refund returns the payer's funds; it is not a purchase, so no content is served for it.
+    settlesAlone: (payload) =>
+      typeof payload === 'object' && payload !== null && Reflect.get(payload, 'type') === 'refund',
   }
 }
 
