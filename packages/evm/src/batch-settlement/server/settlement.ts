@@ -20,10 +20,12 @@ import {
   type VoucherPayload,
 } from '../payload.ts'
 import { claimBatchTypedData, refundTypedData, voucherSignedByAuthorizer } from '../typedData.ts'
-import type { ChannelStore, ServerChannel } from './channelStore.ts'
+import type { ChannelStore, ServerChannel, StoredChannel } from './channelStore.ts'
 
 export interface BatchSettlementContext {
   store: ChannelStore
+  /** The channel as this request first read it (see `batchSettlement`). */
+  read?: (payload: unknown, channelId: string) => Promise<StoredChannel | undefined>
   facilitator: FacilitatorClient
   /** Signs claims and refunds for channels naming it; else the facilitator's authorizer does. */
   receiverAuthorizer: LocalAccount | undefined
@@ -37,10 +39,24 @@ export interface BatchSettlementContext {
  * a refund goes to the facilitator, and its effect is recorded only once its transaction is mined.
  */
 export function batchSettlement(context: BatchSettlementContext): SchemeSettlement {
+  // One read of a channel per request: the gate asks for the payment's key, verifies it, then
+  // settles it, each with the same decoded payload object. A voucher is charged against the
+  // version it was verified on, so a write in between makes the charge fail, never stale.
+  const reads = new WeakMap<object, Promise<StoredChannel | undefined>>()
+  const read = (payload: unknown, channelId: string) => {
+    if (typeof payload !== 'object' || payload === null) return context.store.get(channelId)
+    let found = reads.get(payload)
+    if (!found) {
+      found = context.store.get(channelId)
+      reads.set(payload, found)
+    }
+    return found
+  }
+  const shared = { ...context, read }
   return {
-    verify: (payment, requirements) => verify(context, payment, requirements),
-    settle: (payment, requirements) => settle(context, payment, requirements),
-    paymentKey: (payload, requirements) => paymentKeyOf(context, payload, requirements),
+    verify: (payment, requirements) => verify(shared, payment, requirements),
+    settle: (payment, requirements) => settle(shared, payment, requirements),
+    paymentKey: (payload, requirements) => paymentKeyOf(shared, payload, requirements),
     // A refund returns the payer's funds; it is not a purchase, so no content is served for it.
     settlesAlone: (payload) =>
       typeof payload === 'object' && payload !== null && Reflect.get(payload, 'type') === 'refund',
@@ -63,7 +79,7 @@ async function paymentKeyOf(
     const call = depositCallOf(payload, requirements)
     return 'code' in call ? undefined : `deposit|${call.authorizationKey}`.toLowerCase()
   }
-  const stored = await context.store.get(payload.voucher.channelId)
+  const stored = await readChannel(context, raw, payload.voucher.channelId)
   const life = stored?.channel.openedBy ?? 'unopened'
   return `${payload.type}|${payload.voucher.channelId}|${life}|${BigInt(payload.voucher.maxClaimableAmount)}`.toLowerCase()
 }
@@ -82,7 +98,7 @@ async function verify(
   const channelId = payload.voucher.channelId
   const problem = channelConfigProblem(payload.channelConfig, channelId, requirements)
   if (problem) return reject(problem, { payer })
-  const stored = await context.store.get(channelId)
+  const stored = await readChannel(context, payment.payload, channelId)
   const max = BigInt(payload.voucher.maxClaimableAmount)
   const price = BigInt(requirements.amount)
   // Without a record (a server that never saw this channel), the client's own base is taken:
@@ -118,6 +134,10 @@ async function verify(
   if (max > BigInt(stored.channel.balance))
     return reject('BATCH_CUMULATIVE_EXCEEDS_BALANCE', { payer })
   return { isValid: true, payer }
+}
+
+function readChannel(context: BatchSettlementContext, raw: unknown, channelId: string) {
+  return context.read ? context.read(raw, channelId) : context.store.get(channelId)
 }
 
 /** The offer as the client must sign it next: the channel's state and its last voucher. */
@@ -166,7 +186,8 @@ async function settle(
   if ('response' in read)
     return settleFailure('PAYLOAD_MALFORMED', { network, message: read.response.invalidReason })
   const { payload } = read
-  if (payload.type === 'voucher') return chargeVoucher(context, payload, requirements)
+  if (payload.type === 'voucher')
+    return chargeVoucher(context, payment.payload, payload, requirements)
   if (payload.type === 'deposit') return settleDeposit(context, payment, payload, requirements)
   return settleRefund(context, payment, payload, requirements)
 }
@@ -174,6 +195,7 @@ async function settle(
 /** One compare-and-set moves the charge from the voucher's base to its amount, or nothing moves. */
 async function chargeVoucher(
   context: BatchSettlementContext,
+  raw: unknown,
   payload: VoucherPayload,
   requirements: PaymentRequirements,
 ): Promise<SettleResponse> {
@@ -181,7 +203,7 @@ async function chargeVoucher(
   const payer = getAddress(payload.channelConfig.payer)
   const max = BigInt(payload.voucher.maxClaimableAmount)
   const price = BigInt(requirements.amount)
-  const stored = await context.store.get(payload.voucher.channelId)
+  const stored = await readChannel(context, raw, payload.voucher.channelId)
   if (!stored) return settleFailure('BATCH_MISSING_CHANNEL', { network, payer })
   if (BigInt(stored.channel.chargedCumulativeAmount) + price !== max)
     return settleFailure('BATCH_CHANNEL_BUSY', {
