@@ -85,6 +85,9 @@ export interface ExactEvmFacilitatorOptions {
    * The key that signs claims and refunds for batch-settlement channels whose receiver authorizer
    * it is. With it, `/supported` names its address (`extra.receiverAuthorizer`), so servers
    * without a key of their own can delegate; without it, servers sign their own batches.
+   * Whoever can call `/settle` can then ask for a refund of a delegating channel's unclaimed
+   * funds, including charges its seller has not claimed yet: give it only to a facilitator whose
+   * `/settle` callers are the sellers (API keys), or a local one.
    */
   batchSettlementAuthorizer?: LocalAccount | undefined
   /** Refuse to submit when the fee per gas would exceed this (wei). */
