@@ -1,47 +1,27 @@
-/**
- * Goal: one channel the escrow refuses never blocks the others' claims (x402 #2559, where a
- * top-up counted before it landed made every claim batch revert), both when the seller signs the
- * batch and when the facilitator does; and a deposit is never credited before it is mined: its
- * request waits, and the same payment presented again once mined is credited and served once.
- * Method: the dev stack; three channels paid through a Tollgate gate; one channel's record then
- * claims more than the escrow holds for it (what an unconfirmed top-up would have caused); claims
- * through the dev facilitator, seller-signed and facilitator-signed; escrow state from the chain;
- * a scripted facilitator that reports a deposit pending, then mined.
- */
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { wrapFetch } from '@tollgate/client'
 import { encodePaymentHeader, HttpFacilitatorClient, type PaymentPayload } from '@tollgate/core'
 import {
   batchSettlementAbi,
   batchSettlementAddresses,
   batchSettlementEvmClient,
-  batchSettlementEvmServer,
-  FolderChannelStore,
+  type batchSettlementEvmServer,
   MemoryClientChannelStore,
   signVoucher,
 } from '@tollgate/evm'
 import { MemoryResponseStore } from '@tollgate/server'
-import { paymentMiddleware as tollgateExpress } from '@tollgate/server/express'
-import express from 'express'
 import { type DevStack, rpcClient } from 'tollgate'
 import { getAddress, type Hex, type LocalAccount, numberToHex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startExpress } from './support/officialParts.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { devStackForFile, startBatchSeller } from './support/batchSeller.ts'
 import { ScriptedFacilitator } from './support/scriptedFacilitator.ts'
-import { payerAccount, startTestStack } from './support/stack.ts'
+import { payerAccount } from './support/stack.ts'
 
+const fixture = devStackForFile()
+const { closers } = fixture
 let stack: DevStack
-const closers: Array<() => Promise<void>> = []
-
-beforeAll(async () => {
-  stack = await startTestStack()
-})
-afterAll(async () => {
-  for (const close of closers.reverse()) await close()
-  await stack?.stop()
+beforeAll(() => {
+  stack = fixture.stack()
 })
 
 const price = 1_000n
@@ -51,30 +31,10 @@ async function sellerWithChannels(receiverAuthorizer: LocalAccount | undefined) 
   const { manifest } = stack
   const payee = getAddress(privateKeyToAccount(generatePrivateKey()).address)
   const asset = { ...manifest.asset, address: manifest.asset.address as Hex }
-  const scheme = batchSettlementEvmServer({
-    assets: { [manifest.network]: asset },
-    store: new FolderChannelStore(await mkdtemp(join(tmpdir(), 'tollgate-channels-'))),
-    ...(receiverAuthorizer ? { receiverAuthorizer } : {}),
+  const { url, scheme } = await startBatchSeller(stack, closers, {
+    payTo: payee,
+    ...(receiverAuthorizer ? { scheme: { receiverAuthorizer } } : {}),
   })
-  const app = express()
-  app.use(
-    tollgateExpress({
-      routes: {
-        'GET /page': {
-          scheme: 'batch-settlement',
-          price: '$0.001',
-          network: manifest.network,
-          payTo: payee,
-        },
-      },
-      facilitator: { url: manifest.facilitatorUrl },
-      schemes: [scheme],
-    }),
-  )
-  app.get('/page', (_req, res) => {
-    res.json({ page: true })
-  })
-  const url = await startExpress(app, closers)
   // Three channels: the payer's key with three salts.
   for (let buyer = 1; buyer <= 3; buyer++) {
     const client = batchSettlementEvmClient({
@@ -185,29 +145,11 @@ describe('a deposit not yet mined', () => {
       network,
     }
     const asset = { ...manifest.asset, address: manifest.asset.address as Hex }
-    const scheme = batchSettlementEvmServer({ assets: { [network]: asset } })
-    const app = express()
-    app.use(
-      tollgateExpress({
-        routes: {
-          'GET /page': {
-            scheme: 'batch-settlement',
-            price: '$0.001',
-            network,
-            payTo: manifest.accounts.merchant.address,
-          },
-        },
-        facilitator,
-        schemes: [scheme],
-        store: new MemoryResponseStore(),
-      }),
-    )
-    let served = 0
-    app.get('/page', (_req, res) => {
-      served++
-      res.json({ page: true })
+    const { url, scheme, served } = await startBatchSeller(stack, closers, {
+      payTo: manifest.accounts.merchant.address,
+      facilitator,
+      store: new MemoryResponseStore(),
     })
-    const url = await startExpress(app, closers)
     const client = batchSettlementEvmClient({
       signer: payerAccount(manifest),
       assets: { [network]: asset },
@@ -251,6 +193,6 @@ describe('a deposit not yet mined', () => {
       balance: deposit.deposit.amount,
       chargedCumulativeAmount: String(price),
     })
-    expect(served).toBe(1)
+    expect(served()).toBe(1)
   })
 })

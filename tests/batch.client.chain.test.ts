@@ -1,25 +1,11 @@
-/**
- * Goal: the Tollgate batch-settlement client pays an official @x402/express server (official
- * scheme server, Tollgate facilitator) and a Tollgate server: one deposit, then vouchers; a top-up
- * when the deposit runs out, counted only once mined; a client that lost its memory adopts the
- * seller's corrective state after checking its own signature on it; a deposit above the buyer's
- * cap is refused before anything is signed.
- * Method: the dev stack; wrapFetch with batchSettlementEvmClient; balances and escrow state read
- * from the chain.
- */
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { readReceipt, wrapFetch } from '@tollgate/client'
 import type { PaymentRequirements } from '@tollgate/core'
 import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
 import {
   batchSettlementEvmClient,
   batchSettlementEvmServer,
-  FolderChannelStore,
   MemoryClientChannelStore,
 } from '@tollgate/evm'
-import { paymentMiddleware as tollgateExpress } from '@tollgate/server/express'
 import { SpendStore, spendingGuard, spendingPolicySchema } from '@tollgate/wallet'
 import { HTTPFacilitatorClient } from '@x402/core/server'
 import { BatchSettlementEvmScheme as OfficialBatchFacilitator } from '@x402/evm/batch-settlement/facilitator'
@@ -32,19 +18,16 @@ import express from 'express'
 import type { DevStack } from 'tollgate'
 import { getAddress, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { devStackForFile, startBatchSeller } from './support/batchSeller.ts'
 import { officialFacilitatorSigner, startExpress } from './support/officialParts.ts'
-import { payerAccount, startTestStack, tokenBalance } from './support/stack.ts'
+import { payerAccount, tokenBalance } from './support/stack.ts'
 
+const fixture = devStackForFile()
+const { closers } = fixture
 let stack: DevStack
-const closers: Array<() => Promise<void>> = []
-
-beforeAll(async () => {
-  stack = await startTestStack()
-})
-afterAll(async () => {
-  for (const close of closers.reverse()) await close()
-  await stack?.stop()
+beforeAll(() => {
+  stack = fixture.stack()
 })
 
 const price = 1_000n
@@ -88,32 +71,8 @@ async function officialServer(payTo: string) {
   return startExpress(app, closers)
 }
 
-async function tollgateServer(payTo: string) {
-  const { manifest } = stack
-  const scheme = batchSettlementEvmServer({
-    assets: { [manifest.network]: asset() },
-    store: new FolderChannelStore(await mkdtemp(join(tmpdir(), 'tollgate-channels-'))),
-    minDepositMultiplier: 3,
-  })
-  const app = express()
-  app.use(
-    tollgateExpress({
-      routes: {
-        'GET /page': {
-          scheme: 'batch-settlement',
-          price: '$0.001',
-          network: manifest.network,
-          payTo,
-        },
-      },
-      facilitator: { url: manifest.facilitatorUrl },
-      schemes: [scheme],
-    }),
-  )
-  app.get('/page', (_req, res) => {
-    res.json({ page: 1 })
-  })
-  return { url: await startExpress(app, closers), scheme }
+function tollgateServer(payTo: string) {
+  return startBatchSeller(stack, closers, { payTo, scheme: { minDepositMultiplier: 3 } })
 }
 
 function client(

@@ -19,29 +19,22 @@ import {
   batchSettlementAbi,
   batchSettlementAddresses,
   batchSettlementEvmClient,
-  batchSettlementEvmServer,
   FolderChannelStore,
   MemoryClientChannelStore,
 } from '@tollgate/evm'
-import { paymentMiddleware as tollgateExpress } from '@tollgate/server/express'
-import express from 'express'
 import { type DevStack, listen, rpcClient } from 'tollgate'
 import { getAddress, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startExpress } from './support/officialParts.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { devStackForFile, startBatchSeller } from './support/batchSeller.ts'
 import { spawnFacilitator } from './support/spawnFacilitator.ts'
-import { payerAccount, startTestStack, tokenBalance } from './support/stack.ts'
+import { payerAccount, tokenBalance } from './support/stack.ts'
 
+const fixture = devStackForFile()
+const { closers } = fixture
 let stack: DevStack
-const closers: Array<() => Promise<void>> = []
-
-beforeAll(async () => {
-  stack = await startTestStack()
-})
-afterAll(async () => {
-  for (const close of closers.reverse()) await close()
-  await stack?.stop()
+beforeAll(() => {
+  stack = fixture.stack()
 })
 
 const price = 1_000n
@@ -53,33 +46,12 @@ describe('batch-settlement under kill -9', () => {
     const asset = { ...manifest.asset, address: manifest.asset.address as Hex }
     const channels = await mkdtemp(join(tmpdir(), 'tollgate-channels-'))
     const receiverAuthorizer = privateKeyToAccount(generatePrivateKey())
+    // Two seller processes' worth: each its own gate, one channel store between them.
     const seller = () =>
-      batchSettlementEvmServer({
-        assets: { [manifest.network]: asset },
-        store: new FolderChannelStore(channels),
-        receiverAuthorizer,
+      startBatchSeller(stack, closers, {
+        payTo: payee,
+        scheme: { store: new FolderChannelStore(channels), receiverAuthorizer },
       })
-    const serve = async (scheme: ReturnType<typeof seller>) => {
-      const app = express()
-      app.use(
-        tollgateExpress({
-          routes: {
-            'GET /page': {
-              scheme: 'batch-settlement',
-              price: '$0.001',
-              network: manifest.network,
-              payTo: payee,
-            },
-          },
-          facilitator: { url: manifest.facilitatorUrl },
-          schemes: [scheme],
-        }),
-      )
-      app.get('/page', (_req, res) => {
-        res.json({ page: true })
-      })
-      return startExpress(app, closers)
-    }
     const pay = wrapFetch(fetch, {
       schemes: [
         batchSettlementEvmClient({
@@ -89,13 +61,11 @@ describe('batch-settlement under kill -9', () => {
         }),
       ],
     })
-    const first = seller()
-    const firstUrl = await serve(first)
-    for (let i = 0; i < 3; i++) expect((await pay(`${firstUrl}/page`)).status).toBe(200)
+    const first = await seller()
+    for (let i = 0; i < 3; i++) expect((await pay(`${first.url}/page`)).status).toBe(200)
 
     // A second seller process on the same channel store goes on from the third charge.
-    const second = seller()
-    const secondUrl = await serve(second)
+    const { url: secondUrl, scheme: second } = await seller()
     for (let i = 0; i < 2; i++) {
       const response = await pay(`${secondUrl}/page`)
       expect(response.status).toBe(200)

@@ -19,7 +19,7 @@ import {
 } from '@tollgate/core'
 import {
   batchSettlementEvmClient,
-  batchSettlementEvmServer,
+  type batchSettlementEvmServer,
   type ChannelConfig,
   channelIdOf,
   FolderChannelStore,
@@ -27,63 +27,46 @@ import {
   signVoucher,
 } from '@tollgate/evm'
 import { MemoryResponseStore } from '@tollgate/server'
-import { paymentMiddleware as tollgateExpress } from '@tollgate/server/express'
-import express from 'express'
 import type { DevStack } from 'tollgate'
 import { getAddress, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { erc3009Deposit, freshBytes32 } from './support/batchChannels.ts'
-import { startExpress } from './support/officialParts.ts'
-import { payerAccount, startTestStack } from './support/stack.ts'
+import { type BatchSeller, devStackForFile, startBatchSeller } from './support/batchSeller.ts'
+import { payerAccount } from './support/stack.ts'
 
+const fixture = devStackForFile()
+const { closers } = fixture
 let stack: DevStack
-const closers: Array<() => Promise<void>> = []
 let urls: string[]
 let servers: Array<ReturnType<typeof batchSettlementEvmServer>>
 let requirements: PaymentRequirements
 let config: ChannelConfig
-let served = 0
+/** Requests either instance's handler served. */
+let served: () => number = () => 0
 
 const price = 1_000n
 const payee = getAddress(privateKeyToAccount(generatePrivateKey()).address)
 
 beforeAll(async () => {
-  stack = await startTestStack()
+  stack = fixture.stack()
   const { manifest } = stack
   const asset = { ...manifest.asset, address: manifest.asset.address as Hex }
   const channels = await mkdtemp(join(tmpdir(), 'tollgate-channels-'))
   const responses = new MemoryResponseStore()
-  servers = [0, 1].map(() =>
-    batchSettlementEvmServer({
-      assets: { [manifest.network]: asset },
-      store: new FolderChannelStore(channels),
-    }),
-  )
-  urls = []
-  for (const scheme of servers) {
-    const app = express()
-    app.use(
-      tollgateExpress({
-        routes: {
-          'GET /item': {
-            scheme: 'batch-settlement',
-            price: '$0.001',
-            network: manifest.network,
-            payTo: payee,
-          },
-        },
-        facilitator: { url: manifest.facilitatorUrl },
-        schemes: [scheme],
+  const sellers: BatchSeller[] = []
+  for (let instance = 0; instance < 2; instance++)
+    sellers.push(
+      await startBatchSeller(stack, closers, {
+        payTo: payee,
+        path: '/item',
         store: responses,
+        scheme: { store: new FolderChannelStore(channels) },
       }),
     )
-    app.get('/item', (_req, res) => {
-      served++
-      res.json({ item: served })
-    })
-    urls.push(await startExpress(app, closers))
-  }
+  servers = sellers.map((seller) => seller.scheme)
+  urls = sellers.map((seller) => seller.url)
+  served = () => sellers.reduce((sum, seller) => sum + seller.served(), 0)
   // Open the channel with a deposit of ten prices through the first instance.
   const pay = wrapFetch(fetch, {
     schemes: [
@@ -107,10 +90,6 @@ beforeAll(async () => {
     withdrawDelay: 900,
     salt: `0x${'00'.repeat(32)}`,
   }
-})
-afterAll(async () => {
-  for (const close of closers.reverse()) await close()
-  await stack?.stop()
 })
 
 async function charged(): Promise<bigint> {
@@ -155,7 +134,7 @@ describe('batch-settlement vouchers across two instances', () => {
   it('charges one voucher once when both instances get it at the same time', async () => {
     const base = await charged()
     const payment = await voucherPayment(base + price)
-    const servedBefore = served
+    const servedBefore = served()
     const answers = await Promise.all([
       present(payment, 0),
       present(payment, 1),
@@ -165,7 +144,7 @@ describe('batch-settlement vouchers across two instances', () => {
     const ok = answers.filter((answer) => answer.status === 200)
     // The first presentation is served and charged; a copy is served its stored answer or told to wait.
     expect(ok.length).toBeGreaterThanOrEqual(1)
-    expect(served - servedBefore).toBe(1)
+    expect(served() - servedBefore).toBe(1)
     expect(await charged()).toBe(base + price)
     for (const answer of answers.filter((a) => a.status !== 200))
       expect([402, 409]).toContain(answer.status)
@@ -249,11 +228,11 @@ describe('bad vouchers get their reason and charge nothing', () => {
   for (const [name, build, reason] of cases) {
     it(name, async () => {
       const before = await charged()
-      const servedBefore = served
+      const servedBefore = served()
       const answer = await present(await build())
       expect(answer).toMatchObject({ status: 402, reason })
       expect(await charged()).toBe(before)
-      expect(served).toBe(servedBefore)
+      expect(served()).toBe(servedBefore)
     })
   }
 
@@ -290,12 +269,12 @@ describe('bad vouchers get their reason and charge nothing', () => {
         deposit: { amount: String(10n * price), authorization },
       },
     }
-    const servedBefore = served
+    const servedBefore = served()
     expect(await present(payment)).toMatchObject({
       status: 402,
       reason: 'invalid_batch_settlement_evm_payload_authorization_valid_before',
     })
-    expect(served).toBe(servedBefore)
+    expect(served()).toBe(servedBefore)
   })
 
   it('a voucher over the deposit', async () => {

@@ -1,44 +1,19 @@
-/**
- * Goal: the official @x402/evm 2.27 batch-settlement client pays a Tollgate server through the
- * Tollgate facilitator: the first request deposits (counted once mined), each next one pays
- * with a voucher charged by the server alone (no facilitator call, no transaction), a voucher
- * built on a stale base gets the corrective 402 the official client recovers from, our claims
- * pay the merchant exactly what was charged in one transaction for the whole channel, and a
- * cooperative refund returns the rest without running the route's handler.
- * Method: the dev stack; our Express gate with batchSettlementEvmServer (a folder channel store);
- * @x402/fetch with the official scheme client; a counting proxy in front of the facilitator;
- * balances and escrow state read from the chain.
- */
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { HttpFacilitatorClient } from '@tollgate/core'
-import {
-  batchSettlementAbi,
-  batchSettlementAddresses,
-  batchSettlementEvmServer,
-  FolderChannelStore,
-} from '@tollgate/evm'
-import { paymentMiddleware as tollgateExpress } from '@tollgate/server/express'
+import { batchSettlementAbi, batchSettlementAddresses } from '@tollgate/evm'
 import { toClientEvmSigner } from '@x402/evm'
 import { BatchSettlementEvmScheme as OfficialBatchClient } from '@x402/evm/batch-settlement/client'
 import { decodePaymentResponseHeader, wrapFetchWithPayment, x402Client } from '@x402/fetch'
-import express from 'express'
 import { type DevStack, rpcClient } from 'tollgate'
 import { getAddress, type Hex } from 'viem'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startExpress } from './support/officialParts.ts'
-import { payerAccount, startTestStack, tokenBalance } from './support/stack.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { devStackForFile, startBatchSeller } from './support/batchSeller.ts'
+import { payerAccount, tokenBalance } from './support/stack.ts'
 
+const fixture = devStackForFile()
+const { closers } = fixture
 let stack: DevStack
-const closers: Array<() => Promise<void>> = []
-
-beforeAll(async () => {
-  stack = await startTestStack()
-})
-afterAll(async () => {
-  for (const close of closers.reverse()) await close()
-  await stack?.stop()
+beforeAll(() => {
+  stack = fixture.stack()
 })
 
 /** $0.001 of the 6-decimal devnet token. */
@@ -71,31 +46,12 @@ describe('batch-settlement: the official client pays a Tollgate server', () => {
     const merchant = getAddress(manifest.accounts.merchant.address)
     const payer = payerAccount(manifest)
     const facilitator = countingFacilitator(manifest.facilitatorUrl)
-    const scheme = batchSettlementEvmServer({
-      assets: { [manifest.network]: { ...manifest.asset, address: manifest.asset.address as Hex } },
-      store: new FolderChannelStore(await mkdtemp(join(tmpdir(), 'tollgate-channels-'))),
+    const { url, scheme, served } = await startBatchSeller(stack, closers, {
+      payTo: merchant,
+      path: '/joke',
+      facilitator: facilitator.client,
+      body: { joke: 'a voucher walks into a bar' },
     })
-    const app = express()
-    app.use(
-      tollgateExpress({
-        routes: {
-          'GET /joke': {
-            scheme: 'batch-settlement',
-            price: '$0.001',
-            network: manifest.network,
-            payTo: merchant,
-          },
-        },
-        facilitator: facilitator.client,
-        schemes: [scheme],
-      }),
-    )
-    let served = 0
-    app.get('/joke', (_req, res) => {
-      served++
-      res.json({ joke: 'a voucher walks into a bar' })
-    })
-    const url = await startExpress(app, closers)
     const client = new OfficialBatchClient(payer)
     const pay = wrapFetchWithPayment(
       fetch,
@@ -159,11 +115,11 @@ describe('batch-settlement: the official client pays a Tollgate server', () => {
     expect(sweep).toMatchObject({ success: true, amount: String(6n * price) })
     expect((await tokenBalance(manifest, merchant)) - merchantBefore).toBe(6n * price)
 
-    const servedBeforeRefund = served
+    const servedBeforeRefund = served()
     const refunded = await fresh.refund(`${url}/joke`)
     expect(refunded.success).toBe(true)
     // A refund buys nothing: the route's handler did not run for it.
-    expect(served).toBe(servedBeforeRefund)
+    expect(served()).toBe(servedBeforeRefund)
     expect(payerBefore - (await tokenBalance(manifest, payer.address))).toBe(6n * price)
     expect(await readChannel()).toEqual([0n, 0n])
   })

@@ -1,4 +1,5 @@
 import { parseAbi } from 'viem'
+import { transferWithAuthorizationTypes } from '../abi.ts'
 
 /**
  * The canonical batch-settlement escrow and its deposit collectors: the same address on every
@@ -55,15 +56,9 @@ export const claimBatchTypes = {
   ],
 } as const
 
+/** ERC-3009's receive authorization: the same fields as its transfer, under another name. */
 export const receiveWithAuthorizationTypes = {
-  ReceiveWithAuthorization: [
-    { name: 'from', type: 'address' },
-    { name: 'to', type: 'address' },
-    { name: 'value', type: 'uint256' },
-    { name: 'validAfter', type: 'uint256' },
-    { name: 'validBefore', type: 'uint256' },
-    { name: 'nonce', type: 'bytes32' },
-  ],
+  ReceiveWithAuthorization: transferWithAuthorizationTypes.TransferWithAuthorization,
 } as const
 
 /** The Permit2 witness transfer a Permit2 deposit signs: spender the collector, witness the channel. */
