@@ -218,6 +218,7 @@ export class PaymentGate {
     }
     const settlement = this.#settlementFor(requirements)
     const stateKey = await settlement.paymentKey?.(payment.payload, requirements)
+    const identifier = identifierOf(payment)
     const presentation: Presentation = {
       key: stateKey
         ? `${requirements.scheme}|${requirements.network}|${stateKey}`
@@ -226,8 +227,8 @@ export class PaymentGate {
             payment.payload,
             this.#offers.serverFor(requirements.scheme, requirements.network),
           ),
-      identifier: identifierOf(payment),
-      payloadHash: await payloadHash(payment),
+      identifier,
+      payloadHash: identifier === undefined ? '' : payloadHash(header),
       route: `${request.method.toUpperCase()} ${canonicalPath(request.path)}`,
       ttlMs: paymentUseTtlMs(requirements.maxTimeoutSeconds),
       leaseMs: this.#leaseMs,

@@ -1,3 +1,5 @@
+import { sha256 } from '@noble/hashes/sha2'
+import { bytesToHex } from '@noble/hashes/utils'
 import type { PaymentRequirements, SchemeServer } from '@tollgate/core'
 
 /**
@@ -29,11 +31,11 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null'
 }
 
-/** A digest of the whole payment as presented: copies with other bytes (another id) differ. */
-export async function payloadHash(payment: unknown): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    'SHA-256',
-    new TextEncoder().encode(canonicalJson(payment)),
-  )
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('')
+/**
+ * A digest of the payment header as presented: copies with other bytes (another id) differ. It is
+ * compared only between presentations that name the same payment-identifier id, so the gate
+ * computes it for those alone. Synchronous and portable: it runs on every identified request.
+ */
+export function payloadHash(header: string): string {
+  return bytesToHex(sha256(new TextEncoder().encode(header)))
 }

@@ -121,6 +121,24 @@ export type SettlePayload = z.output<typeof settlePayloadSchema>
 export type EnrichedRefundPayload = z.output<typeof enrichedRefundPayloadSchema>
 export type BatchClientPayload = z.output<typeof batchClientPayloadSchema>
 
+const parsedPayloads = new WeakMap<object, ReturnType<typeof batchClientPayloadSchema.safeParse>>()
+
+/**
+ * The schema's verdict on a decoded payload, worked out once per object: a seller's gate asks
+ * for the payment's key, verifies and settles it, each with the same decoded payload.
+ */
+export function parseBatchClientPayload(
+  raw: unknown,
+): ReturnType<typeof batchClientPayloadSchema.safeParse> {
+  if (typeof raw !== 'object' || raw === null) return batchClientPayloadSchema.safeParse(raw)
+  let parsed = parsedPayloads.get(raw)
+  if (!parsed) {
+    parsed = batchClientPayloadSchema.safeParse(raw)
+    parsedPayloads.set(raw, parsed)
+  }
+  return parsed
+}
+
 /** What the escrow knows of a channel; `withdrawRequestedAt` is 0 when none is pending. */
 export type ChannelState = {
   balance: bigint

@@ -1,8 +1,11 @@
 import { createRequire } from 'node:module'
-import { bytesToHex, getAddress, type Hex, hexToBytes, keccak256, recoverAddress } from 'viem'
+import { bytesToHex, type Hex, hexToBytes, recoverAddress } from 'viem'
+import { keccakBytes } from './keccak.ts'
 
 /** secp256k1n / 2: a signature with a larger `s` is the malleable twin the escrow refuses. */
-const halfOrder = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
+const halfOrderHex = '7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0'
+const zeroWord = '0'.repeat(64)
+const signaturePattern = /^0x[0-9a-fA-F]{130}$/
 
 interface NativeSecp256k1 {
   ecdsaRecover(
@@ -36,23 +39,31 @@ const native: NativeSecp256k1 | undefined = (() => {
 
 /**
  * Who signed `digest`, judged as the escrow's ECDSA check does: 65 bytes, v 27 or 28, low s, a
- * non-zero signer; undefined for anything it would refuse.
+ * non-zero signer; undefined for anything it would refuse. The address comes back lower-case.
  */
-export async function recoverSigner(digest: Hex, signature: Hex): Promise<Hex | undefined> {
-  if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return undefined
+export async function recoverSigner(
+  digest: Hex | Uint8Array,
+  signature: Hex,
+): Promise<Hex | undefined> {
+  if (!signaturePattern.test(signature)) return undefined
   const v = Number.parseInt(signature.slice(130, 132), 16)
-  const s = BigInt(`0x${signature.slice(66, 130)}`)
-  if ((v !== 27 && v !== 28) || s === 0n || s > halfOrder || BigInt(signature.slice(0, 66)) === 0n)
+  // Fixed-width hex compares as the number it spells, so no big integers are built.
+  const r = signature.slice(2, 66).toLowerCase()
+  const s = signature.slice(66, 130).toLowerCase()
+  if ((v !== 27 && v !== 28) || s === zeroWord || s > halfOrderHex || r === zeroWord)
     return undefined
   try {
-    if (!native) return await recoverAddress({ hash: digest, signature })
+    if (!native) {
+      const hash = typeof digest === 'string' ? digest : bytesToHex(digest)
+      return (await recoverAddress({ hash, signature })).toLowerCase() as Hex
+    }
     const publicKey = native.ecdsaRecover(
       hexToBytes(signature).subarray(0, 64),
       v - 27,
-      hexToBytes(digest),
+      typeof digest === 'string' ? hexToBytes(digest) : digest,
       false,
     )
-    return getAddress(`0x${keccak256(bytesToHex(publicKey.subarray(1))).slice(26)}`)
+    return bytesToHex(keccakBytes(publicKey.subarray(1)).subarray(12))
   } catch {
     return undefined
   }

@@ -6,7 +6,9 @@
 import { computeChannelId } from '@x402/evm/batch-settlement/client'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
+import { voucherTypes } from './constants.ts'
 import {
+  batchSettlementDomain,
   channelIdOf,
   depositNonceOf,
   signVoucher,
@@ -73,7 +75,7 @@ describe('recoverSigner', () => {
       const signature = await signVoucher(anvil0, id, max, 31337)
       const digest = voucherDigest(id, max, 31337)
       expect(await recoverSigner(digest, signature)).toBe(
-        await recoverAddress({ hash: digest, signature }),
+        (await recoverAddress({ hash: digest, signature })).toLowerCase(),
       )
     }
     const signature = await signVoucher(anvil0, id, 7n, 31337)
@@ -89,5 +91,37 @@ describe('recoverSigner', () => {
       await recoverSigner(digest, `${signature.slice(0, 130)}01` as `0x${string}`),
     ).toBeUndefined()
     expect(await recoverSigner(digest, signature.slice(0, 100) as `0x${string}`)).toBeUndefined()
+  })
+})
+
+describe('voucherDigest', () => {
+  it('packs the voucher by hand into the digest viem computes from the typed data', async () => {
+    const { hashTypedData } = await import('viem')
+    const { keccakReady } = await import('./keccak.ts')
+    await keccakReady
+    const id = channelIdOf(config, 31337)
+    const amounts = [0n, 1n, 255n, 256n, 10n ** 18n, 2n ** 128n - 1n]
+    for (const amount of amounts) {
+      expect(voucherDigest(id, amount, 31337)).toBe(
+        hashTypedData({
+          domain: batchSettlementDomain(31337),
+          types: voucherTypes,
+          primaryType: 'Voucher',
+          message: { channelId: id, maxClaimableAmount: amount },
+        }),
+      )
+    }
+    expect(() => voucherDigest(id, 2n ** 128n, 31337)).toThrow(RangeError)
+    expect(() => voucherDigest(id, -1n, 31337)).toThrow(RangeError)
+  })
+
+  it('hashes with WebAssembly Keccak exactly as viem does, for any length', async () => {
+    const { keccak256 } = await import('viem')
+    const { keccakBytes, keccakReady } = await import('./keccak.ts')
+    await keccakReady
+    for (let length = 0; length < 300; length += 7) {
+      const data = Uint8Array.from({ length }, (_, index) => (index * 31 + length) & 0xff)
+      expect(Buffer.from(keccakBytes(data)).toString('hex')).toBe(keccak256(data).slice(2))
+    }
   })
 })

@@ -13,11 +13,11 @@ import { erc20ApprovalAbi } from '../../permit2/constants.ts'
 import { batchSettlementAddresses, batchSettlementScheme } from '../constants.ts'
 import {
   type BatchClientPayload,
-  batchClientPayloadSchema,
   type ChannelConfig,
   type ChannelState,
   channelStateExtra,
   type DepositPayload,
+  parseBatchClientPayload,
 } from '../payload.ts'
 import { voucherDigest, voucherSignedByAuthorizer } from '../typedData.ts'
 import { readChannelState } from './channelState.ts'
@@ -41,7 +41,7 @@ export function parseBatchPayload(
     return { response: reject('BATCH_NETWORK_MISMATCH') }
   const raw = payment.payload as Record<string, unknown>
   if (!clientTypes.has(String(raw.type))) return { response: reject('BATCH_INVALID_PAYLOAD_TYPE') }
-  const parsed = batchClientPayloadSchema.safeParse(raw)
+  const parsed = parseBatchClientPayload(raw)
   if (!parsed.success)
     return {
       response: reject('PAYLOAD_MALFORMED', { message: issuesMessage(parsed.error.issues) }),

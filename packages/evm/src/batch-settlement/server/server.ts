@@ -4,7 +4,7 @@ import type { LocalAccount } from 'viem'
 import type { EvmAsset } from '../../assets.ts'
 import { exactEvmServer } from '../../server.ts'
 import { batchSettlementScheme, minWithdrawDelaySeconds } from '../constants.ts'
-import { batchClientPayloadSchema } from '../payload.ts'
+import { parseBatchClientPayload } from '../payload.ts'
 import { type ChannelStore, MemoryChannelStore, type StoredChannel } from './channelStore.ts'
 import { type ClaimOutcome, claimCharged, sweepClaimed } from './claims.ts'
 import { batchSettlement } from './settlement.ts'
@@ -128,7 +128,7 @@ export function batchSettlementEvmServer(
       }
     },
     paymentKey(payload) {
-      const parsed = batchClientPayloadSchema.safeParse(payload)
+      const parsed = parseBatchClientPayload(payload)
       if (!parsed.success) return undefined
       const { type, voucher } = parsed.data
       // One cumulative amount per channel pays one request; a refund at that amount is another act.

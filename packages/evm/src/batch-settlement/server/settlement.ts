@@ -13,9 +13,9 @@ import { channelConfigProblem } from '../facilitator/configCheck.ts'
 import { depositCallOf } from '../facilitator/depositCall.ts'
 import { parseBatchPayload } from '../facilitator/verify.ts'
 import {
-  batchClientPayloadSchema,
   type ChannelState,
   type DepositPayload,
+  parseBatchClientPayload,
   type RefundPayload,
   type VoucherPayload,
 } from '../payload.ts'
@@ -72,7 +72,7 @@ async function paymentKeyOf(
   raw: unknown,
   requirements: PaymentRequirements,
 ): Promise<string | undefined> {
-  const parsed = batchClientPayloadSchema.safeParse(raw)
+  const parsed = parseBatchClientPayload(raw)
   if (!parsed.success) return undefined
   const payload = parsed.data
   if (payload.type === 'deposit') {
