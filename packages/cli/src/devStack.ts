@@ -135,6 +135,17 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         : {},
     )
     started.push(() => ledger.close())
+    const vouchers = batchSettlementEvmServer({
+      assets: { [network]: asset },
+      // The seller's charged vouchers live with the dev ledger (in memory without one).
+      ...(options.ledgerDir
+        ? {
+            store: new FolderChannelStore(
+              join(options.ledgerDir, `${chainId}-${genesis.hash.slice(2, 14)}`, 'channels'),
+            ),
+          }
+        : {}),
+    })
     const built = await buildEvmFacilitator({
       networks: [
         {
@@ -164,6 +175,13 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         dashboard: {
           reports: new SqlLedgerReports(ledger.sql),
           staticDir: dashboardDist,
+          // The example seller's charges, so the channels view shows what is not claimed yet.
+          channelCharges: async () =>
+            (await vouchers.channels.list()).map(({ channel }) => ({
+              network,
+              channelId: channel.channelId,
+              charged: channel.chargedCumulativeAmount,
+            })),
           assets: [
             { network, ...asset },
             { network: solana.network, ...solanaAsset },
@@ -181,17 +199,6 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     started.push(() => facilitator.close())
 
     progress(`starting the example API on ${portLabel(options.apiPort ?? 4021)}`)
-    const vouchers = batchSettlementEvmServer({
-      assets: { [network]: asset },
-      // The seller's charged vouchers live with the dev ledger (in memory without one).
-      ...(options.ledgerDir
-        ? {
-            store: new FolderChannelStore(
-              join(options.ledgerDir, `${chainId}-${genesis.hash.slice(2, 14)}`, 'channels'),
-            ),
-          }
-        : {}),
-    })
     // The example seller claims its vouchers every few seconds, long before any payer could
     // withdraw them (the withdraw delay is 15 minutes).
     const claiming = vouchers.channels.startClaiming({

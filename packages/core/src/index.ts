@@ -120,7 +120,9 @@ export {
 } from './responseStore.ts'
 export type {
   AssetDescription,
+  ChannelReport,
   PaymentContext,
+  PaymentFacts,
   Price,
   ReadinessCheck,
   SchemeClient,

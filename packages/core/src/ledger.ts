@@ -175,6 +175,12 @@ export interface SettlementLedger {
    * confirmed are `submitted` again. Returns those payments.
    */
   reorganised(hash: string): Promise<LedgerPayment[]>
+  /** The newest `limit` transactions of these kinds on a network, newest first. */
+  transactionsOfKind(
+    network: string,
+    kinds: readonly string[],
+    limit: number,
+  ): Promise<LedgerTransaction[]>
   /** One stored transaction by its hash. */
   findTransaction(hash: string): Promise<LedgerTransaction | undefined>
   /** Every transaction stored for the payments of `hash` (replacements share a nonce). */
@@ -232,6 +238,11 @@ export interface PaymentSummary {
   payTo: string
   asset: string
   amount: string
+  /**
+   * The most the payer authorized, when the charge (`amount`) may be less (`upto`): read from
+   * the payload by its scheme, where the facilitator shows it.
+   */
+  authorizedAmount?: string
   transaction?: string
   reason?: string
   message?: string

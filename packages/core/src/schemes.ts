@@ -150,6 +150,41 @@ export interface SchemeFacilitator {
   readiness?(): Promise<ReadinessCheck[]>
   /** Operating figures for metrics, read when they are scraped. */
   stats?(): Promise<SchemeStats>
+  /**
+   * The payment channels this facilitator sent transactions for (deposits, claims, refunds), the
+   * most recently used first, at most `limit`, with their state as the chain reports it now.
+   */
+  channels?(limit: number): Promise<ChannelReport[]>
+  /** What a stored payment's payload says beyond its requirements (an `upto` maximum). */
+  describePayment?(
+    payload: PaymentPayload,
+    requirements: PaymentRequirements,
+  ): PaymentFacts | undefined
+}
+
+/** Facts of a payment only its scheme can read from the signed payload. */
+export interface PaymentFacts {
+  /** The most the payer authorized, when the charge (`amount`) may be less: `upto`. */
+  authorizedAmount?: string | undefined
+}
+
+/** A payment channel as an operator sees it. Amounts are atomic units as decimal strings. */
+export interface ChannelReport {
+  scheme: string
+  network: string
+  channelId: string
+  payer: string
+  payTo: string
+  asset: string
+  /** Deposited and not yet withdrawn, refunded or swept out, as the chain reports it now. */
+  balance: string
+  /** Claimed for the receiver so far. */
+  totalClaimed: string
+  /** When the payer asked to withdraw what is left (ISO 8601), if it did. */
+  withdrawRequestedAt?: string | undefined
+  /** Transactions this facilitator sent for the channel, and when it sent the last. */
+  transactions: number
+  lastTransactionAt: string
 }
 
 /** What a scheme facilitator reports for operators (Prometheus gauges). */

@@ -1,9 +1,11 @@
 import {
   bazaarKey,
+  type ChannelReport,
   type DiscoveryCatalog,
   type ErrorCode,
   facilitatorRequestSchema,
   isTollgateError,
+  type PaymentFacts,
   type PaymentPayload,
   type PaymentRequirements,
   parsePaymentPayload,
@@ -12,7 +14,6 @@ import {
   reasonOf,
   reject,
   type SchemeFacilitator,
-  type SchemeStats,
   type SettleResponse,
   type SupportedKind,
   type SupportedResponse,
@@ -24,9 +25,19 @@ import {
   type VerifyResponse,
   type X402Version,
 } from '@tollgate/core'
+
+export type { SchemeStatsReading } from './schemeReports.ts'
+
 import { CatalogueWriter, type CatalogueWriterOptions } from './discovery/catalogueWriter.ts'
 import { isLedgerUnreachable, sharedLedgerCheck } from './ledgerTrouble.ts'
 import { type Logger, silentLogger } from './logger.ts'
+import {
+  channelsOf,
+  describe,
+  readinessOf,
+  type SchemeStatsReading,
+  statsOf,
+} from './schemeReports.ts'
 
 /** A facilitator answer: the HTTP status and the JSON body. */
 export interface FacilitatorAnswer<T> {
@@ -47,13 +58,6 @@ export type PaymentScreen = (request: {
 export interface ScreenRefusal {
   code: ErrorCode
   message: string
-}
-
-/** The operating figures of one scheme, as read by `Facilitator.stats()`. */
-export interface SchemeStatsReading {
-  scheme: string
-  caipFamily: string
-  stats: SchemeStats
 }
 
 /**
@@ -104,47 +108,38 @@ export class Facilitator {
   }
 
   /** Readiness of every scheme's networks (RPC reachable, signers funded), bounded in time. */
-  async readiness(timeoutMs = 3_000): Promise<ReadinessCheck[]> {
-    const checks = this.#schemes.map(async (scheme) => {
-      if (!scheme.readiness) return []
-      const timeout = new Promise<ReadinessCheck[]>((resolve) =>
-        setTimeout(
-          () =>
-            resolve(
-              scheme.networks.map((network) => ({ network, ok: false, message: 'timed out' })),
-            ),
-          timeoutMs,
-        ).unref?.(),
-      )
-      try {
-        return await Promise.race([scheme.readiness(), timeout])
-      } catch (error) {
-        return scheme.networks.map((network) => ({ network, ok: false, message: describe(error) }))
-      }
-    })
-    return (await Promise.all(checks)).flat()
+  readiness(timeoutMs = 3_000): Promise<ReadinessCheck[]> {
+    return readinessOf(this.#schemes, timeoutMs)
   }
 
   /**
    * Operating figures of the schemes that report them, for metrics. A scheme that fails or is
    * slower than the bound is left out of this reading rather than holding a scrape up.
    */
-  async stats(timeoutMs = 2_000): Promise<{ readings: SchemeStatsReading[]; failures: string[] }> {
-    const readings: SchemeStatsReading[] = []
-    const failures: string[] = []
-    await Promise.all(
-      this.#schemes.map(async (scheme) => {
-        if (!scheme.stats) return
-        try {
-          const stats = await withTimeout(scheme.stats(), timeoutMs)
-          readings.push({ scheme: scheme.scheme, caipFamily: scheme.caipFamily, stats })
-        } catch (error) {
-          failures.push(scheme.scheme)
-          this.#logger.warn({ scheme: scheme.scheme, err: describe(error) }, 'stats failed')
-        }
-      }),
-    )
-    return { readings, failures }
+  stats(timeoutMs = 2_000): Promise<{ readings: SchemeStatsReading[]; failures: string[] }> {
+    return statsOf(this.#schemes, this.#logger, timeoutMs)
+  }
+
+  /**
+   * The payment channels of the schemes that keep them, most recently used first. A scheme that
+   * fails or is slower than the bound is left out and named in `failures`.
+   */
+  channels(
+    limit: number,
+    timeoutMs = 3_000,
+  ): Promise<{ channels: ChannelReport[]; failures: string[] }> {
+    return channelsOf(this.#schemes, this.#logger, limit, timeoutMs)
+  }
+
+  /** What the payment's own scheme reads from its signed payload (an `upto` maximum). */
+  describePayment(payload: PaymentPayload, requirements: PaymentRequirements): PaymentFacts {
+    const scheme = this.#route(requirements)
+    if (!('describePayment' in scheme) || !scheme.describePayment) return {}
+    try {
+      return scheme.describePayment(payload, requirements) ?? {}
+    } catch {
+      return {}
+    }
   }
 
   supported(): SupportedResponse {
@@ -356,21 +351,6 @@ function logFields(
     ...(payer ? { payer } : {}),
     ...(reason ? { reason } : {}),
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, rejectTimeout) => {
-    timer = setTimeout(() => rejectTimeout(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
-
-function describe(error: unknown): string {
-  if (isTollgateError(error)) return `${error.reason}: ${error.message}`
-  const text =
-    (error as { shortMessage?: string })?.shortMessage ?? (error as Error)?.message ?? String(error)
-  return text.split('\n')[0]!.slice(0, 300)
 }
 
 /** The network to echo in a settle failure for a request too malformed to parse. */

@@ -193,6 +193,13 @@ const migrations: Migration[] = [
         check (state in ('claimed', 'submitted', 'included', 'finished'));
     `,
   },
+  {
+    id: 8,
+    name: 'transactions by kind, newest first',
+    sql: `
+      create index tollgate_transactions_kind on tollgate_transactions (network, kind, created_at desc);
+    `,
+  },
 ]
 
 /** The ledger's tables: payments, transactions, nonces, API keys, blocklist, discovery, Solana settlements. */

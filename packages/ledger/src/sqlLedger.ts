@@ -261,6 +261,20 @@ export class SqlLedger implements SettlementLedger {
     return rows.map(toTransaction)
   }
 
+  async transactionsOfKind(
+    network: string,
+    kinds: readonly string[],
+    limit: number,
+  ): Promise<LedgerTransaction[]> {
+    const rows = await this.sql.query<TransactionRow>(
+      `select ${transactionColumns} from tollgate_transactions t
+       where network = $1 and kind = any($2::text[])
+       order by created_at desc limit $3`,
+      [network, [...kinds], limit],
+    )
+    return rows.map(toTransaction)
+  }
+
   minedSince(network: string, fromBlock: bigint): Promise<LedgerTransaction[]> {
     return minedSince(this.sql, network, fromBlock)
   }

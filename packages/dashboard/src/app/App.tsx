@@ -1,11 +1,12 @@
 /**
  * @module
  * The page: a header with the views and the live indicator, hash routes (`#/overview`,
- * `#/payments?q=…`, `#/payments/12`, `#/signers`, `#/revenue`) so the facilitator serves one
+ * `#/payments?q=…`, `#/payments/12`, `#/channels`, `#/signers`, `#/revenue`) so the facilitator serves one
  * file, and the admin token form, shown when the API answers 401.
  */
 import { useEffect, useState } from 'preact/hooks'
 import { type Overview, storedToken, storeToken } from './api.ts'
+import { ChannelsView } from './Channels.tsx'
 import { type LiveMode, unauthorizedEvent, useApi, useLive } from './live.ts'
 import { OverviewView, type RangeName, ranges } from './Overview.tsx'
 import { PaymentDetailView } from './PaymentDetail.tsx'
@@ -17,6 +18,7 @@ type Route =
   | { view: 'overview'; range: RangeName }
   | { view: 'payments'; query: PaymentsQuery }
   | { view: 'payment'; id: number }
+  | { view: 'channels' }
   | { view: 'signers' }
   | { view: 'revenue' }
 
@@ -36,7 +38,7 @@ export function parseRoute(hash: string): Route {
       },
     }
   }
-  if (path === 'signers' || path === 'revenue') return { view: path }
+  if (path === 'channels' || path === 'signers' || path === 'revenue') return { view: path }
   const range = ranges.find((name) => name === params.get('range')) ?? '1h'
   return { view: 'overview', range }
 }
@@ -137,6 +139,8 @@ function Page(props: { route: Route; version: number; go: (route: Route) => void
       )
     case 'payment':
       return <PaymentDetailView id={route.id} version={version} onBack={() => history.back()} />
+    case 'channels':
+      return <ChannelsView version={version} />
     case 'signers':
       return <SignersView version={version} />
     case 'revenue':
@@ -151,6 +155,7 @@ const tabs = [
     label: 'Payments',
     route: { view: 'payments', query: { q: '', state: '', page: 1 } },
   },
+  { view: 'channels', label: 'Channels', route: { view: 'channels' } },
   { view: 'signers', label: 'Signers', route: { view: 'signers' } },
   { view: 'revenue', label: 'Revenue', route: { view: 'revenue' } },
 ] as const satisfies ReadonlyArray<{ view: string; label: string; route: Route }>

@@ -48,7 +48,13 @@ function PaymentDetailBody({ detail }: { detail: PaymentDetail }) {
       ) : null}
       <section class="card">
         <dl class="fields">
-          <Field label="Amount" value={formatAmount(payment.amount, payment)} />
+          <Field
+            label={payment.authorizedAmount ? 'Charged' : 'Amount'}
+            value={formatAmount(payment.amount, payment)}
+          />
+          {payment.authorizedAmount ? (
+            <Field label="Authorized" value={formatAmount(payment.authorizedAmount, payment)} />
+          ) : null}
           <Field label="Payer" value={payment.payer} mono />
           <Field label="Payee" value={payment.payTo} mono />
           <Field label="Asset" value={payment.asset} mono />

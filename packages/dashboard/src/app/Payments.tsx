@@ -125,6 +125,12 @@ export function PaymentsView(props: {
                 </td>
                 <td data-label="Amount" class="num">
                   {formatAmount(payment.amount, payment)}
+                  {payment.authorizedAmount ? (
+                    <span class="small muted upto-of">
+                      {' '}
+                      of {formatAmount(payment.authorizedAmount, payment)} ({payment.scheme})
+                    </span>
+                  ) : null}
                 </td>
                 <td data-label="Payer" class="mono" title={payment.payer}>
                   {shorten(payment.payer)}

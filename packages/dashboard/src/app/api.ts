@@ -5,7 +5,13 @@
  * Payments and the overview have the shapes `@tollgate/core` defines for both sides (types only:
  * nothing of it is bundled).
  */
-import type { AssetLabel, DashboardOverview, PaymentState, PaymentSummary } from '@tollgate/core'
+import type {
+  AssetLabel,
+  ChannelReport,
+  DashboardOverview,
+  PaymentState,
+  PaymentSummary,
+} from '@tollgate/core'
 
 export type { AssetLabel, PaymentState }
 
@@ -51,6 +57,18 @@ export interface Signers {
     low: boolean
   }>
   alerts: Array<{ network: string; message: string }>
+  checkedAt: string
+}
+
+/**
+ * `GET /api/channels`: the payment channels the facilitator sent transactions for, as the chain
+ * reports them, with the seller's charge where the facilitator knows it (`outstanding`: charged,
+ * not claimed yet).
+ */
+export interface Channels {
+  channels: Array<ChannelReport & AssetLabel & { charged?: string; outstanding?: string }>
+  /** Schemes whose channels could not be read this time. */
+  failures: string[]
   checkedAt: string
 }
 

@@ -8,6 +8,7 @@ import {
   TollgateError,
 } from '@tollgate/core'
 import { batchSettlementFace } from '../batch-settlement/facilitator/face.ts'
+import { uptoPermit2PayloadSchema } from '../permit2/payload.ts'
 import { systemClock } from './clock.ts'
 import { RepeatedFailures, silentEvmLogger } from './failureLog.ts'
 import { FinalityWatch, finalityChainOf } from './finality.ts'
@@ -236,6 +237,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
         {
           runtime,
           lanes,
+          ledger: options.ledger,
           receiptTimeoutMs: settings.receiptTimeoutMs,
           receiptPollMs: settings.receiptPollMs,
         },
@@ -267,6 +269,12 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
       signers,
       verify: (payload, requirements) => verify('upto', payload, requirements),
       settle,
+      describePayment: (payload) => {
+        const parsed = uptoPermit2PayloadSchema.safeParse(payload.payload)
+        return parsed.success
+          ? { authorizedAmount: parsed.data.permit2Authorization.permitted.amount }
+          : undefined
+      },
     },
     batchSettlement,
     readiness: () =>

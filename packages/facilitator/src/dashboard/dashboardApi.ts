@@ -11,8 +11,10 @@
  */
 import {
   discoveryLimits,
+  type LedgerPayment,
   type LedgerReports,
   type PaymentHistory,
+  type PaymentSummary,
   paymentSummary,
   reasonOf,
 } from '@tollgate/core'
@@ -47,7 +49,22 @@ export interface DashboardOptions {
   eventStreamsMax?: number | undefined
   /** How long the signers' readiness checks may take. @default 3000 */
   readinessTimeoutMs?: number | undefined
+  /**
+   * What a seller this operator also runs has charged on each channel (its channel store), so
+   * the channels view shows the charge and what is outstanding: charged and not yet claimed.
+   */
+  channelCharges?: (() => Promise<readonly ChannelCharge[]>) | undefined
 }
+
+/** What a seller charged on one channel: the sum of the vouchers it accepted. */
+export interface ChannelCharge {
+  network: string
+  channelId: string
+  charged: string
+}
+
+/** Channels listed at most. */
+const channelRowsMax = 200
 
 /** Confirmed revenue rows answered at most, per list. */
 const revenueRowsMax = 200
@@ -132,7 +149,9 @@ function servePaymentRoutes(app: Hono, context: RouteContext): void {
       if (!parsed.ok) return invalid(c, parsed.message)
       const found = await reports.searchPayments(parsed.value)
       return c.json({
-        payments: found.payments.map((payment) => labelled(paymentSummary(payment), describeAsset)),
+        payments: found.payments.map((payment) =>
+          labelled(describedSummary(payment, context.facilitator), describeAsset),
+        ),
         total: found.total,
         limit: parsed.value.limit,
         offset: parsed.value.offset,
@@ -146,7 +165,7 @@ function servePaymentRoutes(app: Hono, context: RouteContext): void {
       const history = await reports.paymentHistory(id)
       if (!history)
         return c.json({ error: reasonOf('NOT_FOUND'), message: `no payment ${id}` }, 404)
-      return c.json(paymentDetail(history, describeAsset))
+      return c.json(paymentDetail(history, describeAsset, context.facilitator))
     }),
   )
 }
@@ -161,6 +180,37 @@ function serveOperatorRoutes(app: Hono, context: RouteContext): void {
         reports.signerActivity(),
       ])
       return c.json(signersReport(checks, facilitator.supported().signers, activity, new Date()))
+    }),
+  )
+  app.get('/api/channels', (c) =>
+    read(c, async () => {
+      const [found, charges] = await Promise.all([
+        facilitator.channels(channelRowsMax, context.options.readinessTimeoutMs ?? 3_000),
+        context.options.channelCharges?.() ?? [],
+      ])
+      const chargeOf = new Map(
+        charges.map((charge) => [`${charge.network}|${charge.channelId.toLowerCase()}`, charge]),
+      )
+      return c.json({
+        channels: found.channels.map((channel) => {
+          const charge = chargeOf.get(`${channel.network}|${channel.channelId.toLowerCase()}`)
+          const outstanding = charge ? BigInt(charge.charged) - BigInt(channel.totalClaimed) : 0n
+          return labelled(
+            {
+              ...channel,
+              ...(charge
+                ? {
+                    charged: charge.charged,
+                    outstanding: (outstanding > 0n ? outstanding : 0n).toString(),
+                  }
+                : {}),
+            },
+            describeAsset,
+          )
+        }),
+        failures: found.failures,
+        checkedAt: new Date().toISOString(),
+      })
     }),
   )
   const revenue = () => Promise.all([reports.revenue(revenueRowsMax), cataloguedItems(facilitator)])
@@ -178,12 +228,26 @@ function serveOperatorRoutes(app: Hono, context: RouteContext): void {
   )
 }
 
+/** A payment's summary with what its scheme reads from the payload (an `upto` maximum). */
+function describedSummary(payment: LedgerPayment, facilitator: Facilitator): PaymentSummary {
+  const { paymentPayload, paymentRequirements } = payment.payment
+  const facts = facilitator.describePayment(paymentPayload, paymentRequirements)
+  return {
+    ...paymentSummary(payment),
+    ...(facts.authorizedAmount ? { authorizedAmount: facts.authorizedAmount } : {}),
+  }
+}
+
 /** A payment in full, without its signed payload (as good as money until settled). */
-function paymentDetail(history: PaymentHistory, describeAsset: AssetBook) {
+function paymentDetail(
+  history: PaymentHistory,
+  describeAsset: AssetBook,
+  facilitator: Facilitator,
+) {
   const { paymentPayload, paymentRequirements } = history.payment.payment
   return {
     payment: {
-      ...labelled(paymentSummary(history.payment), describeAsset),
+      ...labelled(describedSummary(history.payment, facilitator), describeAsset),
       ...(paymentPayload.resource ? { resource: paymentPayload.resource.url } : {}),
       maxTimeoutSeconds: paymentRequirements.maxTimeoutSeconds,
     },

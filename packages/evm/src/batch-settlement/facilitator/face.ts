@@ -1,6 +1,7 @@
 import { reject, type SchemeFacilitator, type SettleResponse, settleFailure } from '@tollgate/core'
 import type { LocalAccount } from 'viem'
 import { batchSettlementScheme } from '../constants.ts'
+import { channelReports } from './channelReports.ts'
 import { type BatchSettleContext, settleBatch } from './settle.ts'
 import type { BatchNetwork } from './submit.ts'
 import { verifyBatchPayment } from './verify.ts'
@@ -42,6 +43,17 @@ export function batchSettlementFace(options: {
       const context = contextOf(requirements.network)
       if (!context) return settleFailure('NETWORK_UNSUPPORTED', { network: requirements.network })
       return settleBatch(context, payment, requirements)
+    },
+    async channels(limit) {
+      const perNetwork = await Promise.all(
+        [...options.networks.values()].map(({ runtime, ledger }) =>
+          channelReports(runtime, ledger, limit),
+        ),
+      )
+      return perNetwork
+        .flat()
+        .sort((a, b) => b.lastTransactionAt.localeCompare(a.lastTransactionAt))
+        .slice(0, limit)
     },
   }
 }

@@ -1,4 +1,9 @@
-import { type ErrorCode, type SettleResponse, settleFailure } from '@tollgate/core'
+import {
+  type ErrorCode,
+  type SettlementLedger,
+  type SettleResponse,
+  settleFailure,
+} from '@tollgate/core'
 import type { Address, Hex, TransactionReceipt } from 'viem'
 import type { NetworkRuntime } from '../../facilitator/runtime.ts'
 import { shortMessage } from '../../facilitator/signature.ts'
@@ -9,6 +14,8 @@ import { batchSettlementAddresses } from '../constants.ts'
 export interface BatchNetwork {
   runtime: NetworkRuntime
   lanes: SignerLanes
+  /** Where the lanes store every transaction: channels are found again from it. */
+  ledger: SettlementLedger
   receiptTimeoutMs: number
   receiptPollMs: number
 }
