@@ -106,6 +106,16 @@ export {
   toLegacyNetwork,
 } from './networks/caip2.ts'
 export {
+  type OfferPayload,
+  type OfferReceiptSigner,
+  offerReceiptKey,
+  offerReceiptVersion,
+  type ReceiptPayload,
+  type SignatureFormat,
+  type SignedOffer,
+  type SignedReceipt,
+} from './offerReceipt.ts'
+export {
   decodePaymentUse,
   encodePaymentUse,
   leaseExpired,

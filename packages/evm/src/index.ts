@@ -91,6 +91,12 @@ export type {
 } from './facilitator/options.ts'
 export { evmFacilitatorDefaults } from './facilitator/settings.ts'
 export { validBeforeBufferSeconds } from './facilitator/verify.ts'
+export {
+  eip712OfferReceiptSigner,
+  offerReceiptSignerOf,
+  offerTypes,
+  receiptTypes,
+} from './offerReceipt.ts'
 export { type Authorization, type ExactEvmPayload, exactEvmPayloadSchema } from './payload.ts'
 export { permit2Allowance, permit2ApprovalCall } from './permit2/approval.ts'
 export {

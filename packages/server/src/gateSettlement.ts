@@ -10,6 +10,7 @@ import {
   type StoredResponse,
 } from '@tollgate/core'
 import { facilitatorTrouble, troubleResponse, unavailable } from './facilitatorTrouble.ts'
+import type { OfferReceipts } from './offerReceipts.ts'
 import type { GateFinish } from './paymentGate.ts'
 import { freshUse, type Presentation } from './paymentUses.ts'
 import {
@@ -42,6 +43,10 @@ export interface SettlementContext {
   presentation: Presentation
   /** Decimals of the requirement's asset, when its scheme knows them (dollar overrides). */
   assetDecimals?: number | undefined
+  /** The paid resource, as offered (signed receipts name it). */
+  resourceUrl: string
+  /** Signs each settled payment's receipt, when the gate has `offerReceipt`. */
+  offerReceipts?: OfferReceipts | undefined
 }
 
 /**
@@ -104,7 +109,10 @@ export async function recordSettlement(
     }
   }
   if (receipt.success) {
-    const header = encodePaymentResponseHeader(receipt, payment.x402Version)
+    const signed = context.offerReceipts
+      ? await context.offerReceipts.withReceipt(receipt, context.resourceUrl)
+      : receipt
+    const header = encodePaymentResponseHeader(signed, payment.x402Version)
     const headers = { [header.name]: header.value, 'access-control-expose-headers': exposedHeaders }
     const released = releasedStored(handled, headers)
     const fits = released.body.byteLength <= context.storedBodyBytesMax

@@ -9,6 +9,7 @@ export { canonicalPath } from './canonicalPath.ts'
 export type { RouteDiscovery } from './discovery.ts'
 export { FolderResponseStore, type FolderResponseStoreOptions } from './folderResponseStore.ts'
 export { MemoryResponseStore } from './memoryResponseStore.ts'
+export { type OfferReceiptOptions, OfferReceipts } from './offerReceipts.ts'
 export {
   type GateDecision,
   type GateFinish,

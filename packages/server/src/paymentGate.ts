@@ -20,6 +20,7 @@ import type { PaywallOptions } from '@tollgate/paywall'
 import { canonicalPath } from './canonicalPath.ts'
 import { FolderResponseStore } from './folderResponseStore.ts'
 import { finishHeld, recordSettlement, type SettlementContext } from './gateSettlement.ts'
+import { type OfferReceiptOptions, OfferReceipts } from './offerReceipts.ts'
 import { identifierOf } from './paymentIdentifier.ts'
 import { payloadHash, paymentKey } from './paymentKey.ts'
 import { type Presentation, presentPayment } from './paymentUses.ts'
@@ -79,6 +80,11 @@ export interface PaymentGateOptions {
    * a presentation of the payment for the same route finishes it. @default 4000
    */
   leaseMs?: number | undefined
+  /**
+   * The `offer-receipt` extension (x402 §7.5): every 402 carries the server's signed offers and
+   * every settled payment's answer a signed receipt. Off unless given.
+   */
+  offerReceipt?: OfferReceiptOptions | undefined
 }
 
 /** The request facts the gate needs, whatever the framework. */
@@ -131,10 +137,14 @@ export class PaymentGate {
   readonly #offers: RouteOffers
   readonly #paywall: PaywallOptions | false
   readonly #store: ResponseStore
-  readonly #settlement: Omit<SettlementContext, 'payment' | 'requirements' | 'presentation'>
+  readonly #settlement: Omit<
+    SettlementContext,
+    'payment' | 'requirements' | 'presentation' | 'resourceUrl' | 'offerReceipts'
+  >
   readonly #inProgressWaitMs: number
   readonly #leaseMs: number
   readonly #schemeSettlements = new Map<SchemeServer, SchemeSettlement>()
+  readonly #offerReceipts: OfferReceipts | undefined
 
   constructor(options: PaymentGateOptions) {
     this.#routes = compileRoutes(options.routes)
@@ -151,6 +161,7 @@ export class PaymentGate {
     this.#store = options.store ?? new FolderResponseStore()
     this.#inProgressWaitMs = options.inProgressWaitMs ?? 5_000
     this.#leaseMs = options.leaseMs ?? paymentLeaseMs
+    this.#offerReceipts = options.offerReceipt ? new OfferReceipts(options.offerReceipt) : undefined
     this.#settlement = {
       facilitator: this.#facilitator,
       store: this.#store,
@@ -193,7 +204,8 @@ export class PaymentGate {
     if (!route) return { kind: 'pass' }
     const unsupported = await this.#offers.checkFacilitator(route)
     if (unsupported) return { kind: 'respond', response: unsupported }
-    const required = this.#offers.paymentRequired(route, request)
+    const offered = this.#offers.paymentRequired(route, request)
+    const required = this.#offerReceipts ? await this.#offerReceipts.withOffers(offered) : offered
     const header =
       request.header(paymentHeaders.signature) ?? request.header(paymentHeaders.v1Payment)
     if (header === undefined) {
@@ -275,6 +287,8 @@ export class PaymentGate {
       payment,
       requirements,
       presentation,
+      resourceUrl: required.resource?.url ?? '',
+      offerReceipts: this.#offerReceipts,
       assetDecimals: this.#offers
         .serverFor(requirements.scheme, requirements.network)
         ?.assetDecimals(requirements.network, requirements.asset),
