@@ -44,7 +44,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../packages/evm/src/facilitator/clock.ts'
 import { createNetworkRuntime } from '../packages/evm/src/facilitator/runtime.ts'
-import { verifyExactPermit2 } from '../packages/evm/src/permit2/verify.ts'
+import { verifyExactPermit2 } from '../packages/evm/src/exact/permit2/verify.ts'
 
 const deployer = ANVIL_ACCOUNTS[DEVNET_ROLES.deployer]
 const facilitator = privateKeyToAccount(ANVIL_ACCOUNTS[DEVNET_ROLES.facilitator].privateKey)

@@ -75,7 +75,39 @@ export {
   voucherDigest,
   voucherSignedByAuthorizer,
 } from './batch-settlement/typedData.ts'
-export { type EvmSigner, type ExactEvmClientOptions, exactEvmClient } from './client.ts'
+export { type ExactEvmClientOptions, exactEvmClient } from './exact/client.ts'
+export {
+  type Authorization,
+  type ExactEvmPayload,
+  exactEvmPayloadSchema,
+} from './exact/eip3009/payload.ts'
+export {
+  authorizationDigest,
+  authorizationTypedData,
+  type Eip712Domain,
+} from './exact/eip3009/typedData.ts'
+export { permit2Allowance, permit2ApprovalCall } from './exact/permit2/approval.ts'
+export {
+  exactPermit2Types,
+  permit2Addresses,
+  permit2ProxyAbi,
+  uptoPermit2Types,
+  uptoProxyAbi,
+} from './exact/permit2/constants.ts'
+export {
+  type ExactPermit2Payload,
+  exactPermit2PayloadSchema,
+  type UptoPermit2Payload,
+  uptoPermit2PayloadSchema,
+} from './exact/permit2/payload.ts'
+export { signExactPermit2, signUptoPermit2 } from './exact/permit2/sign.ts'
+export {
+  exactPermit2TypedData,
+  permit2Digest,
+  permit2Domain,
+  uptoPermit2TypedData,
+} from './exact/permit2/typedData.ts'
+export { type ExactEvmServerOptions, exactEvmServer } from './exact/server.ts'
 export { type FacilitatorClock, systemClock } from './facilitator/clock.ts'
 export { type ExactEvmFacilitator, exactEvmFacilitator } from './facilitator/exactEvmFacilitator.ts'
 export type { EvmFacilitatorLogger } from './facilitator/failureLog.ts'
@@ -97,29 +129,6 @@ export {
   offerTypes,
   receiptTypes,
 } from './offerReceipt.ts'
-export { type Authorization, type ExactEvmPayload, exactEvmPayloadSchema } from './payload.ts'
-export { permit2Allowance, permit2ApprovalCall } from './permit2/approval.ts'
-export {
-  exactPermit2Types,
-  permit2Addresses,
-  permit2ProxyAbi,
-  uptoPermit2Types,
-  uptoProxyAbi,
-} from './permit2/constants.ts'
-export {
-  type ExactPermit2Payload,
-  exactPermit2PayloadSchema,
-  type UptoPermit2Payload,
-  uptoPermit2PayloadSchema,
-} from './permit2/payload.ts'
-export { signExactPermit2, signUptoPermit2 } from './permit2/sign.ts'
-export {
-  exactPermit2TypedData,
-  permit2Digest,
-  permit2Domain,
-  uptoPermit2TypedData,
-} from './permit2/typedData.ts'
-export { type ExactEvmServerOptions, exactEvmServer } from './server.ts'
-export { authorizationDigest, authorizationTypedData, type Eip712Domain } from './typedData.ts'
+export type { EvmSigner } from './signer.ts'
 export { type UptoEvmClientOptions, uptoEvmClient } from './upto/client.ts'
 export { type UptoEvmServerOptions, uptoEvmServer } from './upto/server.ts'

@@ -6,7 +6,7 @@ import type {
   SignedReceipt,
 } from '@tollgate/core'
 import { type Address, type Hex, recoverTypedDataAddress } from 'viem'
-import type { EvmSigner } from './client.ts'
+import type { EvmSigner } from './signer.ts'
 
 /*
  * `offer-receipt` in EIP-712 (x402 §7.5): fixed domains on chain id 1 whatever network was paid,

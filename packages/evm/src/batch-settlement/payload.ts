@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { address, signatureBytes, uint256 } from '../payload.ts'
+import { address, signatureBytes, uint256 } from '../wire.ts'
 
 /**
  * The `payload` of a batch-settlement payment, told apart by `type`, parsed strictly: what a

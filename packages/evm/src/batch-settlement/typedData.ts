@@ -11,7 +11,7 @@ import {
   stringToHex,
   zeroAddress,
 } from 'viem'
-import type { EvmSigner } from '../client.ts'
+import type { EvmSigner } from '../signer.ts'
 import {
   batchSettlementAddresses,
   batchSettlementDomainFields,

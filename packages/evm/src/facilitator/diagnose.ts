@@ -1,7 +1,7 @@
 import type { ErrorCode } from '@tollgate/core'
 import type { Address, Hex } from 'viem'
 import { eip3009Abi } from '../abi.ts'
-import type { Authorization } from '../payload.ts'
+import type { Authorization } from '../exact/eip3009/payload.ts'
 import type { NetworkRuntime } from './runtime.ts'
 
 /**

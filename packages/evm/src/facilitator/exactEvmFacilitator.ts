@@ -8,7 +8,7 @@ import {
   TollgateError,
 } from '@tollgate/core'
 import { batchSettlementFace } from '../batch-settlement/facilitator/face.ts'
-import { uptoPermit2PayloadSchema } from '../permit2/payload.ts'
+import { uptoPermit2PayloadSchema } from '../exact/permit2/payload.ts'
 import { systemClock } from './clock.ts'
 import { RepeatedFailures, silentEvmLogger } from './failureLog.ts'
 import { FinalityWatch, finalityChainOf } from './finality.ts'

@@ -1,7 +1,7 @@
 import { type ErrorCode, reject, type VerifyResponse } from '@tollgate/core'
 import type { Address } from 'viem'
-import type { Authorization } from '../payload.ts'
-import type { Permit2Authorization } from '../permit2/payload.ts'
+import type { Authorization } from '../exact/eip3009/payload.ts'
+import type { Permit2Authorization } from '../exact/permit2/payload.ts'
 import type { ClassifiedSignature } from './signature.ts'
 
 /** `validBefore` (or a permit's deadline) must leave this many seconds for the settlement to be mined. */

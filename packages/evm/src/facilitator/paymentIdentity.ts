@@ -1,6 +1,6 @@
 import type { PaymentRequirements } from '@tollgate/core'
 import { keccak256, stringToHex } from 'viem'
-import type { Authorization } from '../payload.ts'
+import type { Authorization } from '../exact/eip3009/payload.ts'
 
 /**
  * The ledger key of an authorization: one row per payer and nonce on a token, whatever payloads

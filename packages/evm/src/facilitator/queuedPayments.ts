@@ -7,9 +7,9 @@ import {
   withFinality,
 } from '@tollgate/core'
 import { getAddress, type Hex } from 'viem'
-import { exactEvmPayloadSchema } from '../payload.ts'
-import { exactPermit2PayloadSchema, uptoPermit2PayloadSchema } from '../permit2/payload.ts'
-import { permit2AsAuthorization } from '../permit2/verify.ts'
+import { exactEvmPayloadSchema } from '../exact/eip3009/payload.ts'
+import { exactPermit2PayloadSchema, uptoPermit2PayloadSchema } from '../exact/permit2/payload.ts'
+import { permit2AsAuthorization } from '../exact/permit2/verify.ts'
 import { uptoAsAuthorization } from '../upto/verify.ts'
 import type { VerifiedPayment } from './outcome.ts'
 

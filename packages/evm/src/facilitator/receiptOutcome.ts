@@ -1,6 +1,6 @@
 import { type Log, parseEventLogs, type TransactionReceipt } from 'viem'
 import { eip3009Abi } from '../abi.ts'
-import type { Authorization } from '../payload.ts'
+import type { Authorization } from '../exact/eip3009/payload.ts'
 
 export interface SettledItem {
   id: number

@@ -1,7 +1,7 @@
 import type { PaymentRequirements } from '@tollgate/core'
 import { getAddress, type Hex } from 'viem'
 import { describe, expect, it } from 'vitest'
-import type { Authorization } from '../payload.ts'
+import type { Authorization } from '../exact/eip3009/payload.ts'
 import { settledFor } from './paymentIdentity.ts'
 import { RecentVerifications } from './recentVerifications.ts'
 import { authorizationFields, type VerifiedPayment } from './verify.ts'

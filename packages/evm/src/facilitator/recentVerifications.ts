@@ -1,5 +1,5 @@
 import type { PaymentRequirements } from '@tollgate/core'
-import type { Authorization } from '../payload.ts'
+import type { Authorization } from '../exact/eip3009/payload.ts'
 import { authorizationFields, type VerifiedPayment } from './verify.ts'
 
 /**

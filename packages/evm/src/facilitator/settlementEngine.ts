@@ -10,7 +10,7 @@ import {
   settleFailureFromVerify,
 } from '@tollgate/core'
 import type { Hex, TransactionReceipt } from 'viem'
-import type { Authorization } from '../payload.ts'
+import type { Authorization } from '../exact/eip3009/payload.ts'
 import { applyReceipt } from './applyReceipt.ts'
 import { batchable, buildSettlementCall } from './batchCall.ts'
 import { Batcher } from './batcher.ts'

@@ -1,6 +1,6 @@
 import { type Address, decodeFunctionResult, encodeFunctionData, getAddress, type Hex } from 'viem'
 import { aggregate3Abi, eip3009Abi } from '../abi.ts'
-import type { Authorization } from '../payload.ts'
+import type { Authorization } from '../exact/eip3009/payload.ts'
 import { isRevertError, revertMessage } from './rpcErrors.ts'
 import type { NetworkRuntime } from './runtime.ts'
 import type { ClassifiedSignature } from './signature.ts'

@@ -1,12 +1,12 @@
 import type { ErrorCode } from '@tollgate/core'
 import { type Address, getAddress, type Hex } from 'viem'
-import { permit2Addresses } from '../permit2/constants.ts'
-import { isUptoAuthorization } from '../permit2/typedData.ts'
+import { permit2Addresses } from '../exact/permit2/constants.ts'
+import { isUptoAuthorization } from '../exact/permit2/typedData.ts'
 import {
   diagnosePermit2Failure,
   exactPermit2SettleCalldata,
   permit2NonceUsed,
-} from '../permit2/verify.ts'
+} from '../exact/permit2/verify.ts'
 import { uptoSettleCalldata } from '../upto/verify.ts'
 import { findAuthorizationUse } from './authorizationLookup.ts'
 import { diagnoseTransferFailure } from './diagnose.ts'

@@ -2,15 +2,15 @@ import type { PaymentPayload, PaymentRequirements, VerifyResponse } from '@tollg
 import { reject } from '@tollgate/core'
 import { type Address, getAddress, type Hex, isAddress, isErc6492Signature } from 'viem'
 import { findAsset } from '../assets.ts'
-import { type Authorization, exactEvmPayloadSchema } from '../payload.ts'
-import { isPermit2Payload } from '../permit2/payload.ts'
+import { type Authorization, exactEvmPayloadSchema } from '../exact/eip3009/payload.ts'
+import { authorizationDigest } from '../exact/eip3009/typedData.ts'
+import { isPermit2Payload } from '../exact/permit2/payload.ts'
 import {
   checkPermit2WithoutRpc,
   permit2AsAuthorization,
   permit2PayerOf,
   verifyExactPermit2,
-} from '../permit2/verify.ts'
-import { authorizationDigest } from '../typedData.ts'
+} from '../exact/permit2/verify.ts'
 import { checkUptoWithoutRpc, uptoAsAuthorization, verifyUptoPermit2 } from '../upto/verify.ts'
 import { findAuthorizationUse } from './authorizationLookup.ts'
 import { diagnoseTransferFailure } from './diagnose.ts'

@@ -15,7 +15,7 @@ import {
   toHex,
 } from 'viem'
 import { eip3009Abi } from '../abi.ts'
-import type { Authorization } from '../payload.ts'
+import type { Authorization } from '../exact/eip3009/payload.ts'
 
 /** A log as a node sends it over JSON-RPC. */
 interface RpcLog {

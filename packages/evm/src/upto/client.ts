@@ -1,6 +1,6 @@
 import { evmChainId, type SchemeClient, TollgateError } from '@tollgate/core'
-import { type ExactEvmClientOptions, exactEvmClient } from '../client.ts'
-import { signUptoPermit2 } from '../permit2/sign.ts'
+import { type ExactEvmClientOptions, exactEvmClient } from '../exact/client.ts'
+import { signUptoPermit2 } from '../exact/permit2/sign.ts'
 
 export type UptoEvmClientOptions = ExactEvmClientOptions
 

@@ -1,8 +1,8 @@
 import type { SchemeServer } from '@tollgate/core'
 import { getAddress, isAddress } from 'viem'
 import type { EvmAsset } from '../assets.ts'
-import { uptoPermit2PayloadSchema } from '../permit2/payload.ts'
-import { exactEvmServer } from '../server.ts'
+import { uptoPermit2PayloadSchema } from '../exact/permit2/payload.ts'
+import { exactEvmServer } from '../exact/server.ts'
 
 export interface UptoEvmServerOptions {
   /** Asset per network used for dollar prices; merged over the default USDC table. */

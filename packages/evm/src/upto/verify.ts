@@ -1,5 +1,20 @@
 import type { PaymentPayload, PaymentRequirements } from '@tollgate/core'
 import { type Address, encodeFunctionData, getAddress, type Hex } from 'viem'
+import type { Authorization } from '../exact/eip3009/payload.ts'
+import {
+  acceptedAsset,
+  checkPermit2Signature,
+  checkPermitWindow,
+  checkSpenderAndRecipient,
+  issuesMessage,
+} from '../exact/permit2/checks.ts'
+import { permit2Addresses, uptoProxyAbi } from '../exact/permit2/constants.ts'
+import {
+  isPermit2Payload,
+  type UptoPermit2Authorization,
+  uptoPermit2PayloadSchema,
+} from '../exact/permit2/payload.ts'
+import { diagnosePermit2Failure, permit2PayerOf } from '../exact/permit2/verify.ts'
 import {
   type Rejection,
   rejected,
@@ -8,21 +23,6 @@ import {
 } from '../facilitator/outcome.ts'
 import { isRevertError, revertMessage } from '../facilitator/rpcErrors.ts'
 import type { NetworkRuntime } from '../facilitator/runtime.ts'
-import type { Authorization } from '../payload.ts'
-import {
-  acceptedAsset,
-  checkPermit2Signature,
-  checkPermitWindow,
-  checkSpenderAndRecipient,
-  issuesMessage,
-} from '../permit2/checks.ts'
-import { permit2Addresses, uptoProxyAbi } from '../permit2/constants.ts'
-import {
-  isPermit2Payload,
-  type UptoPermit2Authorization,
-  uptoPermit2PayloadSchema,
-} from '../permit2/payload.ts'
-import { diagnosePermit2Failure, permit2PayerOf } from '../permit2/verify.ts'
 
 /*
  * `upto`: the buyer permits at most `permitted.amount`; the seller settles what was used. At

@@ -7,8 +7,8 @@ import {
   TollgateError,
 } from '@tollgate/core'
 import { getAddress, type Hex, type PublicClient, recoverAddress, zeroHash } from 'viem'
-import { type ExactEvmClientOptions, exactEvmClient } from '../../client.ts'
-import { permit2Addresses } from '../../permit2/constants.ts'
+import { type ExactEvmClientOptions, exactEvmClient } from '../../exact/client.ts'
+import { permit2Addresses } from '../../exact/permit2/constants.ts'
 import {
   batchSettlementAbi,
   batchSettlementAddresses,

@@ -8,9 +8,9 @@ import {
   hashTypedData,
   parseErc6492Signature,
 } from 'viem'
+import { erc20ApprovalAbi, permit2Addresses } from '../../exact/permit2/constants.ts'
 import { validBeforeBufferSeconds } from '../../facilitator/outcome.ts'
 import type { NetworkRuntime } from '../../facilitator/runtime.ts'
-import { erc20ApprovalAbi, permit2Addresses } from '../../permit2/constants.ts'
 import {
   batchSettlementAbi,
   batchSettlementAddresses,

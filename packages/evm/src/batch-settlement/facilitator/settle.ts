@@ -6,9 +6,9 @@ import {
   settleFailureFromVerify,
 } from '@tollgate/core'
 import { getAddress, type Hex, type LocalAccount, parseEventLogs } from 'viem'
+import { issuesMessage } from '../../exact/permit2/checks.ts'
+import { permit2NonceUsed } from '../../exact/permit2/verify.ts'
 import { findAuthorizationUse } from '../../facilitator/authorizationLookup.ts'
-import { issuesMessage } from '../../permit2/checks.ts'
-import { permit2NonceUsed } from '../../permit2/verify.ts'
 import { batchSettlementAbi, batchSettlementAddresses } from '../constants.ts'
 import { channelStateExtra, type DepositPayload, depositPayloadSchema } from '../payload.ts'
 import { depositNonceOf } from '../typedData.ts'

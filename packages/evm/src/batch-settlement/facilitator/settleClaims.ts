@@ -1,7 +1,7 @@
 import { type SettleResponse, settleFailure } from '@tollgate/core'
 import { encodeFunctionData, getAddress, type Hex, parseEventLogs } from 'viem'
+import { issuesMessage } from '../../exact/permit2/checks.ts'
 import { shortMessage } from '../../facilitator/signature.ts'
-import { issuesMessage } from '../../permit2/checks.ts'
 import { batchSettlementAbi, batchSettlementAddresses } from '../constants.ts'
 import {
   channelStateExtra,

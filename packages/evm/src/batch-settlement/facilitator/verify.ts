@@ -6,10 +6,10 @@ import {
   type VerifyResponse,
 } from '@tollgate/core'
 import { getAddress, type Hex } from 'viem'
+import { issuesMessage } from '../../exact/permit2/checks.ts'
+import { erc20ApprovalAbi } from '../../exact/permit2/constants.ts'
 import type { NetworkRuntime } from '../../facilitator/runtime.ts'
 import { shortMessage } from '../../facilitator/signature.ts'
-import { issuesMessage } from '../../permit2/checks.ts'
-import { erc20ApprovalAbi } from '../../permit2/constants.ts'
 import { batchSettlementAddresses, batchSettlementScheme } from '../constants.ts'
 import {
   type BatchClientPayload,

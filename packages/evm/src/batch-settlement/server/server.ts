@@ -2,7 +2,7 @@ import type { FacilitatorClient, SchemeServer, SettleResponse } from '@tollgate/
 import { TollgateError } from '@tollgate/core'
 import type { LocalAccount } from 'viem'
 import type { EvmAsset } from '../../assets.ts'
-import { exactEvmServer } from '../../server.ts'
+import { exactEvmServer } from '../../exact/server.ts'
 import { batchSettlementScheme, minWithdrawDelaySeconds } from '../constants.ts'
 import { parseBatchClientPayload } from '../payload.ts'
 import { type ChannelStore, MemoryChannelStore, type StoredChannel } from './channelStore.ts'

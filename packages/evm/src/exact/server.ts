@@ -6,8 +6,8 @@ import {
   toAtomicUnits,
 } from '@tollgate/core'
 import { getAddress, isAddress } from 'viem'
-import { defaultEvmAssets, type EvmAsset, findAsset } from './assets.ts'
-import { exactEvmPayloadSchema } from './payload.ts'
+import { defaultEvmAssets, type EvmAsset, findAsset } from '../assets.ts'
+import { exactEvmPayloadSchema } from './eip3009/payload.ts'
 import { exactPermit2PayloadSchema } from './permit2/payload.ts'
 
 export interface ExactEvmServerOptions {

@@ -1,9 +1,9 @@
 import type { PaymentRequirements } from '@tollgate/core'
 import { type Address, getAddress, type Hex, isAddress } from 'viem'
-import { type EvmAsset, findAsset } from '../assets.ts'
-import { type Rejection, validBeforeBufferSeconds } from '../facilitator/outcome.ts'
-import type { NetworkRuntime } from '../facilitator/runtime.ts'
-import { checkContractSignature, checkEcdsaSignature } from '../facilitator/signature.ts'
+import { type EvmAsset, findAsset } from '../../assets.ts'
+import { type Rejection, validBeforeBufferSeconds } from '../../facilitator/outcome.ts'
+import type { NetworkRuntime } from '../../facilitator/runtime.ts'
+import { checkContractSignature, checkEcdsaSignature } from '../../facilitator/signature.ts'
 import type { Permit2Authorization } from './payload.ts'
 import { permit2Digest } from './typedData.ts'
 

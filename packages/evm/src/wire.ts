@@ -1,6 +1,6 @@
 import { z } from 'zod'
 
-/** The `payload` of an exact EVM payment with EIP-3009, parsed strictly. */
+/** The strings EVM payloads are made of, checked strictly: amounts, addresses, signatures. */
 
 export const uint256 = z
   .string()
@@ -14,18 +14,3 @@ export const signatureBytes = z
   .string()
   .regex(/^0x([0-9a-fA-F]{2})+$/, 'must be hex bytes')
   .max(2 + 2 * 16_384, 'signature exceeds 16 KiB')
-
-export const exactEvmPayloadSchema = z.object({
-  signature: signatureBytes,
-  authorization: z.object({
-    from: address,
-    to: address,
-    value: uint256,
-    validAfter: uint256,
-    validBefore: uint256,
-    nonce: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be 32 bytes of hex'),
-  }),
-})
-
-export type ExactEvmPayload = z.output<typeof exactEvmPayloadSchema>
-export type Authorization = ExactEvmPayload['authorization']

@@ -1,5 +1,5 @@
 import { type Address, getAddress, type Hex, hashTypedData } from 'viem'
-import { transferWithAuthorizationTypes } from './abi.ts'
+import { transferWithAuthorizationTypes } from '../../abi.ts'
 import type { Authorization } from './payload.ts'
 
 export interface Eip712Domain {

@@ -11,23 +11,16 @@ import {
   bytesToHex,
   createPublicClient,
   getAddress,
-  type Hex,
   http,
   isAddress,
   type PublicClient,
-  type TypedDataDefinition,
 } from 'viem'
-import { eip3009Abi } from './abi.ts'
-import { defaultEvmAssets, type EvmAsset } from './assets.ts'
-import type { Authorization } from './payload.ts'
+import { eip3009Abi } from '../abi.ts'
+import { defaultEvmAssets, type EvmAsset } from '../assets.ts'
+import type { EvmSigner } from '../signer.ts'
+import type { Authorization } from './eip3009/payload.ts'
+import { authorizationTypedData } from './eip3009/typedData.ts'
 import { signExactPermit2 } from './permit2/sign.ts'
-import { authorizationTypedData } from './typedData.ts'
-
-/** Anything that can sign EIP-712 data for an address: a viem local account, a wallet, a KMS. */
-export interface EvmSigner {
-  readonly address: Address
-  signTypedData(typedData: TypedDataDefinition): Promise<Hex>
-}
 
 export interface ExactEvmClientOptions {
   signer: EvmSigner

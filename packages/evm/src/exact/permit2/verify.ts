@@ -5,10 +5,10 @@ import {
   rejected,
   type VerifiedPayment,
   type VerifyOutcome,
-} from '../facilitator/outcome.ts'
-import { isRevertError, revertMessage } from '../facilitator/rpcErrors.ts'
-import type { NetworkRuntime } from '../facilitator/runtime.ts'
-import type { Authorization } from '../payload.ts'
+} from '../../facilitator/outcome.ts'
+import { isRevertError, revertMessage } from '../../facilitator/rpcErrors.ts'
+import type { NetworkRuntime } from '../../facilitator/runtime.ts'
+import type { Authorization } from '../eip3009/payload.ts'
 import {
   acceptedAsset,
   checkPermit2Signature,

@@ -1,6 +1,6 @@
 import { type PaymentRequirements, TollgateError } from '@tollgate/core'
 import { type Address, getAddress, isAddress } from 'viem'
-import type { EvmSigner } from '../client.ts'
+import type { EvmSigner } from '../../signer.ts'
 import { permit2Addresses } from './constants.ts'
 import type { ExactPermit2Payload, UptoPermit2Payload } from './payload.ts'
 import { exactPermit2TypedData, uptoPermit2TypedData } from './typedData.ts'

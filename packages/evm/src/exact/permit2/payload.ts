@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { address, signatureBytes as signature, uint256 } from '../payload.ts'
+import { address, signatureBytes as signature, uint256 } from '../../wire.ts'
 
 /** The `payload` of an x402 Permit2 payment (exact or upto), parsed strictly. */
 
