@@ -248,7 +248,7 @@ describe('dashboard in Chromium', () => {
     const cell = (label: string) => rows.first().locator(`td[data-label="${label}"]`)
     expect(await cell('Transaction').getAttribute('title')).toBe(signature)
     expect(await cell('Amount').textContent()).toBe('0.001 USDC')
-    expect(await cell('Network').textContent()).toBe('solana devnet')
+    expect(await cell('Network').textContent()).toBe('Solana (local devnet)')
     expect(await cell('Payer').getAttribute('title')).toBe(stack.manifest.solana.payer.address)
     await rows.first().click()
     await page.waitForSelector('.timeline li')

@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { NewPayment, ReadinessCheck } from '@tollgate/core'
+import { evmChain } from '@tollgate/evm'
 import {
   createFacilitatorApp,
   Facilitator,
@@ -36,7 +37,7 @@ class ReadyScheme extends FakeScheme {
         network,
         ok: false,
         message: `signer balance below 0.001 ETH: ${signer}`,
-        details: { signerBalancesEth: { [signer]: '0.0005' } },
+        signerBalances: { [signer]: '500000000000000' },
       },
     ]
   }
@@ -100,6 +101,7 @@ function dashboardApp(dashboard: Partial<NonNullable<FacilitatorAppOptions['dash
       reports: new SqlLedgerReports(ledger.sql),
       staticDir,
       assets: [{ address: asset, symbol: 'USDC', decimals: 6 }],
+      chains: [evmChain],
       ...dashboard,
     },
   })
@@ -202,6 +204,32 @@ describe('dashboard API', () => {
       },
     ])
     expect(body.alerts).toEqual([{ network, message: expect.stringContaining('below') }])
+  })
+
+  it("networks: named by their chain's package, with the explorer's transaction link", async () => {
+    const { status, body } = await get('/api/networks')
+    expect(status).toBe(200)
+    expect(body.networks).toEqual([
+      {
+        network,
+        label: 'Base Sepolia',
+        family: 'EVM',
+        transactionUrl: 'https://sepolia.basescan.org/tx/{transaction}',
+      },
+      {
+        network: 'eip155:8453',
+        label: 'Base',
+        family: 'EVM',
+        transactionUrl: 'https://basescan.org/tx/{transaction}',
+      },
+    ])
+  })
+
+  it('signers: balances in atomic units where no chain descriptor is registered', async () => {
+    const { app } = dashboardApp({ chains: [] })
+    const response = await app.request('/api/signers')
+    const body = (await response.json()) as { signers: Array<{ balance: string; unit: string }> }
+    expect(body.signers[0]).toMatchObject({ balance: '500000000000000', unit: 'atomic' })
   })
 
   it('merchants and resources: confirmed revenue, named from the catalogue', async () => {

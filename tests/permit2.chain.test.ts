@@ -42,9 +42,9 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verifyExactPermit2 } from '../packages/evm/src/exact/permit2/verify.ts'
 import { systemClock } from '../packages/evm/src/facilitator/clock.ts'
 import { createNetworkRuntime } from '../packages/evm/src/facilitator/runtime.ts'
-import { verifyExactPermit2 } from '../packages/evm/src/exact/permit2/verify.ts'
 
 const deployer = ANVIL_ACCOUNTS[DEVNET_ROLES.deployer]
 const facilitator = privateKeyToAccount(ANVIL_ACCOUNTS[DEVNET_ROLES.facilitator].privateKey)

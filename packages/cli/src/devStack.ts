@@ -1,5 +1,10 @@
 import { join } from 'node:path'
-import { HttpFacilitatorClient, solanaNetworks, toAtomicUnits } from '@tollgate/core'
+import {
+  HttpFacilitatorClient,
+  solanaNetworks,
+  toAtomicUnits,
+  withNetworkNames,
+} from '@tollgate/core'
 import { dashboardDist } from '@tollgate/dashboard'
 import {
   ANVIL_ACCOUNTS,
@@ -24,6 +29,7 @@ import { type DevManifest, writeManifest } from '@tollgate/manifest'
 import { exactSvmServer, type SvmAsset, svmSignerFromSecretKey } from '@tollgate/svm'
 import { type Address, createWalletClient, type Hex, http, keccak256, stringToHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { chains } from './chains.ts'
 import { buildEvmFacilitator, rpcClient } from './evmFacilitator.ts'
 import { createExampleApi } from './exampleApi.ts'
 import { type Listening, listen } from './listen.ts'
@@ -175,6 +181,13 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         dashboard: {
           reports: new SqlLedgerReports(ledger.sql),
           staticDir: dashboardDist,
+          // The devnets are local: the Solana one takes the public devnet's id, not its explorer.
+          chains: chains.map((chain) =>
+            withNetworkNames(chain, {
+              [solana.network]: { label: 'Solana (local devnet)' },
+              [network]: { label: `local devnet (anvil, chain ${chainId})` },
+            }),
+          ),
           // The example seller's charges, so the channels view shows what is not claimed yet.
           channelCharges: async () =>
             (await vouchers.channels.list()).map(({ channel }) => ({

@@ -25,6 +25,7 @@ import {
 } from '@tollgate/ledger'
 import { DataDirInUseError, lockDataDir } from '@tollgate/sql'
 import { z } from 'zod'
+import { chains } from './chains.ts'
 import { resolveEnvReference } from './secrets.ts'
 import { UserError } from './ui.ts'
 
@@ -141,6 +142,7 @@ export async function resolveOperator(
       adminToken,
       staticDir: dashboardDist,
       assets: context.assets,
+      chains,
     }
     summary.dashboard = adminToken ? '/dashboard/ (token)' : '/dashboard/ (open, loopback)'
   } else {

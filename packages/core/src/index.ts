@@ -4,6 +4,8 @@
  * x402 wire types and schemas, header codecs, v1 translation, CAIP-2 helpers, money, the error
  * code table and the scheme role interfaces. Depends on zod and Web APIs only.
  */
+
+export { type ChainDescriptor, chainOf, type FeeUnit, withNetworkNames } from './chains.ts'
 export {
   type BazaarDeclaration,
   type BazaarInfo,

@@ -209,6 +209,11 @@ export interface ReadinessCheck {
   network: string
   ok: boolean
   message?: string | undefined
+  /**
+   * Each signer's balance of the chain's fee coin in its atomic unit (wei, lamports), as a
+   * decimal string; the chain's descriptor names the unit.
+   */
+  signerBalances?: Record<string, string> | undefined
   /** Facts an operator wants to see, e.g. signer balances in wei as strings. */
   details?: Record<string, unknown> | undefined
 }

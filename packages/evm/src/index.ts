@@ -1,4 +1,5 @@
 // biome-ignore-all lint/performance/noBarrelFile: the package entrypoint
+
 /**
  * @module @tollgate/evm
  * The x402 `exact` scheme on EVM chains, with EIP-3009 `transferWithAuthorization` or Permit2,
@@ -75,6 +76,7 @@ export {
   voucherDigest,
   voucherSignedByAuthorizer,
 } from './batch-settlement/typedData.ts'
+export { evmChain } from './chain.ts'
 export { type ExactEvmClientOptions, exactEvmClient } from './exact/client.ts'
 export {
   type Authorization,

@@ -11,6 +11,7 @@ export {
   type SvmAsset,
 } from './assets.ts'
 export { readSvmTokenBalance } from './balance.ts'
+export { svmChain } from './chain.ts'
 export { type ExactSvmClientOptions, exactSvmClient, type SvmSigner } from './client.ts'
 export {
   clientComputeUnitLimit,

@@ -5,8 +5,9 @@
  * file, and the admin token form, shown when the API answers 401.
  */
 import { useEffect, useState } from 'preact/hooks'
-import { type Overview, storedToken, storeToken } from './api.ts'
+import { type NetworkName, type Overview, storedToken, storeToken } from './api.ts'
 import { ChannelsView } from './Channels.tsx'
+import { rememberNetworks } from './format.ts'
 import { type LiveMode, unauthorizedEvent, useApi, useLive } from './live.ts'
 import { OverviewView, type RangeName, ranges } from './Overview.tsx'
 import { PaymentDetailView } from './PaymentDetail.tsx'
@@ -169,6 +170,9 @@ export function App() {
     addEventListener(unauthorizedEvent, lock)
     return () => removeEventListener(unauthorizedEvent, lock)
   }, [])
+  // Network names come once per load; views render ids until they arrive, then names.
+  const named = useApi<{ networks: NetworkName[] }>('networks', 0)
+  if (named.data) rememberNetworks(named.data.networks)
   const current = route.view === 'payment' ? 'payments' : route.view
   return (
     <>
@@ -214,7 +218,7 @@ export function App() {
             }}
           />
         ) : (
-          <Page route={route} version={version} go={go} />
+          <Page route={route} version={version} go={go} key={named.data ? 'named' : 'ids'} />
         )}
       </main>
     </>

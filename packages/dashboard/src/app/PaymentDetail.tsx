@@ -4,15 +4,29 @@
  * it went through, and the transactions sent for it (replacements included).
  */
 import type { PaymentDetail } from './api.ts'
-import { formatAmount, formatTime, networkLabel } from './format.ts'
+import { formatAmount, formatTime, networkLabel, transactionUrl } from './format.ts'
 import { useApi } from './live.ts'
 
-function Field(props: { label: string; value: string | undefined; mono?: boolean }) {
+function Field(props: {
+  label: string
+  value: string | undefined
+  mono?: boolean
+  /** Where the value links to (an explorer's page). */
+  href?: string | undefined
+}) {
   if (props.value === undefined) return null
   return (
     <div class="field">
       <dt>{props.label}</dt>
-      <dd class={props.mono ? 'mono' : ''}>{props.value}</dd>
+      <dd class={props.mono ? 'mono' : ''}>
+        {props.href ? (
+          <a href={props.href} target="_blank" rel="noreferrer">
+            {props.value}
+          </a>
+        ) : (
+          props.value
+        )}
+      </dd>
     </div>
   )
 }
@@ -61,7 +75,14 @@ function PaymentDetailBody({ detail }: { detail: PaymentDetail }) {
           <Field label="Network" value={networkLabel(payment.network)} />
           <Field label="Scheme" value={payment.scheme} />
           <Field label="Resource" value={payment.resource} mono />
-          <Field label="Transaction" value={payment.transaction} mono />
+          <Field
+            label="Transaction"
+            value={payment.transaction}
+            href={
+              payment.transaction ? transactionUrl(payment.network, payment.transaction) : undefined
+            }
+            mono
+          />
           <Field label="Payment identifier" value={payment.paymentIdentifier} mono />
           <Field label="Attempts" value={String(payment.attempts)} />
           <Field label="Received" value={formatTime(payment.createdAt)} />

@@ -60,6 +60,16 @@ export interface Signers {
   checkedAt: string
 }
 
+/** One network of `GET /api/networks`: its name and explorer link, from its chain's package. */
+export interface NetworkName {
+  network: string
+  label: string
+  /** The chain family, as its package names it. */
+  family?: string
+  /** The explorer's page of a transaction, with `{transaction}` where its hash goes. */
+  transactionUrl?: string
+}
+
 /**
  * `GET /api/channels`: the payment channels the facilitator sent transactions for, as the chain
  * reports them, with the seller's charge where the facilitator knows it (`outstanding`: charged,

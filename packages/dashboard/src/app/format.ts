@@ -3,7 +3,7 @@
  * How the page writes amounts, addresses, times and durations. Amounts arrive in atomic units as
  * decimal strings and are divided with bigints, never floats.
  */
-import type { AssetLabel } from './api.ts'
+import type { AssetLabel, NetworkName } from './api.ts'
 
 /** "1.5 USDC" with decimals known, else the atomic amount and a shortened asset address. */
 export function formatAmount(amount: string, label: AssetLabel & { asset?: string }): string {
@@ -47,19 +47,28 @@ export function formatCount(value: number): string {
   return value.toLocaleString('en-US')
 }
 
-/** A balance in its unit: wei-sized numbers stay exact strings, lamports are shown in SOL. */
+/** A balance in whole units of its coin (the API converts): exact digits, grouped, six decimals. */
 export function formatBalance(balance: string | undefined, unit: string | undefined): string {
   if (balance === undefined) return 'unknown'
-  if (unit === 'lamports') return formatAmount(balance, { decimals: 9, symbol: 'SOL' })
   // "9999.99952298484249926" reads better as "9,999.999522".
   const [whole = '0', fraction = ''] = balance.split('.')
   const shown = fraction ? `${groupDigits(whole)}.${fraction.slice(0, 6)}` : groupDigits(whole)
   return `${shown} ${unit ?? ''}`.trim()
 }
 
-/** A short label of a CAIP-2 network: `eip155:84532` → `eip155:84532`, Solana's by cluster. */
+const networks = new Map<string, NetworkName>()
+
+/** Keeps the facilitator's names of its networks (`/api/networks`), read once per page load. */
+export function rememberNetworks(named: readonly NetworkName[]): void {
+  for (const network of named) networks.set(network.network, network)
+}
+
+/** A person's name of a CAIP-2 network, as its chain's package gives it; else the id. */
 export function networkLabel(network: string): string {
-  if (network === 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1') return 'solana devnet'
-  if (network === 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp') return 'solana mainnet'
-  return network
+  return networks.get(network)?.label ?? network
+}
+
+/** The explorer's page of a transaction, where the network has a public explorer. */
+export function transactionUrl(network: string, transaction: string): string | undefined {
+  return networks.get(network)?.transactionUrl?.replace('{transaction}', transaction)
 }

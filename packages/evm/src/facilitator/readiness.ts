@@ -34,6 +34,9 @@ export async function checkNetworkReadiness(
             message: `signer balance below ${formatEther(minimumBalanceWei)} ETH: ${low.map((s) => s.address).join(', ')}`,
           }
         : {}),
+      signerBalances: Object.fromEntries(
+        runtime.signers.map((signer, index) => [signer.address, balances[index]!.toString()]),
+      ),
       details: { signerBalancesEth: signers },
     }
   } catch (error) {

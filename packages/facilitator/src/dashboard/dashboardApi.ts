@@ -10,6 +10,8 @@
  * the same bearer token (a browser reads it with `fetch`, since `EventSource` sends no headers).
  */
 import {
+  type ChainDescriptor,
+  chainOf,
   discoveryLimits,
   type LedgerPayment,
   type LedgerReports,
@@ -41,6 +43,11 @@ export interface DashboardOptions {
   adminToken?: string | undefined
   /** Folder of the built app (`dashboardDist` of `@tollgate/dashboard`); without, API only. */
   staticDir?: string | undefined
+  /**
+   * The chains' descriptors (`evmChain` of `@tollgate/evm`, `svmChain` of `@tollgate/svm`), so
+   * networks have names and explorer links and signer balances read in their fee coin.
+   */
+  chains?: readonly ChainDescriptor[] | undefined
   /** Symbols and decimals of the assets, so amounts read "1.50 USDC" instead of atomic units. */
   assets?: readonly DashboardAsset[] | undefined
   /** How often the change mark is read while a stream is open. @default 1000 */
@@ -179,8 +186,19 @@ function serveOperatorRoutes(app: Hono, context: RouteContext): void {
         facilitator.readiness(context.options.readinessTimeoutMs ?? 3_000),
         reports.signerActivity(),
       ])
-      return c.json(signersReport(checks, facilitator.supported().signers, activity, new Date()))
+      return c.json(
+        signersReport(
+          checks,
+          facilitator.supported().signers,
+          activity,
+          new Date(),
+          context.options.chains,
+        ),
+      )
     }),
+  )
+  app.get('/api/networks', (c) =>
+    c.json({ networks: networksReport(facilitator, context.options.chains ?? []) }),
   )
   app.get('/api/channels', (c) =>
     read(c, async () => {
@@ -226,6 +244,26 @@ function serveOperatorRoutes(app: Hono, context: RouteContext): void {
       return c.json({ resources: resourcesReport(resources, catalogue, describeAsset) })
     }),
   )
+}
+
+/** The networks served, each named by its chain's descriptor, with its explorer's link pattern. */
+function networksReport(facilitator: Facilitator, chains: readonly ChainDescriptor[]) {
+  const networks = new Set(
+    facilitator
+      .supported()
+      .kinds.filter((kind) => kind.x402Version === 2)
+      .map((kind) => kind.network),
+  )
+  return [...networks].map((network) => {
+    const chain = chainOf(chains, network)
+    const transactionUrl = chain?.transactionUrlTemplate(network)
+    return {
+      network,
+      label: chain?.label(network) ?? network,
+      ...(chain ? { family: chain.name } : {}),
+      ...(transactionUrl ? { transactionUrl } : {}),
+    }
+  })
 }
 
 /** A payment's summary with what its scheme reads from the payload (an `upto` maximum). */

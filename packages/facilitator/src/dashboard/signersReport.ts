@@ -8,7 +8,13 @@
  * Readiness rather than `stats()`: reading stats takes the batch sizes Prometheus has not
  * scraped yet.
  */
-import type { ReadinessCheck, SignerActivity } from '@tollgate/core'
+import {
+  type ChainDescriptor,
+  chainOf,
+  formatAtomicUnits,
+  type ReadinessCheck,
+  type SignerActivity,
+} from '@tollgate/core'
 
 export interface SignerRow {
   network: string
@@ -29,27 +35,27 @@ export interface SignersReport {
   checkedAt: string
 }
 
-/** Balances as the schemes report them: EVM in ETH under `signerBalancesEth`, Solana in lamports. */
-function balancesOf(check: ReadinessCheck): { unit: string; balances: Array<[string, string]> } {
-  const details = check.details ?? {}
-  const evm = details.signerBalancesEth
-  if (typeof evm === 'object' && evm !== null) {
-    return { unit: 'ETH', balances: stringEntries(evm) }
-  }
-  return {
-    unit: check.network.startsWith('solana:') ? 'lamports' : 'atomic',
-    balances: stringEntries(details).filter(([, value]) => /^[0-9]+(\.[0-9]+)?$/.test(value)),
-  }
-}
-
-function stringEntries(record: object): Array<[string, string]> {
-  return Object.entries(record).filter(
-    (entry): entry is [string, string] => typeof entry[1] === 'string',
+/**
+ * The balances a check read (atomic units of the chain's fee coin), in whole units of the coin
+ * its chain's descriptor names; in atomic units without a descriptor.
+ */
+function balancesOf(
+  check: ReadinessCheck,
+  chain: ChainDescriptor | undefined,
+): { unit: string; balances: Array<[string, string]> } {
+  const atomic = Object.entries(check.signerBalances ?? {}).filter(([, value]) =>
+    /^[0-9]+$/.test(value),
   )
+  if (!chain) return { unit: 'atomic', balances: atomic }
+  const { symbol, decimals } = chain.feeUnit
+  return {
+    unit: symbol,
+    balances: atomic.map(([address, value]) => [
+      address,
+      formatAtomicUnits(BigInt(value), decimals),
+    ]),
+  }
 }
-
-const sameAddress = (left: string, right: string) =>
-  left === right || (left.startsWith('0x') && left.toLowerCase() === right.toLowerCase())
 
 /**
  * Joins the readiness checks, the facilitator's signers per CAIP family (for networks whose
@@ -60,13 +66,17 @@ export function signersReport(
   familySigners: Readonly<Record<string, string[]>>,
   activity: readonly SignerActivity[],
   now: Date,
+  chains: readonly ChainDescriptor[] = [],
 ): SignersReport {
   const signers: SignerRow[] = []
   const alerts: SignersReport['alerts'] = []
   for (const check of checks) {
     const failed = !check.ok
     if (failed) alerts.push({ network: check.network, message: check.message ?? 'not ready' })
-    const { unit, balances } = balancesOf(check)
+    const chain = chainOf(chains, check.network)
+    const sameAddress = (left: string, right: string) =>
+      left === right || (chain?.sameAddress(left, right) ?? false)
+    const { unit, balances } = balancesOf(check, chain)
     const addresses =
       balances.length > 0
         ? balances

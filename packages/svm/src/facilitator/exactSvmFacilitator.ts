@@ -180,6 +180,7 @@ async function checkReadiness(
       network,
       ok: low.length === 0,
       ...(low.length > 0 ? { message: `fee payers below ${minimumLamports} lamports` } : {}),
+      signerBalances: details,
       details,
     }))
   } catch (error) {
