@@ -172,6 +172,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       ],
       ledger,
       batchSettlementAuthorizerKey: devReceiverAuthorizerKey,
+      // A local stack has no API keys: the example seller and the dev wallet share the machine.
+      batchSettlementRefunds: 'any-caller',
       // `tollgate ledger` reads it; no admin token on a local dev stack.
       app: {
         ledger: { ledger },

@@ -86,6 +86,8 @@ export async function buildEvmFacilitator(options: {
    * their receiver authorizer; `/supported` advertises that address.
    */
   batchSettlementAuthorizerKey?: Hex | undefined
+  /** Who may have refunds signed with that key (`batchSettlementRefunds`). @default 'payee-key' */
+  batchSettlementRefunds?: 'payee-key' | 'any-caller' | undefined
   /** Test hook: called at each settlement step (see `SettlementStep`). */
   onSettlementStep?: (step: SettlementStep) => void
   /**
@@ -120,6 +122,9 @@ export async function buildEvmFacilitator(options: {
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.batchSettlementAuthorizerKey
       ? { batchSettlementAuthorizer: privateKeyToAccount(options.batchSettlementAuthorizerKey) }
+      : {}),
+    ...(options.batchSettlementRefunds
+      ? { batchSettlementRefunds: options.batchSettlementRefunds }
       : {}),
     ...options.tuning,
   })

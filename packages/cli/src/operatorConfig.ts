@@ -73,6 +73,7 @@ const apiKeyFileSchema = z.array(
     merchant: z.string().min(1),
     networks: z.array(z.string().min(1)).min(1).optional(),
     assets: z.array(z.string().min(1)).min(1).optional(),
+    payTo: z.array(z.string().min(1)).min(1).optional(),
   }),
 )
 
@@ -207,10 +208,19 @@ async function readJson(path: string, what: string): Promise<unknown> {
 
 /** Drops absent optional fields, which `exactOptionalPropertyTypes` keeps apart from undefined. */
 function stripUndefined<
-  T extends { networks?: string[] | undefined; assets?: string[] | undefined },
+  T extends {
+    networks?: string[] | undefined
+    assets?: string[] | undefined
+    payTo?: string[] | undefined
+  },
 >(entry: T) {
-  const { networks, assets, ...rest } = entry
-  return { ...rest, ...(networks ? { networks } : {}), ...(assets ? { assets } : {}) }
+  const { networks, assets, payTo, ...rest } = entry
+  return {
+    ...rest,
+    ...(networks ? { networks } : {}),
+    ...(assets ? { assets } : {}),
+    ...(payTo ? { payTo } : {}),
+  }
 }
 
 /** A ledger opened for the CLI, with what it holds released by `close()`. */

@@ -142,6 +142,7 @@ export type {
   SchemeServer,
   SchemeSettlement,
   SchemeStats,
+  SettleContext,
   SignedPaymentOutcome,
 } from './schemes.ts'
 export type {

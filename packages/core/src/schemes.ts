@@ -145,7 +145,11 @@ export interface SchemeFacilitator {
   extra(network: string): Record<string, unknown> | undefined
   signers(network: string): string[]
   verify(payload: PaymentPayload, requirements: PaymentRequirements): Promise<VerifyResponse>
-  settle(payload: PaymentPayload, requirements: PaymentRequirements): Promise<SettleResponse>
+  settle(
+    payload: PaymentPayload,
+    requirements: PaymentRequirements,
+    context?: SettleContext,
+  ): Promise<SettleResponse>
   /** Whether each network can settle now: RPC reachable, signers funded. */
   readiness?(): Promise<ReadinessCheck[]>
   /** Operating figures for metrics, read when they are scraped. */
@@ -160,6 +164,15 @@ export interface SchemeFacilitator {
     payload: PaymentPayload,
     requirements: PaymentRequirements,
   ): PaymentFacts | undefined
+}
+
+/** Who asks a facilitator to settle, as its HTTP layer authenticated the caller. */
+export interface SettleContext {
+  /**
+   * The addresses the caller is paid at, from its API key's `payTo` allow-list; absent for a
+   * caller without a key or whose key names none.
+   */
+  callerPayTo?: readonly string[] | undefined
 }
 
 /** Facts of a payment only its scheme can read from the signed payload. */

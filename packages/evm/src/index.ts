@@ -30,6 +30,7 @@ export {
   refundTypes,
   voucherTypes,
 } from './batch-settlement/constants.ts'
+export { readChannelState } from './batch-settlement/facilitator/channelState.ts'
 export {
   type BatchClientPayload,
   batchClientPayloadSchema,

@@ -149,7 +149,10 @@ export function createFacilitatorApp(
     async (c) => {
       const body = parseStrictJson(await c.req.text())
       const answer = body.ok
-        ? await facilitator.settle(body.value, { screen: screenFor(c, '/settle') })
+        ? await facilitator.settle(body.value, {
+            screen: screenFor(c, '/settle'),
+            caller: { callerPayTo: merchantOf(c)?.payTo },
+          })
         : { status: refusalStatus(body.kind), body: settleRefusal('PAYLOAD_MALFORMED', body.error) }
       metrics?.recordSettle(requestNetwork(body.ok ? body.value : undefined), answer.body)
       return c.json(answer.body, answer.status as 200)

@@ -14,6 +14,7 @@ import {
   reasonOf,
   reject,
   type SchemeFacilitator,
+  type SettleContext,
   type SettleResponse,
   type SupportedKind,
   type SupportedResponse,
@@ -206,7 +207,7 @@ export class Facilitator {
 
   async settle(
     body: unknown,
-    options: { screen?: PaymentScreen | undefined } = {},
+    options: { screen?: PaymentScreen | undefined; caller?: SettleContext | undefined } = {},
   ): Promise<FacilitatorAnswer<SettleResponse>> {
     const request = this.#readRequest(body)
     const network = networkOf(body)
@@ -235,7 +236,7 @@ export class Facilitator {
         )
         return { status: 200, body: version === 1 ? settleResponseToV1(failure) : failure }
       }
-      response = await scheme.settle(payload, requirements)
+      response = await scheme.settle(payload, requirements, options.caller)
       this.#logger.info(
         {
           ...logFields('settle', requirements, response.payer, response.errorReason),

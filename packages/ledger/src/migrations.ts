@@ -200,6 +200,13 @@ const migrations: Migration[] = [
       create index tollgate_transactions_kind on tollgate_transactions (network, kind, created_at desc);
     `,
   },
+  {
+    id: 9,
+    name: 'api keys: the addresses a merchant is paid at',
+    sql: `
+      alter table tollgate_api_keys add column pay_to text[];
+    `,
+  },
 ]
 
 /** The ledger's tables: payments, transactions, nonces, API keys, blocklist, discovery, Solana settlements. */

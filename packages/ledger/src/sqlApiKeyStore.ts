@@ -14,6 +14,11 @@ export interface MerchantAccess {
   networks?: string[]
   /** Asset addresses the merchant may be paid in. */
   assets?: string[]
+  /**
+   * Addresses the merchant is paid at: it may settle only payments to them, and only a refund of
+   * a channel paying one of them is signed with the facilitator's batch-settlement authorizer.
+   */
+  payTo?: string[]
 }
 
 export interface NewApiKey {
@@ -22,6 +27,7 @@ export interface NewApiKey {
   merchant: string
   networks?: string[] | undefined
   assets?: string[] | undefined
+  payTo?: string[] | undefined
 }
 
 export interface ApiKeyRecord extends MerchantAccess {
@@ -92,15 +98,19 @@ interface KeyRow {
   merchant: string
   networks: string[] | null
   assets: string[] | null
+  pay_to: string[] | null
   created_at: Date
   revoked_at: Date | null
 }
 
-function toAccess(row: Pick<KeyRow, 'merchant' | 'networks' | 'assets'>): MerchantAccess {
+function toAccess(
+  row: Pick<KeyRow, 'merchant' | 'networks' | 'assets' | 'pay_to'>,
+): MerchantAccess {
   return {
     merchant: row.merchant,
     ...(row.networks ? { networks: row.networks } : {}),
     ...(row.assets ? { assets: row.assets } : {}),
+    ...(row.pay_to ? { payTo: row.pay_to } : {}),
   }
 }
 
@@ -136,7 +146,7 @@ export class SqlApiKeyStore {
     if (!hashPattern.test(hash)) return undefined
     return this.#cache.get(hash, async () => {
       const [row] = await this.sql.query<KeyRow>(
-        `select merchant, networks, assets from tollgate_api_keys
+        `select merchant, networks, assets, pay_to from tollgate_api_keys
          where key_hash = $1 and revoked_at is null`,
         [hash],
       )
@@ -153,10 +163,12 @@ export class SqlApiKeyStore {
       throw new TypeError(`merchant must be 1 to ${merchantLengthMax} characters`)
     checkAllowList('networks', key.networks)
     checkAllowList('assets', key.assets)
+    checkAllowList('payTo', key.payTo)
     const inserted = await this.sql.query(
-      `insert into tollgate_api_keys (key_hash, merchant, networks, assets) values ($1, $2, $3, $4)
+      `insert into tollgate_api_keys (key_hash, merchant, networks, assets, pay_to)
+       values ($1, $2, $3, $4, $5)
        on conflict (key_hash) do nothing returning key_hash`,
-      [key.keyHash, merchant, key.networks ?? null, key.assets ?? null],
+      [key.keyHash, merchant, key.networks ?? null, key.assets ?? null, key.payTo ?? null],
     )
     if (inserted.length === 0) throw new Error('this key hash is already stored')
     this.#cache.forget(key.keyHash)

@@ -281,4 +281,10 @@ export const batchSettlementErrorCodes = {
     kind: 'rejected',
     origin: 'reference',
   },
+  // A refund the facilitator's authorizer would sign, asked by a caller not keyed to the payee.
+  BATCH_REFUND_NOT_AUTHORIZED: {
+    reason: 'invalid_batch_settlement_evm_refund_not_authorized',
+    kind: 'rejected',
+    origin: 'tollgate',
+  },
 } as const satisfies Record<string, CodeEntry>

@@ -56,6 +56,7 @@ export const errorCodes = {
 
   // Tollgate additions: situations the reference reports only as free text or a 500.
   ASSET_NOT_ALLOWED: { reason: 'asset_not_allowed', kind: 'unsupported', origin: 'tollgate' },
+  PAYEE_NOT_ALLOWED: { reason: 'payee_not_allowed', kind: 'unsupported', origin: 'tollgate' },
   REQUIREMENTS_NO_MATCH: {
     reason: 'no_matching_payment_requirements',
     kind: 'rejected',

@@ -244,6 +244,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
       ]),
     ),
     authorizer: options.batchSettlementAuthorizer,
+    refunds: options.batchSettlementRefunds ?? 'payee-key',
     nowSeconds: now,
     signers,
   })

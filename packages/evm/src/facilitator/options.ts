@@ -85,11 +85,17 @@ export interface ExactEvmFacilitatorOptions {
    * The key that signs claims and refunds for batch-settlement channels whose receiver authorizer
    * it is. With it, `/supported` names its address (`extra.receiverAuthorizer`), so servers
    * without a key of their own can delegate; without it, servers sign their own batches.
-   * Whoever can call `/settle` can then ask for a refund of a delegating channel's unclaimed
-   * funds, including charges its seller has not claimed yet: give it only to a facilitator whose
-   * `/settle` callers are the sellers (API keys), or a local one.
+   * A refund it signs returns a channel's unclaimed funds, charges its seller has not claimed
+   * yet included, so who may ask for one is `batchSettlementRefunds`.
    */
   batchSettlementAuthorizer?: LocalAccount | undefined
+  /**
+   * Who may have a refund (and the claims sent with it) signed by `batchSettlementAuthorizer`:
+   * `payee-key`, only a caller whose API key's `payTo` names the channel's receiver (the seller,
+   * which knows what it charged); `any-caller`, anyone who can call `/settle` (a local dev stack).
+   * Refunds the seller signed itself are sent for anyone. @default 'payee-key'
+   */
+  batchSettlementRefunds?: 'payee-key' | 'any-caller' | undefined
   /** Refuse to submit when the fee per gas would exceed this (wei). */
   maxFeePerGasCap?: bigint | undefined
   /**

@@ -12,6 +12,11 @@ export interface MerchantAccess {
   networks?: string[]
   /** Asset addresses the merchant may be paid in. */
   assets?: string[]
+  /**
+   * Addresses the merchant is paid at: it may settle only payments to them, and only a refund of
+   * a channel paying one of them is signed with the facilitator's batch-settlement authorizer.
+   */
+  payTo?: string[]
 }
 
 /** Where keys live. Implementations look keys up by hash only and never see a key in clear. */

@@ -16,7 +16,7 @@ export function createPaymentScreen(options: {
   onBlocked?: (party: BlockedParty) => void
 }): PaymentScreen | undefined {
   const { access, blocklist } = options
-  if (!access?.networks && !access?.assets && !blocklist) return undefined
+  if (!access?.networks && !access?.assets && !access?.payTo && !blocklist) return undefined
   return async ({ payload, requirements }) => {
     const refusal = access ? checkAccess(access, requirements) : undefined
     if (refusal || !blocklist) return refusal
@@ -53,6 +53,15 @@ function checkAccess(
       return {
         code: 'ASSET_NOT_ALLOWED',
         message: `asset ${requirements.asset.slice(0, 128)} is not enabled for this API key`,
+      }
+    }
+  }
+  if (access.payTo) {
+    const payee = assetKey(requirements.payTo)
+    if (!access.payTo.some((allowed) => assetKey(allowed) === payee)) {
+      return {
+        code: 'PAYEE_NOT_ALLOWED',
+        message: `payee ${requirements.payTo.slice(0, 128)} is not one of this API key's addresses`,
       }
     }
   }

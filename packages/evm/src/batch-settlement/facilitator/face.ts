@@ -14,6 +14,7 @@ import { verifyBatchPayment } from './verify.ts'
 export function batchSettlementFace(options: {
   networks: ReadonlyMap<string, BatchNetwork>
   authorizer: LocalAccount | undefined
+  refunds: 'payee-key' | 'any-caller'
   nowSeconds: () => number
   signers: (network: string) => string[]
 }): SchemeFacilitator {
@@ -21,7 +22,13 @@ export function batchSettlementFace(options: {
   const contextOf = (network: string): BatchSettleContext | undefined => {
     const entry = options.networks.get(network)
     return entry
-      ? { ...entry, authorizer: options.authorizer, inFlight, nowSeconds: options.nowSeconds }
+      ? {
+          ...entry,
+          authorizer: options.authorizer,
+          refunds: options.refunds,
+          inFlight,
+          nowSeconds: options.nowSeconds,
+        }
       : undefined
   }
   return {
@@ -39,10 +46,10 @@ export function batchSettlementFace(options: {
         })
       return verifyBatchPayment(entry.runtime, payment, requirements, options.nowSeconds())
     },
-    async settle(payment, requirements) {
+    async settle(payment, requirements, caller) {
       const context = contextOf(requirements.network)
       if (!context) return settleFailure('NETWORK_UNSUPPORTED', { network: requirements.network })
-      return settleBatch(context, payment, requirements)
+      return settleBatch(context, payment, requirements, caller)
     },
     async channels(limit) {
       const perNetwork = await Promise.all(

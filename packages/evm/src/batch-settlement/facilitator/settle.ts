@@ -1,6 +1,7 @@
 import {
   type PaymentPayload,
   type PaymentRequirements,
+  type SettleContext,
   type SettleResponse,
   settleFailure,
   settleFailureFromVerify,
@@ -25,6 +26,8 @@ export interface BatchSettleContext extends BatchNetwork {
   /** Deposits being settled in this process, by authorization: a retry joins the first. */
   inFlight: Map<string, Promise<SettleResponse>>
   nowSeconds: () => number
+  /** Who may have a refund signed with `authorizer` (see `batchSettlementRefunds`). */
+  refunds: 'payee-key' | 'any-caller'
 }
 
 /** Settle for batch-settlement, by payload type: a deposit, a batch of claims, a sweep, a refund. */
@@ -32,6 +35,7 @@ export function settleBatch(
   context: BatchSettleContext,
   payment: PaymentPayload,
   requirements: PaymentRequirements,
+  caller?: SettleContext,
 ): Promise<SettleResponse> {
   const payload = payment.payload as Record<string, unknown>
   const network = requirements.network
@@ -43,7 +47,7 @@ export function settleBatch(
     case 'settle':
       return settleReceiver(context, payload, network)
     case 'refund':
-      return settleRefund(context, payload, network)
+      return settleRefund(context, payload, network, caller)
     default:
       return Promise.resolve(settleFailure('BATCH_INVALID_PAYLOAD_TYPE', { network }))
   }

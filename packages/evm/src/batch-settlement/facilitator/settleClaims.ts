@@ -1,4 +1,4 @@
-import { type SettleResponse, settleFailure } from '@tollgate/core'
+import { type SettleContext, type SettleResponse, settleFailure } from '@tollgate/core'
 import { encodeFunctionData, getAddress, type Hex, parseEventLogs } from 'viem'
 import { issuesMessage } from '../../exact/permit2/checks.ts'
 import { shortMessage } from '../../facilitator/signature.ts'
@@ -244,6 +244,7 @@ export async function settleRefund(
   context: BatchSettleContext,
   raw: unknown,
   network: string,
+  caller?: SettleContext,
 ): Promise<SettleResponse> {
   const parsed = enrichedRefundPayloadSchema.safeParse(raw)
   if (!parsed.success)
@@ -284,6 +285,16 @@ export async function settleRefund(
       network,
     )
     if (refusal) return refusal
+    // The seller alone knows what it charged and has not claimed: only it may have the rest of
+    // a channel returned with this facilitator's key.
+    const receiver = payload.channelConfig.receiver.toLowerCase()
+    const callerIsPayee = caller?.callerPayTo?.some((address) => address.toLowerCase() === receiver)
+    if (context.refunds === 'payee-key' && !callerIsPayee)
+      return settleFailure('BATCH_REFUND_NOT_AUTHORIZED', {
+        network,
+        payer,
+        message: `a refund signed with this facilitator's authorizer needs an API key whose payTo names the channel's receiver ${getAddress(receiver)}`,
+      })
   }
   const refundSignature =
     (payload.refundAuthorizerSignature as Hex | undefined) ??
