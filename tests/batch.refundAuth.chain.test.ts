@@ -27,7 +27,7 @@ import {
   signVoucher,
 } from '@tollgate/evm'
 import { generateApiKey, hashApiKey, memoryApiKeyStore } from '@tollgate/facilitator'
-import { buildEvmFacilitator, listen, rpcClient } from 'tollgate'
+import { buildFacilitator, listen, rpcClient } from 'tollgate'
 import { getAddress, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
@@ -41,7 +41,7 @@ const otherKey = generateApiKey()
 
 async function keyedFacilitator() {
   const { manifest } = stack()
-  const built = await buildEvmFacilitator({
+  const built = await buildFacilitator({
     networks: [
       {
         network: manifest.network,
@@ -51,7 +51,7 @@ async function keyedFacilitator() {
         multicall3: manifest.multicall3,
       },
     ],
-    batchSettlementAuthorizerKey: generatePrivateKey(),
+    chainOptions: { eip155: { batchSettlementAuthorizerKey: generatePrivateKey() } },
     app: {
       apiKeys: {
         store: memoryApiKeyStore([

@@ -277,9 +277,11 @@ describe('tollgate facilitator --config', () => {
       const listening = running.output.stdout
         .split('\n')
         .find((line) => line.includes('facilitator listening'))!
-      const { url, solanaWorstCaseFeeLamports } = JSON.parse(listening)
+      const { url, chains } = JSON.parse(listening)
       // 5,000,000 µlamports × 50,000 units / 1e6 + 2 signatures × 5,000 lamports.
-      expect(solanaWorstCaseFeeLamports).toEqual({ [stack.manifest.solana.network]: '260000' })
+      expect(chains.solana.worstCaseFeeLamports).toEqual({
+        [stack.manifest.solana.network]: '260000',
+      })
       const supported = await (await fetch(`${url}/supported`)).json()
       expect(supported.signers).toEqual({
         'eip155:*': [ANVIL_ACCOUNTS[7].address],

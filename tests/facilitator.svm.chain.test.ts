@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { PaymentPayload } from '@tollgate/core'
 import { svmSignerFromSecretKey } from '@tollgate/svm'
-import { buildEvmFacilitator, type DevStack, listen } from 'tollgate'
+import { buildFacilitator, type DevStack, listen } from 'tollgate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ourSolanaClient, solanaWeatherRequirements, splBalances } from './support/solana.ts'
 import { facilitatorBody, postFacilitator, startTestStack } from './support/stack.ts'
@@ -27,9 +27,8 @@ afterAll(() => stack?.stop())
 /** A Solana-only facilitator on the stack's devnet, with its ledger in `ledgerDir`. */
 async function startSolanaFacilitator() {
   const { solana } = stack.manifest
-  const built = await buildEvmFacilitator({
-    networks: [],
-    svm: [
+  const built = await buildFacilitator({
+    networks: [
       {
         network: solana.network,
         rpcUrl: solana.rpcUrl,

@@ -16,7 +16,7 @@ import {
 } from '@tollgate/evm'
 import { MemoryResponseStore, PaymentGate } from '@tollgate/server'
 import fc from 'fast-check'
-import { buildEvmFacilitator, type DevStack } from 'tollgate'
+import { buildFacilitator, type DevStack } from 'tollgate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ScriptedFacilitator } from './support/scriptedFacilitator.ts'
 import {
@@ -128,7 +128,7 @@ describe('facilitator under arbitrary input', () => {
     'answers every mutated %s request with a known reason and a 200, 400 or 503',
     async (kind) => {
       const validBody = validBodies[kind]!
-      const { facilitator, close } = await buildEvmFacilitator({
+      const { facilitator, close } = await buildFacilitator({
         networks: [
           {
             network: stack.manifest.network,

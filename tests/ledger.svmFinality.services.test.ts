@@ -4,8 +4,8 @@
  * abandoned goes back to `submitted` on both sides; a timed-out wait shows `pending`; a fee
  * payer that could not pay leaves the payment open, and the retry is the same payment.
  */
-import { reasonOf, type SvmPaymentDetails } from '@tollgate/core'
-import { openLedger, SqlSvmSettlements } from '@tollgate/ledger'
+import { type MessagePaymentDetails, reasonOf } from '@tollgate/core'
+import { openLedger, SqlMessageSettlements } from '@tollgate/ledger'
 import { afterAll, describe, expect, it } from 'vitest'
 import { postgresUrl, requireService, uniqueSchema } from './support/services.ts'
 
@@ -34,7 +34,7 @@ const requirements = {
   payTo: 'Merchant111',
   maxTimeoutSeconds: 60,
 }
-const payment: SvmPaymentDetails = {
+const payment: MessagePaymentDetails = {
   scheme: 'exact',
   payer: 'Buyer111',
   payTo: 'Merchant111',
@@ -58,7 +58,7 @@ for (const [engine, available, open] of engines) {
 
     async function records() {
       ledger ??= await open()
-      return { ledger, records: new SqlSvmSettlements(ledger.sql) }
+      return { ledger, records: new SqlMessageSettlements(ledger.sql) }
     }
 
     async function history(key: string): Promise<string[]> {

@@ -13,13 +13,7 @@ import { exactEvmServer } from '@tollgate/evm'
 import { MemoryResponseStore, PaymentGate } from '@tollgate/server'
 import { paymentMiddleware } from '@tollgate/server/hono'
 import { Hono } from 'hono'
-import {
-  type BuiltFacilitator,
-  buildEvmFacilitator,
-  type DevStack,
-  listen,
-  rpcClient,
-} from 'tollgate'
+import { type BuiltFacilitator, buildFacilitator, type DevStack, listen, rpcClient } from 'tollgate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { retryUntilFinal } from './support/crashAtWrite.ts'
 import { postgresUrl, requireService, uniqueSchema } from './support/services.ts'
@@ -47,7 +41,7 @@ describe.runIf(postgresAvailable)('a facilitator whose PostgreSQL is cut off', (
     stack = await startTestStack()
     const { manifest } = stack
     proxy = await startTcpProxy(postgresUrl)
-    built = await buildEvmFacilitator({
+    built = await buildFacilitator({
       networks: [
         {
           network: manifest.network,
@@ -167,7 +161,7 @@ describe.runIf(postgresAvailable)('a facilitator whose PostgreSQL is cut off', (
     const { manifest } = stack
     const midProxy = await startTcpProxy(postgresUrl)
     let armed = true
-    const cutOff = await buildEvmFacilitator({
+    const cutOff = await buildFacilitator({
       networks: [
         {
           network: manifest.network,
@@ -179,11 +173,15 @@ describe.runIf(postgresAvailable)('a facilitator whose PostgreSQL is cut off', (
       ],
       ledger: { databaseUrl: midProxy.url, schema: uniqueSchema('outage_mid') },
       batch: false,
-      onSettlementStep: (step) => {
-        if (armed && step === 'after-persist') {
-          armed = false
-          midProxy.cut()
-        }
+      chainOptions: {
+        eip155: {
+          onSettlementStep: (step) => {
+            if (armed && step === 'after-persist') {
+              armed = false
+              midProxy.cut()
+            }
+          },
+        },
       },
     })
     const server = await listen(cutOff.app, 0)

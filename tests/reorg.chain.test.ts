@@ -9,13 +9,7 @@
  */
 import { finalityOf, type PaymentPayload, type PaymentRequirements } from '@tollgate/core'
 import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
-import {
-  type BuiltFacilitator,
-  buildEvmFacilitator,
-  type DevStack,
-  listen,
-  rpcClient,
-} from 'tollgate'
+import { type BuiltFacilitator, buildFacilitator, type DevStack, listen, rpcClient } from 'tollgate'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRpcProxy } from './support/rpcProxy.ts'
@@ -56,7 +50,7 @@ async function startWatchingFacilitator(options: {
   rpcUrl?: string
 }) {
   const { manifest } = stack
-  const built: BuiltFacilitator = await buildEvmFacilitator({
+  const built: BuiltFacilitator = await buildFacilitator({
     networks: [
       {
         network: manifest.network,
@@ -69,7 +63,7 @@ async function startWatchingFacilitator(options: {
     ],
     receiptTimeoutMs: options.receiptTimeoutMs ?? 1_500,
     batch: options.batch ?? false,
-    tuning: { recoveryIntervalMs: 100 },
+    chainOptions: { eip155: { tuning: { recoveryIntervalMs: 100 } } },
     app: { metrics: {} },
   })
   const server = await listen(built.app, 0)

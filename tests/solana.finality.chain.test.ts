@@ -34,7 +34,7 @@ import {
   type SchemeFacilitator,
 } from '@tollgate/core'
 import { type SolanaDevnet, startSolanaDevnet } from '@tollgate/devnet'
-import { openLedger, type SqlLedger, SqlSvmSettlements } from '@tollgate/ledger'
+import { openLedger, type SqlLedger, SqlMessageSettlements } from '@tollgate/ledger'
 import {
   exactSvmClient,
   exactSvmFacilitator,
@@ -75,7 +75,7 @@ function facilitatorPaidBy(signer: TransactionPartialSigner): SchemeFacilitator 
     finality: 'finalized',
     verifications: ledger,
     settle: {
-      records: new SqlSvmSettlements(ledger.sql),
+      records: new SqlMessageSettlements(ledger.sql),
       pollIntervalMs: 20,
       rebroadcastIntervalMs: 50,
       confirmTimeoutMs: 600,

@@ -1,9 +1,9 @@
 // Tollgate's facilitator, alone in its process so its CPU time can be measured.
-import { buildEvmFacilitator, listen } from 'tollgate'
+import { buildFacilitator, listen } from 'tollgate'
 import { announce, readServiceEnv } from './env.ts'
 
 const env = readServiceEnv()
-const { app } = await buildEvmFacilitator({
+const { app } = await buildFacilitator({
   networks: [
     {
       network: env.network,

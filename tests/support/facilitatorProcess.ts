@@ -8,7 +8,7 @@
  */
 import type { SettlementLedger } from '@tollgate/core'
 import { openLedger } from '@tollgate/ledger'
-import { buildEvmFacilitator, listen } from 'tollgate'
+import { buildFacilitator, listen } from 'tollgate'
 import type { Address, Hex } from 'viem'
 
 interface ProcessConfig {
@@ -77,7 +77,7 @@ const ledger = countingLedger(
     if (writes === config.killAfterWrite) process.kill(process.pid, 'SIGKILL')
   },
 )
-const built = await buildEvmFacilitator({
+const built = await buildFacilitator({
   networks: [
     {
       network: config.network,
@@ -90,12 +90,16 @@ const built = await buildEvmFacilitator({
   ledger,
   ...(config.batch !== undefined ? { batch: config.batch } : {}),
   ...(config.receiptTimeoutMs ? { receiptTimeoutMs: config.receiptTimeoutMs } : {}),
-  tuning: {
-    ...(config.leaseMs ? { leaseMs: config.leaseMs } : {}),
-    ...(config.recoveryIntervalMs ? { recoveryIntervalMs: config.recoveryIntervalMs } : {}),
-  },
-  onSettlementStep: (step) => {
-    if (step === config.crashAt) process.kill(process.pid, 'SIGKILL')
+  chainOptions: {
+    eip155: {
+      tuning: {
+        ...(config.leaseMs ? { leaseMs: config.leaseMs } : {}),
+        ...(config.recoveryIntervalMs ? { recoveryIntervalMs: config.recoveryIntervalMs } : {}),
+      },
+      onSettlementStep: (step) => {
+        if (step === config.crashAt) process.kill(process.pid, 'SIGKILL')
+      },
+    },
   },
 })
 const server = await listen(built.app, config.port)

@@ -1,8 +1,12 @@
 import type { PaymentPayload, PaymentRequirements } from '@tollgate/core'
-import { type Authorization, authorizationTypedData } from '@tollgate/evm'
+import {
+  type Authorization,
+  authorizationTypedData,
+  type EvmFacilitatorExtras,
+} from '@tollgate/evm'
 import {
   type BuiltFacilitator,
-  buildEvmFacilitator,
+  buildFacilitator,
   type DevManifest,
   type DevStack,
   listen,
@@ -140,11 +144,11 @@ export async function startFacilitator(
     rpcUrl?: string
     receiptTimeoutMs?: number
     batch?: { maxSize: number; maxWaitMs: number } | false
-    tuning?: Parameters<typeof buildEvmFacilitator>[0]['tuning']
+    tuning?: EvmFacilitatorExtras['tuning']
   },
 ): Promise<TestFacilitator> {
   const { manifest } = stack
-  const built = await buildEvmFacilitator({
+  const built = await buildFacilitator({
     networks: [
       {
         network: manifest.network,
@@ -156,7 +160,7 @@ export async function startFacilitator(
     ],
     ...(options.receiptTimeoutMs ? { receiptTimeoutMs: options.receiptTimeoutMs } : {}),
     ...(options.batch !== undefined ? { batch: options.batch } : {}),
-    ...(options.tuning ? { tuning: options.tuning } : {}),
+    ...(options.tuning ? { chainOptions: { eip155: { tuning: options.tuning } } } : {}),
   })
   const server = await listen(built.app, 0)
   return {

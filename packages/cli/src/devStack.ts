@@ -18,19 +18,26 @@ import {
 } from '@tollgate/devnet'
 import {
   batchSettlementEvmServer,
+  type EvmNetworkSetup,
   exactEvmServer,
   FolderChannelStore,
   permit2ApprovalCall,
+  rpcClient,
   uptoEvmServer,
 } from '@tollgate/evm'
 import type { Logger } from '@tollgate/facilitator'
 import { openLedger, SqlDiscoveryCatalog, SqlLedgerReports } from '@tollgate/ledger'
 import { type DevManifest, writeManifest } from '@tollgate/manifest'
-import { exactSvmServer, type SvmAsset, svmSignerFromSecretKey } from '@tollgate/svm'
+import {
+  exactSvmServer,
+  type SvmAsset,
+  type SvmNetworkSetup,
+  svmSignerFromSecretKey,
+} from '@tollgate/svm'
 import { type Address, createWalletClient, type Hex, http, keccak256, stringToHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { buildFacilitator } from './buildFacilitator.ts'
 import { chains } from './chains.ts'
-import { buildEvmFacilitator, rpcClient } from './evmFacilitator.ts'
 import { createExampleApi } from './exampleApi.ts'
 import { type Listening, listen } from './listen.ts'
 
@@ -152,28 +159,29 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
           }
         : {}),
     })
-    const built = await buildEvmFacilitator({
-      networks: [
-        {
-          network,
-          rpcUrl: anvil.rpcUrl,
-          signerKeys: [facilitatorAccount.privateKey],
-          assets: [asset],
-          multicall3: contracts.multicall3,
-        },
-      ],
-      svm: [
-        {
-          network: solana.network,
-          rpcUrl: solana.rpcUrl,
-          feePayers: [await svmSignerFromSecretKey(solana.feePayer.secretKey)],
-          assets: [solanaAsset],
-        },
-      ],
+    const evmSetup: EvmNetworkSetup = {
+      network,
+      rpcUrl: anvil.rpcUrl,
+      signerKeys: [facilitatorAccount.privateKey],
+      assets: [asset],
+      multicall3: contracts.multicall3,
+    }
+    const svmSetup: SvmNetworkSetup = {
+      network: solana.network,
+      rpcUrl: solana.rpcUrl,
+      feePayers: [await svmSignerFromSecretKey(solana.feePayer.secretKey)],
+      assets: [solanaAsset],
+    }
+    const built = await buildFacilitator({
+      networks: [evmSetup, svmSetup],
       ledger,
-      batchSettlementAuthorizerKey: devReceiverAuthorizerKey,
-      // A local stack has no API keys: the example seller and the dev wallet share the machine.
-      batchSettlementRefunds: 'any-caller',
+      chainOptions: {
+        eip155: {
+          batchSettlementAuthorizerKey: devReceiverAuthorizerKey,
+          // A local stack has no API keys: the example seller and the dev wallet share the machine.
+          batchSettlementRefunds: 'any-caller',
+        },
+      },
       // `tollgate ledger` reads it; no admin token on a local dev stack.
       app: {
         ledger: { ledger },

@@ -3,10 +3,21 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { getBase58Decoder } from '@solana/kit'
+import type { ChainNetworkSetup } from '@tollgate/core'
+import type { EvmNetworkSetup } from '@tollgate/evm'
 import { openLedger, SqlApiKeyStore, SqlBlocklist, type SqlLedger } from '@tollgate/ledger'
+import type { SvmNetworkSetup } from '@tollgate/svm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadFacilitatorConfig, resolveNetworks } from './facilitatorConfig.ts'
 import { lockLedgerDir, resolveOperator } from './operatorConfig.ts'
+
+/** The resolved networks of one chain, as its package's setup type. */
+function evmOf(networks: readonly ChainNetworkSetup[]): EvmNetworkSetup[] {
+  return networks.filter((setup) => setup.network.startsWith('eip155:')) as EvmNetworkSetup[]
+}
+function svmOf(networks: readonly ChainNetworkSetup[]): SvmNetworkSetup[] {
+  return networks.filter((setup) => setup.network.startsWith('solana:')) as SvmNetworkSetup[]
+}
 
 const configDir = resolve(import.meta.dirname, '../../../config')
 const key = `0x${'ab'.repeat(32)}`
@@ -18,8 +29,8 @@ describe('the example facilitator configs', () => {
       BASE_SEPOLIA_RPC_URL: 'https://sepolia.base.org',
       FACILITATOR_PRIVATE_KEY: key,
     })
-    expect(networks.svm).toEqual([])
-    expect(networks.evm).toEqual([
+    expect(svmOf(networks)).toEqual([])
+    expect(evmOf(networks)).toEqual([
       {
         network: 'eip155:84532',
         rpcUrl: 'https://sepolia.base.org',
@@ -72,10 +83,10 @@ describe('finality settings', () => {
     const set = await loadFacilitatorConfig(
       await load({ confirmationDepth: 3, reorgWindowBlocks: 40 }),
     )
-    const [configured] = (await resolveNetworks(set, {})).evm
+    const [configured] = evmOf(await resolveNetworks(set, {}))
     expect(configured).toMatchObject({ confirmationDepth: 3, reorgWindowBlocks: 40 })
     const unset = await loadFacilitatorConfig(await load({}))
-    const [defaulted] = (await resolveNetworks(unset, {})).evm
+    const [defaulted] = evmOf(await resolveNetworks(unset, {}))
     expect(defaulted).not.toHaveProperty('confirmationDepth')
     expect(defaulted).not.toHaveProperty('reorgWindowBlocks')
   })
@@ -112,9 +123,9 @@ describe('Solana networks', () => {
       SOLANA_DEVNET_RPC_URL: 'https://api.devnet.solana.com',
       SOLANA_FEE_PAYER_KEY: feePayer.secretKey,
     })
-    expect(networks.evm).toEqual([])
-    expect(networks.svm).toHaveLength(1)
-    const [solana] = networks.svm
+    expect(evmOf(networks)).toEqual([])
+    expect(svmOf(networks)).toHaveLength(1)
+    const [solana] = svmOf(networks)
     expect(solana).toMatchObject({
       network: devnet,
       rpcUrl: 'https://api.devnet.solana.com',
@@ -144,8 +155,8 @@ describe('Solana networks', () => {
       SOLANA_RPC: 'http://127.0.0.1:8899',
       SOLANA_KEY: solanaKey().secretKey,
     })
-    expect(networks.evm.map((setup) => setup.network)).toEqual(['eip155:84532'])
-    expect(networks.svm[0]).toMatchObject({
+    expect(evmOf(networks).map((setup) => setup.network)).toEqual(['eip155:84532'])
+    expect(svmOf(networks)[0]).toMatchObject({
       network: devnet,
       rpcUrl: 'http://127.0.0.1:8899',
       assets: [{ address: '4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU', symbol: 'USDC' }],

@@ -4,21 +4,17 @@
  * The `tollgate` command and the pieces it is built from, for tests and embedding.
  */
 
+/** A public client for an EVM RPC (re-exported from `@tollgate/evm`). */
+export { rpcClient } from '@tollgate/evm'
 export { type DevManifest, readManifest } from '@tollgate/manifest'
 export { decryptKeystore, encryptKeystore } from '@tollgate/wallet'
-export { type DevStack, type DevStackOptions, startDevStack } from './devStack.ts'
 export {
+  type BuildFacilitatorOptions,
   type BuiltFacilitator,
-  buildEvmFacilitator,
-  canonicalMulticall3,
-  type EvmNetworkSetup,
-  rpcClient,
-} from './evmFacilitator.ts'
+  buildFacilitator,
+} from './buildFacilitator.ts'
+export { chains } from './chains.ts'
+export { type DevStack, type DevStackOptions, startDevStack } from './devStack.ts'
 export { createExampleApi, type ExampleApiOptions } from './exampleApi.ts'
-export {
-  loadFacilitatorConfig,
-  type ResolvedNetworks,
-  resolveNetworks,
-} from './facilitatorConfig.ts'
+export { loadFacilitatorConfig, resolveNetworks } from './facilitatorConfig.ts'
 export { type Listening, listen } from './listen.ts'
-export { type SvmNetworkSetup, svmWorstCaseFee } from './svmFacilitator.ts'

@@ -5,7 +5,17 @@
  * code table and the scheme role interfaces. Depends on zod and Web APIs only.
  */
 
-export { type ChainDescriptor, chainOf, type FeeUnit, withNetworkNames } from './chains.ts'
+export {
+  type ChainDescriptor,
+  type ChainFacilitator,
+  type ChainFacilitatorContext,
+  type ChainFacilitatorPlugin,
+  type ChainNetworkSetup,
+  type ConfigSecrets,
+  chainOf,
+  type FeeUnit,
+  withNetworkNames,
+} from './chains.ts'
 export {
   type BazaarDeclaration,
   type BazaarInfo,
@@ -96,6 +106,15 @@ export type {
   SignerActivity,
   TransactionReport,
 } from './ledgerReports.ts'
+export type {
+  MessagePaymentDetails,
+  MessageReleaseCause,
+  MessageSettlementClaim,
+  MessageSettlementRecord,
+  MessageSettlementRecords,
+  MessageSettlementState,
+  MessageSubmission,
+} from './messageSettlements.ts'
 export { mergeAssetTables } from './money/assetTables.ts'
 export { formatAtomicUnits, toAtomicUnits } from './money/money.ts'
 export {
@@ -145,15 +164,6 @@ export type {
   SettleContext,
   SignedPaymentOutcome,
 } from './schemes.ts'
-export type {
-  SvmPaymentDetails,
-  SvmReleaseCause,
-  SvmSettlementClaim,
-  SvmSettlementRecord,
-  SvmSettlementRecords,
-  SvmSettlementState,
-  SvmSubmission,
-} from './svmSettlements.ts'
 export { findMatchingRequirements, requirementsMatch } from './wire/match.ts'
 export {
   parsePaymentPayload,

@@ -1,3 +1,4 @@
+import type { MessageSettlementRecords } from './messageSettlements.ts'
 import type { PaymentPayload, PaymentRequirements } from './wire/types.ts'
 
 /**
@@ -37,13 +38,13 @@ export const terminalPaymentStates: readonly PaymentState[] = ['confirmed', 'fai
 
 export interface NewPayment {
   /**
-   * One authorization, one key: `network|asset|payer|nonce` for EIP-3009, `network|messageHash`
-   * for a Solana transfer (the hash of the message the buyer signed).
+   * One authorization, one key, chosen by its scheme: e.g. `network|asset|payer|nonce` for a
+   * signed transfer authorization, `network|messageHash` for a transaction the buyer signed.
    */
   key: string
   /**
-   * Hash of the exact signed payload, to tell a retry from a different payload. On Solana it is
-   * the message hash: a copy re-encoded or re-signed by the buyer is the same payment.
+   * Hash of the exact signed payload, to tell a retry from a different payload. For a transaction
+   * the buyer signed it is the message hash: a copy re-encoded or re-signed is the same payment.
    */
   payloadHash: string
   network: string
@@ -62,8 +63,8 @@ export interface LedgerPayment extends NewPayment {
   reason: string | undefined
   message: string | undefined
   /**
-   * The transaction that settled it, or the latest one submitted for it: a 0x hash on EVM, the
-   * fee payer's signature (base58) on Solana.
+   * The transaction that settled it, or the latest one submitted for it, as its chain names it
+   * (a hash, or the fee payer's signature).
    */
   transaction: string | undefined
   attempts: number
@@ -189,7 +190,7 @@ export interface SettlementLedger {
   /**
    * Claims non-final payments whose owner's lease ran out (a crashed process), for recovery.
    * `everyone` claims all open payments, for a process that knows it is alone (embedded ledger).
-   * Payments settled through their own records (Solana's `SvmSettlementRecords`) are never
+   * Payments settled through their own records (`MessageSettlementRecords`) are never
    * taken: those records drive them. With `network`, only that network's payments: each
    * network's recovery settles its own.
    */
@@ -225,6 +226,11 @@ export interface SettlementLedger {
    * embedded database has no autovacuum, so its tables would fill with dead rows.
    */
   maintain?(): Promise<void>
+  /**
+   * Settlement records kept in this ledger's database, for schemes whose buyer signs the whole
+   * transaction; absent when the ledger has nowhere durable to keep them.
+   */
+  messageSettlements?(): MessageSettlementRecords
   close(): Promise<void>
 }
 

@@ -1,4 +1,5 @@
 import type { ChainDescriptor } from '@tollgate/core'
+import { evmFacilitatorPlugin } from './facilitator/chainFacilitator.ts'
 
 /** Chains people name, with the explorer each is usually read on. Others show their id. */
 const knownChains: Readonly<Record<number, { label: string; explorer?: string }>> = {
@@ -38,4 +39,5 @@ export const evmChain: ChainDescriptor = {
     return explorer ? `${explorer}/tx/{transaction}` : undefined
   },
   sameAddress: (left, right) => left.toLowerCase() === right.toLowerCase(),
+  facilitator: evmFacilitatorPlugin,
 }

@@ -111,6 +111,15 @@ export {
   uptoPermit2TypedData,
 } from './exact/permit2/typedData.ts'
 export { type ExactEvmServerOptions, exactEvmServer } from './exact/server.ts'
+export {
+  canonicalMulticall3,
+  type EvmFacilitatorExtras,
+  type EvmNetworkSetup,
+  evmChainFacilitator,
+  evmNetworkConfig,
+  resolveEvmNetwork,
+  rpcClient,
+} from './facilitator/chainFacilitator.ts'
 export { type FacilitatorClock, systemClock } from './facilitator/clock.ts'
 export { type ExactEvmFacilitator, exactEvmFacilitator } from './facilitator/exactEvmFacilitator.ts'
 export type { EvmFacilitatorLogger } from './facilitator/failureLog.ts'

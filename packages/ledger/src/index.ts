@@ -4,7 +4,7 @@
  * The facilitator's settlement ledger in SQL: embedded PGlite by default, PostgreSQL when a
  * `DATABASE_URL` is given, with the same migrations. The same database can hold the operator's
  * merchant API keys and blocklist (`SqlApiKeyStore`, `SqlBlocklist`) and the discovery
- * catalogue (`SqlDiscoveryCatalog`), the Solana settlements (`SqlSvmSettlements`) and the
+ * catalogue (`SqlDiscoveryCatalog`), the message settlements (`SqlMessageSettlements`) and the
  * dashboard's aggregates and searches (`SqlLedgerReports`).
  */
 export { ledgerSchema, migrate } from './migrations.ts'
@@ -21,4 +21,4 @@ export { type BlockedAddress, SqlBlocklist } from './sqlBlocklist.ts'
 export { SqlDiscoveryCatalog } from './sqlDiscoveryCatalog.ts'
 export { SqlLedger } from './sqlLedger.ts'
 export { SqlLedgerReports } from './sqlLedgerReports.ts'
-export { SqlSvmSettlements } from './sqlSvmSettlements.ts'
+export { SqlMessageSettlements } from './sqlMessageSettlements.ts'

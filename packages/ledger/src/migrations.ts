@@ -207,9 +207,18 @@ const migrations: Migration[] = [
       alter table tollgate_api_keys add column pay_to text[];
     `,
   },
+  {
+    id: 10,
+    name: 'message settlements: any chain whose buyer signs the transaction',
+    sql: `
+      alter table tollgate_svm_settlements rename to tollgate_message_settlements;
+      alter index tollgate_svm_settlements_open rename to tollgate_message_settlements_open;
+      alter index tollgate_svm_settlements_payment rename to tollgate_message_settlements_payment;
+    `,
+  },
 ]
 
-/** The ledger's tables: payments, transactions, nonces, API keys, blocklist, discovery, Solana settlements. */
+/** The ledger's tables: payments, transactions, nonces, API keys, blocklist, discovery, message settlements. */
 export const ledgerSchema: SchemaDefinition = {
   name: 'ledger',
   table: 'tollgate_migrations',

@@ -56,3 +56,25 @@ export async function findTransaction(
   )
   return rows[0] ? toTransaction(rows[0]) : undefined
 }
+
+/** Binds a network id to a chain id and genesis hash; `different`: written for another chain. */
+export async function bindChain(
+  sql: Sql,
+  network: string,
+  chainId: number,
+  genesisHash: string,
+): Promise<'bound' | 'same' | 'different'> {
+  const inserted = await sql.query(
+    `insert into tollgate_chains (network, chain_id, genesis_hash) values ($1, $2, $3)
+     on conflict do nothing returning network`,
+    [network, chainId, genesisHash.toLowerCase()],
+  )
+  if (inserted.length > 0) return 'bound'
+  const [row] = await sql.query<{ chain_id: number | string; genesis_hash: string }>(
+    'select chain_id, genesis_hash from tollgate_chains where network = $1',
+    [network],
+  )
+  return Number(row?.chain_id) === chainId && row?.genesis_hash === genesisHash.toLowerCase()
+    ? 'same'
+    : 'different'
+}

@@ -2,6 +2,7 @@ import type {
   ClaimResult,
   LedgerPayment,
   LedgerTransaction,
+  MessageSettlementRecords,
   NewPayment,
   PaymentChange,
   PaymentState,
@@ -12,13 +13,15 @@ import type {
 import type { Sql } from '@tollgate/sql'
 import { claimPayments } from './claims.ts'
 import { type PaymentRow, type TransactionRow, toPayment, toTransaction } from './rows.ts'
-import { findTransaction, minedSince, reorganised } from './sqlFinality.ts'
+import { bindChain, findTransaction, minedSince, reorganised } from './sqlFinality.ts'
 import { lease, logChanged, open, transactionColumns } from './sqlFragments.ts'
+import { SqlMessageSettlements } from './sqlMessageSettlements.ts'
 
 /** The settlement ledger in SQL (PGlite or PostgreSQL). */
 export class SqlLedger implements SettlementLedger {
   readonly exclusive: boolean
   readonly #knownSigners = new Set<string>()
+  #messageSettlements: MessageSettlementRecords | undefined
 
   constructor(readonly sql: Sql) {
     // PGlite is opened by one process at a time; PostgreSQL may be shared.
@@ -316,12 +319,12 @@ export class SqlLedger implements SettlementLedger {
     everyone = false,
     network?: string,
   ): Promise<LedgerPayment[]> {
-    // A Solana payment is settled through its record in tollgate_svm_settlements, never here.
+    // A payment with a message settlement is settled through its record in tollgate_message_settlements, never here.
     const rows = await this.sql.query<PaymentRow>(
       `with expired as (
          select id from tollgate_payments p where ${open} and ($4 or lease_until < now())
            and ($5::text is null or p.network = $5)
-           and not exists (select 1 from tollgate_svm_settlements s where s.payment_id = p.id)
+           and not exists (select 1 from tollgate_message_settlements s where s.payment_id = p.id)
          order by id limit $3 for update skip locked)
        update tollgate_payments p set owner = $1, lease_until = ${lease(2)}, updated_at = now()
        from expired where p.id = expired.id returning p.*`,
@@ -365,24 +368,12 @@ export class SqlLedger implements SettlementLedger {
     )
   }
 
-  async bindChain(
+  bindChain(
     network: string,
     chainId: number,
     genesisHash: string,
   ): Promise<'bound' | 'same' | 'different'> {
-    const inserted = await this.sql.query(
-      `insert into tollgate_chains (network, chain_id, genesis_hash) values ($1, $2, $3)
-       on conflict do nothing returning network`,
-      [network, chainId, genesisHash.toLowerCase()],
-    )
-    if (inserted.length > 0) return 'bound'
-    const [row] = await this.sql.query<{ chain_id: number | string; genesis_hash: string }>(
-      'select chain_id, genesis_hash from tollgate_chains where network = $1',
-      [network],
-    )
-    return Number(row?.chain_id) === chainId && row?.genesis_hash === genesisHash.toLowerCase()
-      ? 'same'
-      : 'different'
+    return bindChain(this.sql, network, chainId, genesisHash)
   }
 
   async maintain(): Promise<void> {
@@ -391,6 +382,11 @@ export class SqlLedger implements SettlementLedger {
     await this.sql.exec(
       'vacuum (analyze) tollgate_payments, tollgate_transactions, tollgate_transaction_payments, tollgate_signer_nonces',
     )
+  }
+
+  messageSettlements(): MessageSettlementRecords {
+    this.#messageSettlements ??= new SqlMessageSettlements(this.sql)
+    return this.#messageSettlements
   }
 
   close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { ChainDescriptor } from '@tollgate/core'
+import { svmFacilitatorPlugin } from './facilitator/chainFacilitator.ts'
 
 /** Solana clusters by their CAIP-2 reference (the genesis hash's prefix). */
 const clusters: Readonly<Record<string, { label: string; explorerCluster?: string }>> = {
@@ -25,4 +26,5 @@ export const svmChain: ChainDescriptor = {
   },
   // Base58 is case-sensitive: the same account has one spelling.
   sameAddress: (left, right) => left === right,
+  facilitator: svmFacilitatorPlugin,
 }

@@ -23,6 +23,13 @@ export {
   token2022Program,
   tokenProgram,
 } from './constants.ts'
+export {
+  resolveSvmNetwork,
+  type SvmNetworkSetup,
+  svmChainFacilitator,
+  svmNetworkConfig,
+  svmWorstCaseFee,
+} from './facilitator/chainFacilitator.ts'
 export { exactSvmFacilitator } from './facilitator/exactSvmFacilitator.ts'
 export {
   type ExactSvmFacilitatorOptions,
@@ -31,8 +38,8 @@ export {
   worstCaseFeeLamports,
 } from './facilitator/options.ts'
 export {
-  InMemorySvmSettlementRecords,
-  type InMemorySvmSettlementRecordsOptions,
+  InMemoryMessageSettlementRecords,
+  type InMemoryMessageSettlementRecordsOptions,
 } from './facilitator/records.ts'
 export type { SvmCommitment } from './facilitator/watch.ts'
 export { type ExactSvmPayload, exactSvmPayloadSchema } from './payload.ts'

@@ -1,12 +1,11 @@
 import { readReceipt, wrapFetch } from '@tollgate/client'
 import { formatAtomicUnits, type SchemeClient } from '@tollgate/core'
-import { exactEvmClient } from '@tollgate/evm'
+import { exactEvmClient, rpcClient } from '@tollgate/evm'
 import type { DevManifest } from '@tollgate/manifest'
 import { exactSvmClient, readSvmTokenBalance, svmSignerFromSecretKey } from '@tollgate/svm'
 import { type Address, erc20Abi } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { type DevStack, startDevStack } from '../devStack.ts'
-import { rpcClient } from '../evmFacilitator.ts'
 import { bold, dim, green, note, step } from '../ui.ts'
 
 export async function runDemo(options: { requests: number; chainId: number }): Promise<void> {

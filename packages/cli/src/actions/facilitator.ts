@@ -1,11 +1,10 @@
 import { SqlDiscoveryCatalog } from '@tollgate/ledger'
 import pino from 'pino'
-import { buildEvmFacilitator } from '../evmFacilitator.ts'
+import { buildFacilitator } from '../buildFacilitator.ts'
 import { loadFacilitatorConfig, resolveNetworks } from '../facilitatorConfig.ts'
 import { listen } from '../listen.ts'
 import { openOperatorLedger, resolveOperator } from '../operatorConfig.ts'
 import { resolveEnvReference } from '../secrets.ts'
-import { svmWorstCaseFee } from '../svmFacilitator.ts'
 import { UserError } from '../ui.ts'
 import { waitForShutdown } from './shutdown.ts'
 
@@ -54,7 +53,7 @@ export async function runFacilitator(options: FacilitatorOptions): Promise<void>
     options.databaseUrl ??
     process.env.DATABASE_URL ??
     (config.databaseUrl ? resolveEnvReference(config.databaseUrl, process.env) : undefined)
-  // Opened here rather than by buildEvmFacilitator: the operator's stores share its database.
+  // Opened here rather than by buildFacilitator: the operator's stores share its database.
   const opened = await openOperatorLedger({ databaseUrl, ledgerDir: config.ledgerDir })
   const closeAll: Array<() => Promise<void>> = [() => opened.close()]
   const stop = async () => {
@@ -67,13 +66,12 @@ export async function runFacilitator(options: FacilitatorOptions): Promise<void>
       host: config.host,
       logger,
       redisUrl: options.redisUrl,
-      assets: [...networks.evm, ...networks.svm].flatMap((setup) =>
+      assets: networks.flatMap((setup) =>
         setup.assets.map((asset) => ({ network: setup.network, ...asset })),
       ),
     })
-    const built = await buildEvmFacilitator({
-      networks: networks.evm,
-      svm: networks.svm,
+    const built = await buildFacilitator({
+      networks,
       logger,
       ledger: opened.ledger,
       batch: config.batch,
@@ -89,15 +87,9 @@ export async function runFacilitator(options: FacilitatorOptions): Promise<void>
     logger.info(
       {
         url: server.url,
-        networks: [...networks.evm, ...networks.svm].map((setup) => setup.network),
-        // The most one accepted Solana transaction can cost its fee payer (compute caps).
-        ...(networks.svm.length > 0
-          ? {
-              solanaWorstCaseFeeLamports: Object.fromEntries(
-                networks.svm.map((setup) => [setup.network, svmWorstCaseFee(setup)]),
-              ),
-            }
-          : {}),
+        networks: networks.map((setup) => setup.network),
+        // What each chain adds, e.g. the most one transaction can cost a fee payer.
+        chains: built.chainSummaries(),
         signers: built.facilitator.supported().signers,
         ledger: databaseUrl ? 'postgres' : config.ledgerDir,
         operator: operator.summary,

@@ -4,10 +4,9 @@
  */
 import { existsSync } from 'node:fs'
 import { formatAtomicUnits } from '@tollgate/core'
-import { defaultEvmAssets } from '@tollgate/evm'
+import { defaultEvmAssets, rpcClient } from '@tollgate/evm'
 import { readManifest } from '@tollgate/manifest'
 import { type Address, BaseError, erc20Abi, type PublicClient } from 'viem'
-import { rpcClient } from '../evmFacilitator.ts'
 import { dim, note, UserError } from '../ui.ts'
 
 export interface BalanceOptions {

@@ -10,6 +10,7 @@ import {
   batchSettlementAddresses,
   type ChannelConfig,
   contractChannelConfig,
+  rpcClient,
 } from '@tollgate/evm'
 import { readManifest } from '@tollgate/manifest'
 import {
@@ -22,7 +23,6 @@ import {
   type PublicClient,
 } from 'viem'
 import { loadSigner } from '../agentWallet.ts'
-import { rpcClient } from '../evmFacilitator.ts'
 import { dim, green, note, UserError } from '../ui.ts'
 import { promptHidden } from './prompt.ts'
 import type { KeystoreOptions } from './wallet.ts'

@@ -4,9 +4,9 @@
  */
 import { formatAtomicUnits, toAtomicUnits } from '@tollgate/core'
 import { ANVIL_ACCOUNTS, DEVNET_ROLES, fundDevnet, isDevnetError } from '@tollgate/devnet'
+import { rpcClient } from '@tollgate/evm'
 import { readManifest } from '@tollgate/manifest'
 import { type Address, BaseError, getAddress, isAddress, parseEther } from 'viem'
-import { rpcClient } from '../evmFacilitator.ts'
 import { green, note, UserError } from '../ui.ts'
 import { walletAddress } from './wallet.ts'
 import { readBalances } from './walletBalance.ts'

@@ -1,9 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { formatAtomicUnits } from '@tollgate/core'
+import { rpcClient } from '@tollgate/evm'
 import { type Budget, describeBudget, formatUsd, hostOf } from '@tollgate/wallet'
 import { z } from 'zod'
 import { readBalances } from '../actions/walletBalance.ts'
-import { rpcClient } from '../evmFacilitator.ts'
 import type { WalletMcpContext } from './context.ts'
 import { answer, messageOf, refusal } from './toolResults.ts'
 

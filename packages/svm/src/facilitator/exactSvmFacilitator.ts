@@ -14,7 +14,7 @@ import { isSolanaNetwork } from '../assets.ts'
 import { rpcOf, type SvmFacilitatorRpc, solanaRpc } from '../rpc.ts'
 import { finalityOption } from './finality.ts'
 import { type ExactSvmFacilitatorOptions, exactSvmDefaults } from './options.ts'
-import { InMemorySvmSettlementRecords } from './records.ts'
+import { InMemoryMessageSettlementRecords } from './records.ts'
 import { type SettleContext, settleExactSvm } from './settle.ts'
 import { type SvmVerifyContext, simulateExactSvm, verifyExactSvmStatic } from './verify.ts'
 
@@ -122,7 +122,7 @@ function settleContextOf(
     rpc,
     verify,
     feePayers,
-    records: settle.records ?? new InMemorySvmSettlementRecords({ now: options.now }),
+    records: settle.records ?? new InMemoryMessageSettlementRecords({ now: options.now }),
     owner: settle.instanceId ?? `tollgate-svm-${crypto.randomUUID()}`,
     leaseMs: settle.leaseMs ?? exactSvmDefaults.leaseMs,
     finality: finalityOption(options.finality),

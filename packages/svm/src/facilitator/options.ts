@@ -1,5 +1,5 @@
 import type { TransactionPartialSigner } from '@solana/kit'
-import type { SettlementLedger, SvmSettlementRecords } from '@tollgate/core'
+import type { MessageSettlementRecords, SettlementLedger } from '@tollgate/core'
 import type { SvmAsset } from '../assets.ts'
 import { lamportsPerSignature } from '../constants.ts'
 import type { SvmFacilitatorRpc, SvmRpcSource } from '../rpc.ts'
@@ -59,8 +59,8 @@ export type ExactSvmFacilitatorOptions = {
 } & SvmRpcSource<SvmFacilitatorRpc>
 
 export interface ExactSvmSettleOptions {
-  /** Where settlements are remembered. @default an `InMemorySvmSettlementRecords` */
-  records?: SvmSettlementRecords
+  /** Where settlements are remembered. @default an `InMemoryMessageSettlementRecords` */
+  records?: MessageSettlementRecords
   /**
    * How long settle waits for the transaction to land in a block before answering
    * `settlement_pending` with the signature (the ledger payment is then `pending`). A later

@@ -2,9 +2,9 @@
  * Goal: the in-memory settlement records give one claimant per payment, hand an abandoned claim
  * to another process only after its lease, and forget finished payments only after retention.
  */
-import { reasonOf, type SvmPaymentDetails } from '@tollgate/core'
+import { type MessagePaymentDetails, reasonOf } from '@tollgate/core'
 import { describe, expect, it } from 'vitest'
-import { InMemorySvmSettlementRecords } from './records.ts'
+import { InMemoryMessageSettlementRecords } from './records.ts'
 
 const requirements = {
   scheme: 'exact',
@@ -14,7 +14,7 @@ const requirements = {
   payTo: 'merchant',
   maxTimeoutSeconds: 60,
 }
-const payment: SvmPaymentDetails = {
+const payment: MessagePaymentDetails = {
   scheme: 'exact',
   payer: 'buyer',
   payTo: 'merchant',
@@ -30,10 +30,10 @@ const released = { reason: reasonOf('SVM_EXACT_SIMULATION_FAILED') }
 const submission = { transaction: 'sig', raw: 'AA==', blockhash: 'hash', payer: 'buyer' }
 const success = { success: true, transaction: 'sig', network: 'solana:test' }
 
-describe('InMemorySvmSettlementRecords', () => {
+describe('InMemoryMessageSettlementRecords', () => {
   it('claims once, then answers with the record through every state', async () => {
     let now = 0
-    const records = new InMemorySvmSettlementRecords({ now: () => now, retentionMs: 1_000 })
+    const records = new InMemoryMessageSettlementRecords({ now: () => now, retentionMs: 1_000 })
     const claim = { network: 'solana:test', owner: 'a', leaseMs: 100, payment }
     expect((await records.claim('h', claim)).status).toBe('claimed')
     expect(await records.claim('h', { ...claim, owner: 'b' })).toMatchObject({
@@ -56,7 +56,7 @@ describe('InMemorySvmSettlementRecords', () => {
 
   it('lets another process take a claim whose lease ran out before submission', async () => {
     let now = 0
-    const records = new InMemorySvmSettlementRecords({ now: () => now })
+    const records = new InMemoryMessageSettlementRecords({ now: () => now })
     await records.claim('h', { network: 'solana:test', owner: 'a', leaseMs: 100, payment })
     now = 101
     expect(
@@ -66,7 +66,7 @@ describe('InMemorySvmSettlementRecords', () => {
   })
 
   it('releases only an unsubmitted claim, and only for its owner', async () => {
-    const records = new InMemorySvmSettlementRecords()
+    const records = new InMemoryMessageSettlementRecords()
     await records.claim('h', { network: 'solana:test', owner: 'a', leaseMs: 100, payment })
     await records.release('h', 'b', released)
     expect(await records.get('h')).toBeDefined()
@@ -79,7 +79,7 @@ describe('InMemorySvmSettlementRecords', () => {
   })
 
   it('keeps an included answer until finished, and takes it back to submitted', async () => {
-    const records = new InMemorySvmSettlementRecords()
+    const records = new InMemoryMessageSettlementRecords()
     const claim = { network: 'solana:test', owner: 'a', leaseMs: 100, payment }
     await records.claim('h', claim)
     await records.submit('h', submission)

@@ -1,16 +1,16 @@
 import {
   assert,
+  type MessagePaymentDetails,
+  type MessageReleaseCause,
+  type MessageSettlementClaim,
+  type MessageSettlementRecord,
+  type MessageSettlementRecords,
+  type MessageSubmission,
   type SettleResponse,
-  type SvmPaymentDetails,
-  type SvmReleaseCause,
-  type SvmSettlementClaim,
-  type SvmSettlementRecord,
-  type SvmSettlementRecords,
-  type SvmSubmission,
 } from '@tollgate/core'
 
 /** Options of the in-memory records; the interface itself is in `@tollgate/core`. */
-export interface InMemorySvmSettlementRecordsOptions {
+export interface InMemoryMessageSettlementRecordsOptions {
   /**
    * How long a record is kept after its last change. Longer than a blockhash lives (about 90 s),
    * so a transaction that could still land is always remembered.
@@ -25,20 +25,20 @@ export interface InMemorySvmSettlementRecordsOptions {
  * Records in this process's memory: exactly once within one facilitator process. They keep no
  * ledger, so the payment details and release causes a claim carries are not stored.
  */
-export class InMemorySvmSettlementRecords implements SvmSettlementRecords {
-  readonly #records = new Map<string, { record: SvmSettlementRecord; touchedMs: number }>()
+export class InMemoryMessageSettlementRecords implements MessageSettlementRecords {
+  readonly #records = new Map<string, { record: MessageSettlementRecord; touchedMs: number }>()
   readonly #retentionMs: number
   readonly #now: () => number
 
-  constructor(options: InMemorySvmSettlementRecordsOptions = {}) {
+  constructor(options: InMemoryMessageSettlementRecordsOptions = {}) {
     this.#retentionMs = options.retentionMs ?? 900_000
     this.#now = options.now ?? Date.now
   }
 
   async claim(
     messageHash: string,
-    claim: { network: string; owner: string; leaseMs: number; payment: SvmPaymentDetails },
-  ): Promise<SvmSettlementClaim> {
+    claim: { network: string; owner: string; leaseMs: number; payment: MessagePaymentDetails },
+  ): Promise<MessageSettlementClaim> {
     this.#prune()
     const now = this.#now()
     const existing = this.#records.get(messageHash)?.record
@@ -46,7 +46,7 @@ export class InMemorySvmSettlementRecords implements SvmSettlementRecords {
     // process, concurrent settles of a payment share one promise and never reach this point.
     const abandoned = existing?.state === 'claimed' && existing.leaseUntilMs < now
     if (existing && !abandoned) return { status: 'existing', record: { ...existing } }
-    const record: SvmSettlementRecord = {
+    const record: MessageSettlementRecord = {
       messageHash,
       network: claim.network,
       state: 'claimed',
@@ -57,12 +57,12 @@ export class InMemorySvmSettlementRecords implements SvmSettlementRecords {
     return { status: 'claimed', record: { ...record } }
   }
 
-  async get(messageHash: string): Promise<SvmSettlementRecord | undefined> {
+  async get(messageHash: string): Promise<MessageSettlementRecord | undefined> {
     const entry = this.#records.get(messageHash)
     return entry ? { ...entry.record } : undefined
   }
 
-  async submit(messageHash: string, submission: SvmSubmission): Promise<void> {
+  async submit(messageHash: string, submission: MessageSubmission): Promise<void> {
     this.#update(messageHash, (record) => ({ ...record, ...submission, state: 'submitted' }))
   }
 
@@ -85,14 +85,17 @@ export class InMemorySvmSettlementRecords implements SvmSettlementRecords {
   /** No ledger here: a pending payment is simply still `submitted`. */
   async pending(_messageHash: string, _message: string): Promise<void> {}
 
-  async release(messageHash: string, owner: string, _cause: SvmReleaseCause): Promise<void> {
+  async release(messageHash: string, owner: string, _cause: MessageReleaseCause): Promise<void> {
     const entry = this.#records.get(messageHash)
     if (entry?.record.state === 'claimed' && entry.record.owner === owner) {
       this.#records.delete(messageHash)
     }
   }
 
-  #update(messageHash: string, change: (record: SvmSettlementRecord) => SvmSettlementRecord) {
+  #update(
+    messageHash: string,
+    change: (record: MessageSettlementRecord) => MessageSettlementRecord,
+  ) {
     const entry = this.#records.get(messageHash)
     assert(entry, `a settlement record is changed only after its claim (${messageHash})`)
     this.#records.set(messageHash, { record: change(entry.record), touchedMs: this.#now() })

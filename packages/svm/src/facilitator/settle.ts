@@ -11,13 +11,13 @@ import {
 } from '@solana/kit'
 import {
   assert,
+  type MessagePaymentDetails,
+  type MessageSettlementRecord,
+  type MessageSettlementRecords,
   type PaymentPayload,
   type PaymentRequirements,
   reasonOf,
   type SettleResponse,
-  type SvmPaymentDetails,
-  type SvmSettlementRecord,
-  type SvmSettlementRecords,
   settleFailure,
   settleFailureFromVerify,
   TollgateError,
@@ -46,7 +46,7 @@ export interface SettleContext {
   rpc: SvmFacilitatorRpc
   verify: SvmVerifyContext
   feePayers: ReadonlyMap<string, TransactionPartialSigner>
-  records: SvmSettlementRecords
+  records: MessageSettlementRecords
   owner: string
   leaseMs: number
   /** The commitment level at which a network's settlement is final. */
@@ -85,7 +85,7 @@ function paymentDetails(
   verified: VerifiedSvmPayment,
   payload: PaymentPayload,
   requirements: PaymentRequirements,
-): SvmPaymentDetails {
+): MessagePaymentDetails {
   return {
     scheme: requirements.scheme,
     payer: verified.payer,
@@ -100,7 +100,7 @@ async function settleClaimed(
   context: SettleContext,
   verified: VerifiedSvmPayment,
   hash: string,
-  payment: SvmPaymentDetails,
+  payment: MessagePaymentDetails,
 ): Promise<SettleResponse> {
   const network = payment.payment.paymentRequirements.network
   const claim = await context.records.claim(hash, {
@@ -110,7 +110,7 @@ async function settleClaimed(
     payment,
   })
   if (claim.status === 'existing') return resume(context, claim.record, network)
-  let submitted: SvmSettlementRecord
+  let submitted: MessageSettlementRecord
   let signed: Awaited<ReturnType<typeof signAsFeePayer>>
   try {
     const simulated = await simulateExactSvm(context.rpc, verified.decoded)
@@ -143,7 +143,7 @@ async function settleClaimed(
 /** Another call claimed this payment before: its record says how to answer. */
 async function resume(
   context: SettleContext,
-  record: SvmSettlementRecord,
+  record: MessageSettlementRecord,
   network: string,
 ): Promise<SettleResponse> {
   if (record.state === 'finished' && record.outcome) return record.outcome
@@ -162,7 +162,7 @@ async function resume(
  */
 async function followIncluded(
   context: SettleContext,
-  record: SvmSettlementRecord,
+  record: MessageSettlementRecord,
   network: string,
 ): Promise<SettleResponse> {
   const { transaction, outcome } = record
@@ -182,7 +182,7 @@ async function followIncluded(
 
 async function watchAndFinish(
   context: SettleContext,
-  record: SvmSettlementRecord,
+  record: MessageSettlementRecord,
   network: string,
   broadcastNow: boolean,
 ): Promise<SettleResponse> {
@@ -216,7 +216,7 @@ async function watchAndFinish(
 /** Success, `included` below the network's finality (kept so), `confirmed` at it (final). */
 async function answerLanded(
   context: SettleContext,
-  record: SvmSettlementRecord,
+  record: MessageSettlementRecord,
   network: string,
   status: LandedStatus,
 ): Promise<SettleResponse> {
@@ -234,7 +234,7 @@ async function answerLanded(
 
 async function finishFailed(
   context: SettleContext,
-  record: SvmSettlementRecord,
+  record: MessageSettlementRecord,
   network: string,
   code: 'SVM_EXACT_TRANSACTION_FAILED' | 'SVM_EXACT_BLOCK_HEIGHT_EXCEEDED',
   error?: unknown,

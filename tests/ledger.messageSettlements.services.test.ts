@@ -5,8 +5,8 @@
  * Each settlement is a payment of the ledger too, with its history, which EVM recovery leaves to
  * the records.
  */
-import { reasonOf, type SvmPaymentDetails } from '@tollgate/core'
-import { openLedger, SqlLedgerReports, SqlSvmSettlements } from '@tollgate/ledger'
+import { type MessagePaymentDetails, reasonOf } from '@tollgate/core'
+import { openLedger, SqlLedgerReports, SqlMessageSettlements } from '@tollgate/ledger'
 import { afterAll, describe, expect, it } from 'vitest'
 import { postgresUrl, requireService, uniqueSchema } from './support/services.ts'
 
@@ -28,7 +28,7 @@ const requirements = {
   payTo: 'Merchant111',
   maxTimeoutSeconds: 60,
 }
-const payment: SvmPaymentDetails = {
+const payment: MessagePaymentDetails = {
   scheme: 'exact',
   payer: 'Buyer111',
   payTo: 'Merchant111',
@@ -68,7 +68,7 @@ for (const [engine, available, open] of engines) {
         second = await open()
         opened.push(second)
       }
-      return [new SqlSvmSettlements(first.sql), new SqlSvmSettlements(second.sql)] as const
+      return [new SqlMessageSettlements(first.sql), new SqlMessageSettlements(second.sql)] as const
     }
 
     it('gives a payment to one claimant among many asking at once', async () => {
@@ -133,7 +133,7 @@ for (const [engine, available, open] of engines) {
     it('keeps each settlement in the ledger, with its history, out of EVM recovery', async () => {
       const ledger = await open()
       opened.push(ledger)
-      const records = new SqlSvmSettlements(ledger.sql)
+      const records = new SqlMessageSettlements(ledger.sql)
       const hash = `msg-${engine}-ledger`
       const key = `solana:local|${hash}`
       const claim = claimBy('a', 1)
@@ -173,7 +173,7 @@ for (const [engine, available, open] of engines) {
     it('records a failed settle with its reason, and a retry as another attempt', async () => {
       const ledger = await open()
       opened.push(ledger)
-      const records = new SqlSvmSettlements(ledger.sql)
+      const records = new SqlMessageSettlements(ledger.sql)
       const hash = `msg-${engine}-retry`
       const key = `solana:local|${hash}`
       const claim = claimBy('a')

@@ -1,27 +1,27 @@
 /**
  * @module
- * Solana settlements in the ledger's database, keyed by the hash of the compiled message: the
- * `SvmSettlementRecords` of `@tollgate/core`, shared by every facilitator process on the
+ * Message settlements (chains whose buyer signs the transaction) in the ledger's database, keyed by the hash of the compiled message: the
+ * `MessageSettlementRecords` of `@tollgate/core`, shared by every facilitator process on the
  * database, so a payment settles once across restarts and instances.
  *
  * Each settlement is also a payment of the ledger (`tollgate_payments`, key
  * `network|messageHash`), changed in the same transaction as its record and with the same
- * history of states, so `recent`, the ledger API and the dashboard's reports show it beside EVM
- * payments: received at the claim, verified and submitted with the signature, pending when the
+ * history of states, so `recent`, the ledger API and the dashboard's reports show it beside the
+ * other payments: received at the claim, verified and submitted with the signature, pending when the
  * wait timed out, included while its block is not final (submitted again if that block is
  * abandoned), then confirmed or failed with the answer's reason. The record, not the ledger row, drives its settlement, so EVM
  * recovery leaves these rows alone.
  */
 import type {
+  MessagePaymentDetails,
+  MessageReleaseCause,
+  MessageSettlementClaim,
+  MessageSettlementRecord,
+  MessageSettlementRecords,
+  MessageSettlementState,
+  MessageSubmission,
   PaymentState,
   SettleResponse,
-  SvmPaymentDetails,
-  SvmReleaseCause,
-  SvmSettlementClaim,
-  SvmSettlementRecord,
-  SvmSettlementRecords,
-  SvmSettlementState,
-  SvmSubmission,
 } from '@tollgate/core'
 import type { Sql } from '@tollgate/sql'
 import { logChanged } from './sqlFragments.ts'
@@ -29,7 +29,7 @@ import { logChanged } from './sqlFragments.ts'
 interface Row {
   message_hash: string
   network: string
-  state: SvmSettlementState
+  state: MessageSettlementState
   owner: string
   lease_until_ms: string | number
   payer: string | null
@@ -43,7 +43,7 @@ interface Claim {
   network: string
   owner: string
   leaseMs: number
-  payment: SvmPaymentDetails
+  payment: MessagePaymentDetails
 }
 
 const columns = `message_hash, network, state, owner,
@@ -55,12 +55,12 @@ const claimAttemptsMax = 5
 
 /**
  * @example
- * const facilitator = exactSvmFacilitator({ ..., records: new SqlSvmSettlements(ledger.sql) })
+ * const records = new SqlMessageSettlements(ledger.sql) // or ledger.messageSettlements()
  */
-export class SqlSvmSettlements implements SvmSettlementRecords {
+export class SqlMessageSettlements implements MessageSettlementRecords {
   constructor(readonly sql: Sql) {}
 
-  async claim(messageHash: string, claim: Claim): Promise<SvmSettlementClaim> {
+  async claim(messageHash: string, claim: Claim): Promise<MessageSettlementClaim> {
     for (let attempt = 1; attempt <= claimAttemptsMax; attempt += 1) {
       const answer = await this.sql.transaction(async (tx) => {
         const claimed = await claimRecord(tx, messageHash, claim)
@@ -77,11 +77,11 @@ export class SqlSvmSettlements implements SvmSettlementRecords {
     throw new Error(`the settlement of ${messageHash} was claimed and released too often`)
   }
 
-  get(messageHash: string): Promise<SvmSettlementRecord | undefined> {
+  get(messageHash: string): Promise<MessageSettlementRecord | undefined> {
     return readRecord(this.sql, messageHash)
   }
 
-  async submit(messageHash: string, submission: SvmSubmission): Promise<void> {
+  async submit(messageHash: string, submission: MessageSubmission): Promise<void> {
     await this.sql.transaction(async (tx) => {
       await change(
         tx,
@@ -127,7 +127,7 @@ export class SqlSvmSettlements implements SvmSettlementRecords {
   async revert(messageHash: string): Promise<void> {
     await this.sql.transaction(async (tx) => {
       const reverted = await tx.query(
-        `update tollgate_svm_settlements set state = 'submitted', outcome = null, updated_at = now()
+        `update tollgate_message_settlements set state = 'submitted', outcome = null, updated_at = now()
          where message_hash = $1 and state = 'included' returning message_hash`,
         [messageHash],
       )
@@ -140,11 +140,11 @@ export class SqlSvmSettlements implements SvmSettlementRecords {
     await movePayment(this.sql, messageHash, 'pending', { message }, ['submitted'])
   }
 
-  async release(messageHash: string, owner: string, cause: SvmReleaseCause): Promise<void> {
+  async release(messageHash: string, owner: string, cause: MessageReleaseCause): Promise<void> {
     await this.sql.transaction(async (tx) => {
       // Only the owner's unsubmitted claim: the payment failed with nothing sent.
       const [mine] = await tx.query(
-        `select 1 from tollgate_svm_settlements
+        `select 1 from tollgate_message_settlements
          where message_hash = $1 and state = 'claimed' and owner = $2 for update`,
         [messageHash, owner],
       )
@@ -153,7 +153,7 @@ export class SqlSvmSettlements implements SvmSettlementRecords {
       const { retryable, ...why } = cause
       await movePayment(tx, messageHash, retryable ? 'received' : 'failed', why)
       await tx.query(
-        `delete from tollgate_svm_settlements
+        `delete from tollgate_message_settlements
          where message_hash = $1 and state = 'claimed' and owner = $2`,
         [messageHash, owner],
       )
@@ -169,9 +169,9 @@ async function claimRecord(
   sql: Sql,
   messageHash: string,
   claim: Claim,
-): Promise<SvmSettlementRecord | undefined> {
+): Promise<MessageSettlementRecord | undefined> {
   const [claimed] = await sql.query<Row>(
-    `insert into tollgate_svm_settlements as s (message_hash, network, state, owner, lease_until)
+    `insert into tollgate_message_settlements as s (message_hash, network, state, owner, lease_until)
      values ($1, $2, 'claimed', $3, now() + make_interval(secs => $4::double precision / 1000))
      on conflict (message_hash) do update
        set owner = excluded.owner, lease_until = excluded.lease_until, updated_at = now()
@@ -182,9 +182,12 @@ async function claimRecord(
   return claimed ? toRecord(claimed) : undefined
 }
 
-async function readRecord(sql: Sql, messageHash: string): Promise<SvmSettlementRecord | undefined> {
+async function readRecord(
+  sql: Sql,
+  messageHash: string,
+): Promise<MessageSettlementRecord | undefined> {
   const [row] = await sql.query<Row>(
-    `select ${columns} from tollgate_svm_settlements where message_hash = $1`,
+    `select ${columns} from tollgate_message_settlements where message_hash = $1`,
     [messageHash],
   )
   return row ? toRecord(row) : undefined
@@ -205,7 +208,7 @@ async function recordPayment(sql: Sql, messageHash: string, claim: Claim): Promi
          reason = null, message = null, updated_at = now()
        where p.tx_hash is null and p.state in ('received', 'verified', 'failed')
        returning id, state, reason, tx_hash), ${logChanged}
-     update tollgate_svm_settlements set payment_id = coalesce(
+     update tollgate_message_settlements set payment_id = coalesce(
        (select id from changed), (select id from tollgate_payments where key = $1))
      where message_hash = $2`,
     [
@@ -239,7 +242,7 @@ async function movePayment(
     `with changed as (
        update tollgate_payments p set state = $2, reason = $3, message = $4,
          tx_hash = coalesce($5, p.tx_hash), updated_at = now()
-       from tollgate_svm_settlements s
+       from tollgate_message_settlements s
        where s.message_hash = $1 and p.id = s.payment_id
          and p.state not in ('confirmed', 'failed')
          and ($6::text[] is null or p.state = any($6::text[]))
@@ -258,7 +261,7 @@ async function movePayment(
 
 async function change(sql: Sql, messageHash: string, set: string, params: unknown[]) {
   const changed = await sql.query(
-    `update tollgate_svm_settlements set ${set}, updated_at = now()
+    `update tollgate_message_settlements set ${set}, updated_at = now()
      where message_hash = $1 returning message_hash`,
     [messageHash, ...params],
   )
@@ -266,7 +269,7 @@ async function change(sql: Sql, messageHash: string, set: string, params: unknow
     throw new Error(`a settlement record is changed only after its claim (${messageHash})`)
 }
 
-function toRecord(row: Row): SvmSettlementRecord {
+function toRecord(row: Row): MessageSettlementRecord {
   const outcome = typeof row.outcome === 'string' ? JSON.parse(row.outcome) : row.outcome
   return {
     messageHash: row.message_hash,

@@ -1,24 +1,25 @@
 import type { PaymentPayload, PaymentRequirements, SettleResponse } from './wire/types.ts'
 
 /**
- * Where a facilitator remembers Solana settlements, keyed by the hash of the compiled message
+ * Where a facilitator remembers settlements of chains whose buyer signs the whole transaction
+ * and the facilitator only co-signs it as fee payer, keyed by the hash of the compiled message
  * bytes: a copy of a payment that was re-encoded or re-signed by the buyer has the same message,
- * so it is the same payment. The shape follows the EVM settlement ledger (claim with a lease,
- * store the signed transaction before broadcast, finish), so a SQL store can back it. A store
- * that shares the settlement ledger's database (`SqlSvmSettlements`) also keeps each payment in
- * the ledger, so operators see Solana payments beside EVM ones.
+ * so it is the same payment. The shape follows the settlement ledger (claim with a lease, store
+ * the signed transaction before broadcast, finish), so a SQL store can back it. A store that
+ * shares the settlement ledger's database (`SqlMessageSettlements`) also keeps each payment in
+ * the ledger, so operators see them beside every other payment.
  */
 
 /**
  * `included`: the transaction was seen in a block below the network's finality; its answer so
  * far is kept, and it goes back to `submitted` if the block is abandoned.
  */
-export type SvmSettlementState = 'claimed' | 'submitted' | 'included' | 'finished'
+export type MessageSettlementState = 'claimed' | 'submitted' | 'included' | 'finished'
 
-export interface SvmSettlementRecord {
+export interface MessageSettlementRecord {
   messageHash: string
   network: string
-  state: SvmSettlementState
+  state: MessageSettlementState
   /** The process that claimed it, and until when (ms since the epoch) its claim holds. */
   owner: string
   leaseUntilMs: number
@@ -32,14 +33,14 @@ export interface SvmSettlementRecord {
   outcome?: SettleResponse | undefined
 }
 
-export type SvmSettlementClaim =
+export type MessageSettlementClaim =
   /** The caller now settles this payment. */
-  | { status: 'claimed'; record: SvmSettlementRecord }
+  | { status: 'claimed'; record: MessageSettlementRecord }
   /** Someone settled or is settling it: the record says where it stands. */
-  | { status: 'existing'; record: SvmSettlementRecord }
+  | { status: 'existing'; record: MessageSettlementRecord }
 
 /** What a payment is, as the ledger shows it; given with the claim, after static verification. */
-export interface SvmPaymentDetails {
+export interface MessagePaymentDetails {
   scheme: string
   /** The transfer's authority (base58). */
   payer: string
@@ -52,7 +53,7 @@ export interface SvmPaymentDetails {
 }
 
 /** Why a claim was released without a transaction: the reason code of the failed settle. */
-export interface SvmReleaseCause {
+export interface MessageReleaseCause {
   reason: string
   message?: string | undefined
   /**
@@ -62,25 +63,25 @@ export interface SvmReleaseCause {
   retryable?: boolean | undefined
 }
 
-export interface SvmSubmission {
+export interface MessageSubmission {
   transaction: string
   raw: string
   blockhash: string
   payer: string
 }
 
-export interface SvmSettlementRecords {
+export interface MessageSettlementRecords {
   /**
    * Creates the record, or returns the existing one. A claim whose owner let its lease run out
    * before submitting (a crashed process) is claimed again.
    */
   claim(
     messageHash: string,
-    claim: { network: string; owner: string; leaseMs: number; payment: SvmPaymentDetails },
-  ): Promise<SvmSettlementClaim>
-  get(messageHash: string): Promise<SvmSettlementRecord | undefined>
+    claim: { network: string; owner: string; leaseMs: number; payment: MessagePaymentDetails },
+  ): Promise<MessageSettlementClaim>
+  get(messageHash: string): Promise<MessageSettlementRecord | undefined>
   /** Stores the signed transaction. Called before it is broadcast, so it is never lost. */
-  submit(messageHash: string, submission: SvmSubmission): Promise<void>
+  submit(messageHash: string, submission: MessageSubmission): Promise<void>
   /** Stores the final answer; later settles of the payment get it. */
   finish(messageHash: string, outcome: SettleResponse): Promise<void>
   /**
@@ -99,5 +100,5 @@ export interface SvmSettlementRecords {
    * Drops a claim that sent nothing (the payment failed simulation, or signing failed), so it may
    * be retried; `cause` is what the settle answered.
    */
-  release(messageHash: string, owner: string, cause: SvmReleaseCause): Promise<void>
+  release(messageHash: string, owner: string, cause: MessageReleaseCause): Promise<void>
 }
