@@ -128,7 +128,7 @@ describe('/metrics', () => {
     const signer = `scheme="exact",network="${network}",signer="0xaaaa000000000000000000000000000000000001"`
     expect(sample(text, `tollgate_facilitator_queue_depth{${labels}}`)).toBe(3)
     expect(sample(text, `tollgate_facilitator_pending_transactions{${labels}}`)).toBe(2)
-    expect(sample(text, `tollgate_facilitator_signer_balance_wei{${signer}}`)).toBe(1.5e18)
+    expect(sample(text, `tollgate_facilitator_signer_balance{${signer}}`)).toBe(1.5e18)
     expect(sample(text, `tollgate_facilitator_signer_next_nonce{${signer}}`)).toBe(7)
     expect(sample(text, `tollgate_facilitator_batch_size_count{${labels}}`)).toBe(3)
     expect(sample(text, `tollgate_facilitator_batch_size_sum{${labels}}`)).toBe(46)
@@ -148,7 +148,7 @@ describe('/metrics', () => {
     expect(sample(text, `tollgate_facilitator_queue_depth{${labels}}`)).toBe(0)
     expect(sample(text, `tollgate_facilitator_batch_size_count{${labels}}`)).toBe(7)
     expect(sample(text, `tollgate_facilitator_batch_size_sum{${labels}}`)).toBe(94)
-    expect(sample(text, `tollgate_facilitator_signer_balance_wei{${signer}}`)).toBeUndefined()
+    expect(sample(text, `tollgate_facilitator_signer_balance{${signer}}`)).toBeUndefined()
 
     // A failing scheme shows as down rather than failing the scrape.
     scheme.statsAnswer = new Error('rpc down')

@@ -209,7 +209,8 @@ export interface SchemeStats {
   signers: Array<{
     network: string
     address: string
-    balanceWei: string
+    /** In the atomic unit of the chain's fee coin (wei, lamports), as a decimal string. */
+    balance: string
     nextNonce: number | undefined
   }>
   /** Payments per submitted transaction since the last read (a read takes them). */

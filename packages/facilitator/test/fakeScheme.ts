@@ -33,7 +33,7 @@ export class FakeScheme implements SchemeFacilitator {
       {
         network,
         address: '0xAAAA000000000000000000000000000000000001',
-        balanceWei: '1500000000000000000',
+        balance: '1500000000000000000',
         nextNonce: 7,
       },
     ],

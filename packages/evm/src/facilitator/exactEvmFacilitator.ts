@@ -293,7 +293,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
           runtime.signers.map((signer) => ({
             network: runtime.network,
             address: signer.address,
-            balanceWei: balances.get(`${runtime.network}|${signer.address}`) ?? '0',
+            balance: balances.get(`${runtime.network}|${signer.address}`) ?? '0',
             nextNonce: undefined,
           })),
         ),

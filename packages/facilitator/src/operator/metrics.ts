@@ -181,7 +181,7 @@ function registerSchemeGauges(registers: Registry[], readStats: StatsReader) {
     'Transactions broadcast and not yet confirmed',
     (reading) => reading.stats.pendingTransactions,
   )
-  const perSigner = (name: string, help: string, field: 'balanceWei' | 'nextNonce') =>
+  const perSigner = (name: string, help: string, field: 'balance' | 'nextNonce') =>
     new Gauge({
       name,
       help,
@@ -205,7 +205,11 @@ function registerSchemeGauges(registers: Registry[], readStats: StatsReader) {
       },
     })
   // A float64 keeps about 15 significant digits of a balance: ample for alerting on gas money.
-  perSigner('tollgate_facilitator_signer_balance_wei', 'Signer balance in wei', 'balanceWei')
+  perSigner(
+    'tollgate_facilitator_signer_balance',
+    "Signer balance in the atomic unit of the chain's fee coin (wei, lamports)",
+    'balance',
+  )
   perSigner('tollgate_facilitator_signer_next_nonce', 'Next nonce of the signer', 'nextNonce')
   new Counter({
     name: 'tollgate_facilitator_reorganised_settlements_total',
