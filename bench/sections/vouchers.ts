@@ -1,6 +1,6 @@
 import { encodePaymentHeader, type PaymentRequirements } from '@tollgate/core'
 import { ANVIL_ACCOUNTS, DEVNET_ROLES } from '@tollgate/devnet'
-import { exactEvmClient } from '@tollgate/evm'
+import { exactEvmClient, nativeRecovery, recoverSigner } from '@tollgate/evm'
 import { createPublicClient, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { channelOf, depositHeader, paidGet, voucherHeaders, voucherOffer } from '../lib/channels.ts'
@@ -22,6 +22,48 @@ async function throughput(
     ...run,
     apiCpuMsPerRequest: round(cpuMs / total, 4),
     perApiCpuSecond: Math.round((total / cpuMs) * 1000),
+  }
+}
+
+/**
+ * What no gate can go below on this machine: Node's HTTP server with no framework and no check,
+ * driven as the vouchers are (the same workers, the same header sizes), and one voucher's
+ * signature recovery, which the wire format requires per request. Their sum bounds the vouchers
+ * a core can take.
+ */
+async function floorOf(
+  bench: Bench,
+  headers: Array<{ name: string; value: string }>,
+  workers: number,
+  perWorker: number,
+) {
+  const bare = await startService('bareHttp.ts', bench.env)
+  try {
+    const cpuBefore = bare.cpuMs()
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        for (let index = 0; index < perWorker; index++)
+          await paidGet(bare.url, headers[index % headers.length]!)
+      }),
+    )
+    const bareHttpCpuUs = ((bare.cpuMs() - cpuBefore) * 1000) / (workers * perWorker)
+    const header = JSON.parse(Buffer.from(headers[0]!.value, 'base64').toString()) as {
+      payload: { voucher: { signature: Hex } }
+    }
+    const digest = `0x${'11'.repeat(32)}` as Hex
+    const recoveries = 5_000
+    const started = performance.now()
+    for (let index = 0; index < recoveries; index++)
+      await recoverSigner(digest, header.payload.voucher.signature)
+    const recoveryUs = ((performance.now() - started) * 1000) / recoveries
+    return {
+      bareHttpCpuUsPerRequest: round(bareHttpCpuUs, 1),
+      recoveryUs: round(recoveryUs, 1),
+      nativeRecovery,
+      ceilingPerCore: Math.round(1_000_000 / (bareHttpCpuUs + recoveryUs)),
+    }
+  } finally {
+    await bare.stop()
   }
 }
 
@@ -78,6 +120,7 @@ export async function benchVouchers(bench: Bench, options: { scale: number }) {
       }),
     )
     const cpuMs = api.cpuMs() - cpuBefore
+    const floor = await floorOf(bench, opened[0]!.headers, channels, perChannel)
     const vouchers = {
       ...summarize(latencies, performance.now() - started),
       concurrency: channels,
@@ -177,6 +220,7 @@ export async function benchVouchers(bench: Bench, options: { scale: number }) {
     }
     return {
       vouchers,
+      floor,
       exact,
       referenceExact,
       latency,

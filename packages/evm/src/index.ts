@@ -50,6 +50,7 @@ export {
   type VoucherPayload,
   voucherPayloadSchema,
 } from './batch-settlement/payload.ts'
+export { nativeRecovery, recoverSigner } from './batch-settlement/recoverSigner.ts'
 export {
   type ChannelStore,
   MemoryChannelStore,

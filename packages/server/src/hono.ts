@@ -7,6 +7,28 @@ import type { MiddlewareHandler } from 'hono'
 import { PaymentGate, type PaymentGateOptions, type VerifiedPayment } from './index.ts'
 import { releasedResponse, toResponse } from './webResponses.ts'
 
+const encoder = new TextEncoder()
+
+/**
+ * The body of a response `@hono/node-server` made without a full web `Response` (its lightweight
+ * one keeps `[status, body, headers]` under a symbol described `cache` until someone reads the
+ * body). Reading it there spares building the full `Response` and its stream only to buffer a
+ * string, which costs more than the rest of a voucher's check. Undefined for any other response:
+ * the caller reads it the standard way.
+ */
+function heldBody(response: Response): Uint8Array | undefined {
+  for (const key of Object.getOwnPropertySymbols(response)) {
+    if (key.description !== 'cache') continue
+    const cached: unknown = Reflect.get(response, key)
+    if (!Array.isArray(cached) || cached.length !== 3) return undefined
+    const body: unknown = cached[1]
+    if (typeof body === 'string') return encoder.encode(body)
+    if (body instanceof Uint8Array) return new Uint8Array(body)
+    return undefined
+  }
+  return undefined
+}
+
 export type { PaymentGateOptions as PaymentMiddlewareOptions } from './index.ts'
 
 declare module 'hono' {
@@ -34,7 +56,8 @@ export function paymentMiddleware(options: PaymentGateOptions | PaymentGate): Mi
     await next()
     const handled = c.res
     // The handler's response is held back until the settlement succeeds.
-    const body = new Uint8Array(await handled.arrayBuffer())
+    const held = heldBody(handled)
+    const body = held ?? new Uint8Array(await handled.arrayBuffer())
     const finish = await decision.finish({ status: handled.status, headers: handled.headers, body })
     // Clearing first stops Hono from merging the handler's headers into a replacement.
     c.res = undefined
@@ -42,6 +65,7 @@ export function paymentMiddleware(options: PaymentGateOptions | PaymentGate): Mi
       c.res = toResponse(finish.response)
       return
     }
-    c.res = releasedResponse(handled, body, finish.headers)
+    // A lightweight response carries no status text of its own (Hono's helpers set none).
+    c.res = releasedResponse(handled, body, finish.headers, held === undefined)
   }
 }

@@ -18,11 +18,14 @@ export function toResponse(response: GateResponse): Response {
 /**
  * The handler's response, read whole while the payment settled, with the receipt headers added
  * and the headers a buyer must never see removed; private unless the handler said otherwise.
+ * `statusText` is copied only when asked: reading it from `@hono/node-server`'s lightweight
+ * response builds the full one, which is what buffering its body there avoided.
  */
 export function releasedResponse(
   handled: Response,
   body: Uint8Array,
   receiptHeaders: Record<string, string>,
+  keepStatusText = true,
 ): Response {
   const headers = new Headers(handled.headers)
   for (const name of withheldHeaders) headers.delete(name)
@@ -30,7 +33,7 @@ export function releasedResponse(
   if (!headers.has('cache-control')) headers.set('cache-control', 'private')
   return new Response(nullBodyStatus.has(handled.status) ? null : new Uint8Array(body), {
     status: handled.status,
-    statusText: handled.statusText,
+    ...(keepStatusText ? { statusText: handled.statusText } : {}),
     headers,
   })
 }
