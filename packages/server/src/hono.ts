@@ -65,7 +65,7 @@ export function paymentMiddleware(options: PaymentGateOptions | PaymentGate): Mi
       c.res = toResponse(finish.response)
       return
     }
-    // A lightweight response carries no status text of its own (Hono's helpers set none).
+    // Its status text stays behind: reading it builds the full response (Hono's helpers set none).
     c.res = releasedResponse(handled, body, finish.headers, held === undefined)
   }
 }
