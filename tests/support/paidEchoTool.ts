@@ -4,12 +4,14 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { FacilitatorClient } from '@tollgate/core'
 import { exactEvmServer } from '@tollgate/evm'
 import { paidTools } from '@tollgate/mcp'
+import { MemoryResponseStore } from '@tollgate/server'
 
 export const echoNetwork = 'eip155:31337'
 
 /**
  * A paid MCP tool `echo` ($0.001 on the local chain's id, the devnet token's address) on an
- * in-memory MCP server, with a client connected, for tests that attack its payment surface.
+ * in-memory MCP server, with a client connected and payment records of its own, for tests that
+ * attack its payment surface.
  */
 export async function startPaidEcho(facilitator: FacilitatorClient) {
   let runs = 0
@@ -25,6 +27,9 @@ export async function startPaidEcho(facilitator: FacilitatorClient) {
     schemes: [exactEvmServer({ assets: { [echoNetwork]: asset } })],
     network: echoNetwork,
     payTo: '0x90F79bf6EB2c4f870365E785982E1f101E93b906',
+    // Its own records: the tests' payments repeat their nonces from run to run and file to file,
+    // so the default folder in the machine's temporary directory would mix them up.
+    store: new MemoryResponseStore(),
   }).registerTool(server, 'echo', { description: 'Echoes' }, { price: '$0.001' }, async () => {
     runs++
     return { content: [{ type: 'text', text: 'ran' }] }
