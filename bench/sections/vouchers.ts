@@ -120,13 +120,14 @@ export async function benchVouchers(bench: Bench, options: { scale: number }) {
       }),
     )
     const cpuMs = api.cpuMs() - cpuBefore
-    const floor = await floorOf(bench, opened[0]!.headers, channels, perChannel)
     const vouchers = {
       ...summarize(latencies, performance.now() - started),
       concurrency: channels,
       apiCpuMsPerRequest: round(cpuMs / latencies.length, 4),
       perApiCpuSecond: Math.round((latencies.length / cpuMs) * 1000),
     }
+    // After the vouchers' own clock stopped: the floor is measured with the same headers.
+    const floor = await floorOf(bench, opened[0]!.headers, channels, perChannel)
 
     // Exact through the same API, and the reference's exact end to end, with signed payments.
     const exactTotal = Math.max(50, Math.round(300 * options.scale))
