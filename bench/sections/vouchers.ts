@@ -4,67 +4,50 @@ import { exactEvmClient, nativeRecovery, recoverSigner } from '@tollgate/evm'
 import { createPublicClient, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { channelOf, depositHeader, paidGet, voucherHeaders, voucherOffer } from '../lib/channels.ts'
-import { round, runLoad, summarize } from '../lib/load.ts'
-import { type Service, startService } from '../lib/service.ts'
+import { round, summarize } from '../lib/load.ts'
+import { type HeaderList, saturate } from '../lib/saturate.ts'
+import { startService } from '../lib/service.ts'
 import { type Bench, log, post, ratio } from '../lib/setup.ts'
 
-/** Paid requests per second and per CPU-second of the API process, for `total` requests. */
-async function throughput(
-  api: Service,
-  total: number,
-  concurrency: number,
-  operation: (index: number) => Promise<void>,
-) {
-  const cpuBefore = api.cpuMs()
-  const run = await runLoad(total, concurrency, operation)
-  const cpuMs = api.cpuMs() - cpuBefore
+/**
+ * What no gate can go below on this machine, driven as the vouchers are (the same connections,
+ * the same headers): Node's HTTP server alone, and a server doing only what every voucher gate
+ * must (decode the header, one signature recovery). The second is the ceiling per core.
+ */
+async function floorOf(bench: Bench, lists: readonly HeaderList[]) {
+  const measure = async (file: string) => {
+    const service = await startService(file, bench.env)
+    try {
+      return await saturate(service, '/voucher', lists)
+    } finally {
+      await service.stop()
+    }
+  }
+  const bare = await measure('bareHttp.ts')
+  const minimal = await measure('voucherFloor.ts')
+  const header = JSON.parse(Buffer.from(lists[0]![0]!.value, 'base64').toString()) as {
+    payload: { voucher: { signature: Hex } }
+  }
+  const digest = `0x${'11'.repeat(32)}` as Hex
+  const recoveries = 5_000
+  const started = performance.now()
+  for (let index = 0; index < recoveries; index++)
+    await recoverSigner(digest, header.payload.voucher.signature)
   return {
-    ...run,
-    apiCpuMsPerRequest: round(cpuMs / total, 4),
-    perApiCpuSecond: Math.round((total / cpuMs) * 1000),
+    bareHttpCpuUsPerRequest: round(bare.apiCpuMsPerRequest * 1000, 1),
+    recoveryUs: round(((performance.now() - started) * 1000) / recoveries, 1),
+    nativeRecovery,
+    decodeAndRecoverCpuUsPerRequest: round(minimal.apiCpuMsPerRequest * 1000, 1),
+    ceilingPerCore: minimal.perApiCpuSecond,
   }
 }
 
-/**
- * What no gate can go below on this machine: Node's HTTP server with no framework and no check,
- * driven as the vouchers are (the same workers, the same header sizes), and one voucher's
- * signature recovery, which the wire format requires per request. Their sum bounds the vouchers
- * a core can take.
- */
-async function floorOf(
-  bench: Bench,
-  headers: Array<{ name: string; value: string }>,
-  workers: number,
-  perWorker: number,
-) {
-  const bare = await startService('bareHttp.ts', bench.env)
-  try {
-    const cpuBefore = bare.cpuMs()
-    await Promise.all(
-      Array.from({ length: workers }, async () => {
-        for (let index = 0; index < perWorker; index++)
-          await paidGet(bare.url, headers[index % headers.length]!)
-      }),
-    )
-    const bareHttpCpuUs = ((bare.cpuMs() - cpuBefore) * 1000) / (workers * perWorker)
-    const header = JSON.parse(Buffer.from(headers[0]!.value, 'base64').toString()) as {
-      payload: { voucher: { signature: Hex } }
-    }
-    const digest = `0x${'11'.repeat(32)}` as Hex
-    const recoveries = 5_000
-    const started = performance.now()
-    for (let index = 0; index < recoveries; index++)
-      await recoverSigner(digest, header.payload.voucher.signature)
-    const recoveryUs = ((performance.now() - started) * 1000) / recoveries
-    return {
-      bareHttpCpuUsPerRequest: round(bareHttpCpuUs, 1),
-      recoveryUs: round(recoveryUs, 1),
-      nativeRecovery,
-      ceilingPerCore: Math.round(1_000_000 / (bareHttpCpuUs + recoveryUs)),
-    }
-  } finally {
-    await bare.stop()
-  }
+/** `total` headers dealt into `connections` lists of equal length (the remainder is dropped). */
+function dealt<T>(items: readonly T[], connections: number): T[][] {
+  const each = Math.floor(items.length / connections)
+  return Array.from({ length: connections }, (_, index) =>
+    items.slice(index * each, (index + 1) * each),
+  )
 }
 
 /**
@@ -107,27 +90,16 @@ export async function benchVouchers(bench: Bench, options: { scale: number }) {
     const perChannel = Math.max(20, Math.round(400 * options.scale))
     log(`vouchers: opening ${channels} channels and signing ${channels * perChannel} vouchers`)
     const opened = await Promise.all(Array.from({ length: channels }, () => open(perChannel + 1)))
-    const cpuBefore = api.cpuMs()
-    const latencies: number[] = []
-    const started = performance.now()
-    await Promise.all(
-      opened.map(async ({ headers }) => {
-        for (const header of headers) {
-          const begin = performance.now()
-          await paidGet(`${api.url}/voucher`, header)
-          latencies.push(performance.now() - begin)
-        }
-      }),
+    const vouchers = await saturate(
+      api,
+      '/voucher',
+      opened.map(({ headers }) => headers),
     )
-    const cpuMs = api.cpuMs() - cpuBefore
-    const vouchers = {
-      ...summarize(latencies, performance.now() - started),
-      concurrency: channels,
-      apiCpuMsPerRequest: round(cpuMs / latencies.length, 4),
-      perApiCpuSecond: Math.round((latencies.length / cpuMs) * 1000),
-    }
     // After the vouchers' own clock stopped: the floor is measured with the same headers.
-    const floor = await floorOf(bench, opened[0]!.headers, channels, perChannel)
+    const floor = await floorOf(
+      bench,
+      opened.map(({ headers }) => headers),
+    )
 
     // Exact through the same API, and the reference's exact end to end, with signed payments.
     const exactTotal = Math.max(50, Math.round(300 * options.scale))
@@ -144,13 +116,9 @@ export async function benchVouchers(bench: Bench, options: { scale: number }) {
       )
     const exactOffer = { ...bench.requirements, maxTimeoutSeconds: 300 }
     const ours = await exactHeaders(exactOffer, exactTotal)
-    const exact = await throughput(api, exactTotal, 16, async (index) => {
-      await paidGet(`${api.url}/paid`, ours[index]!)
-    })
-    const theirs = await exactHeaders({ ...exactOffer, maxTimeoutSeconds: 300 }, exactTotal)
-    const referenceExact = await throughput(reference, exactTotal, 16, async (index) => {
-      await paidGet(`${reference.url}/paid`, theirs[index]!)
-    })
+    const exact = await saturate(api, '/paid', dealt(ours, 16))
+    const theirs = await exactHeaders(exactOffer, exactTotal)
+    const referenceExact = await saturate(reference, '/paid', dealt(theirs, 16))
 
     // Latency: one request at a time, voucher-paid and unpaid interleaved on the same API.
     const latencyChannel = await open(301)

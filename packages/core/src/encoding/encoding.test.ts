@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { decodeBase64Utf8, encodeBase64Utf8 } from './base64.ts'
 import { parseStrictJson } from './strictJson.ts'
 
@@ -27,6 +27,24 @@ describe('base64', () => {
       expect(decodeBase64Utf8(input)).toBeUndefined()
     },
   )
+
+  it('decodes as the Web-only path does, where Node has Buffer', async () => {
+    vi.resetModules()
+    vi.stubGlobal('Buffer', undefined)
+    const web = await import('./base64.ts')
+    vi.unstubAllGlobals()
+    expect(web.encodeBase64Utf8('wörd')).toBe(encodeBase64Utf8('wörd'))
+    const alphabet = [...'ABCQRSTYWJjz019+/=', ' ', '-', '_', '\n', 'é']
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 16 }), (chars) => {
+        const input = chars.join('')
+        expect(decodeBase64Utf8(input)).toBe(web.decodeBase64Utf8(input))
+      }),
+      { numRuns: 5_000 },
+    )
+    // Non-zero pad bits: both accept them, as atob does.
+    expect(decodeBase64Utf8('QR==')).toBe('A')
+  })
 })
 
 describe('parseStrictJson', () => {

@@ -82,8 +82,13 @@ function scanDocument(text: string): Refusal | undefined {
   return undefined
 }
 
+/** Any NUL or surrogate code unit: most strings have none, and a native scan says so quickly. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is one of the units it looks for.
+const suspectUnits = /[\u0000\ud800-\udfff]/
+
 /** False for a string holding U+0000 or a surrogate code unit that is not half of a pair. */
 function storable(value: string): boolean {
+  if (!suspectUnits.test(value)) return true
   for (let index = 0; index < value.length; index++) {
     const unit = value.charCodeAt(index)
     if (unit === 0) return false
@@ -96,14 +101,25 @@ function storable(value: string): boolean {
   return true
 }
 
+/** The index after the quote that closes the string opening at `start` (valid JSON assumed). */
 function endOfString(text: string, start: number): number {
-  let index = start + 1
-  while (index < text.length && text[index] !== '"') index += text[index] === '\\' ? 2 : 1
-  return index + 1
+  let quote = text.indexOf('"', start + 1)
+  while (quote !== -1) {
+    // A quote after an odd run of backslashes is escaped.
+    let backslashes = 0
+    while (text.charCodeAt(quote - 1 - backslashes) === 92) backslashes++
+    if (backslashes % 2 === 0) return quote + 1
+    quote = text.indexOf('"', quote + 1)
+  }
+  return text.length + 1
 }
 
+/** JSON's whitespace: space, tab, line feed, carriage return. */
 function nextNonSpace(text: string, from: number): string | undefined {
   let index = from
-  while (index < text.length && /\s/.test(text[index]!)) index++
-  return text[index]
+  for (;;) {
+    const unit = text.charCodeAt(index)
+    if (unit !== 32 && unit !== 9 && unit !== 10 && unit !== 13) return text[index]
+    index++
+  }
 }

@@ -59,7 +59,7 @@ export class MemoryChannelStore implements ChannelStore {
 
   async get(channelId: string): Promise<StoredChannel | undefined> {
     const stored = this.#records.get(channelId.toLowerCase())
-    return stored ? structuredClone(stored) : undefined
+    return stored ? copyOf(stored) : undefined
   }
 
   async compareAndSet(
@@ -69,12 +69,21 @@ export class MemoryChannelStore implements ChannelStore {
   ): Promise<boolean> {
     const key = channelId.toLowerCase()
     if ((this.#records.get(key)?.version ?? 0) !== expectedVersion) return false
-    if (next) this.#records.set(key, { channel: structuredClone(next), version: ++this.#versions })
+    if (next) this.#records.set(key, { channel: copyChannel(next), version: ++this.#versions })
     else this.#records.delete(key)
     return true
   }
 
   async list(): Promise<StoredChannel[]> {
-    return [...this.#records.values()].map((stored) => structuredClone(stored))
+    return [...this.#records.values()].map(copyOf)
   }
+}
+
+/** Copies that share nothing with the caller's (the records are flat apart from the config). */
+function copyChannel(channel: ServerChannel): ServerChannel {
+  return { ...channel, config: { ...channel.config } }
+}
+
+function copyOf(stored: StoredChannel): StoredChannel {
+  return { channel: copyChannel(stored.channel), version: stored.version }
 }
