@@ -280,6 +280,11 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         },
       ],
       multicall3: contracts.multicall3,
+      erc8004: {
+        identityRegistry: contracts.canonical.identityRegistry,
+        reputationRegistry: contracts.canonical.reputationRegistry,
+        validationRegistry: contracts.canonical.validationRegistry,
+      },
       solana: {
         network: solana.network,
         rpcUrl: solana.rpcUrl,

@@ -29,6 +29,9 @@ const EXPORT_PREFIXES: Record<ContractName, string> = {
   X402BatchSettlement: 'x402BatchSettlement',
   ERC3009DepositCollector: 'erc3009DepositCollector',
   Permit2DepositCollector: 'permit2DepositCollector',
+  AgentIdentityRegistry: 'agentIdentityRegistry',
+  AgentReputationRegistry: 'agentReputationRegistry',
+  AgentValidationRegistry: 'agentValidationRegistry',
 }
 
 /** Every checked-in output file, keyed by its path relative to the package root. */

@@ -19,6 +19,9 @@ export const CONTRACT_NAMES = [
   'X402BatchSettlement',
   'ERC3009DepositCollector',
   'Permit2DepositCollector',
+  'AgentIdentityRegistry',
+  'AgentReputationRegistry',
+  'AgentValidationRegistry',
 ] as const
 
 export type ContractName = (typeof CONTRACT_NAMES)[number]

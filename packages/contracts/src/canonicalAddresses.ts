@@ -19,3 +19,22 @@ export const CANONICAL_ADDRESSES = {
 } as const
 
 export type CanonicalContract = keyof typeof CANONICAL_ADDRESSES
+
+/**
+ * The ERC-8004 registries (2.0.0), at the same CREATE2 addresses on every chain that has them:
+ * one set for mainnets, one for testnets (local chain 31337 included, where a devnet places our
+ * registries). The validation registry's addresses come from the registries' deployment scripts;
+ * whether a given chain has it deployed is not promised.
+ */
+export const ERC8004_ADDRESSES = {
+  mainnet: {
+    identityRegistry: '0x8004A169FB4a3325136EB29fA0ceB6D2e539a432',
+    reputationRegistry: '0x8004BAa17C55a88189AE136b182e5fdA19dE9b63',
+    validationRegistry: '0x8004Cc8439f36fd5F9F049D9fF86523Df6dAAB58',
+  },
+  testnet: {
+    identityRegistry: '0x8004A818BFB912233c491871b3d84c89A494BD9e',
+    reputationRegistry: '0x8004B663056A597Dffe9eCcC1965A193B7388713',
+    validationRegistry: '0x8004Cb1BF31DAf7788923b405b754f57acEB4272',
+  },
+} as const

@@ -5,7 +5,14 @@
  * @module
  */
 import {
+  agentIdentityRegistryAbi,
+  agentIdentityRegistryBytecode,
+  agentReputationRegistryAbi,
+  agentReputationRegistryBytecode,
+  agentValidationRegistryAbi,
+  agentValidationRegistryBytecode,
   CANONICAL_ADDRESSES,
+  ERC8004_ADDRESSES,
   erc3009DepositCollectorAbi,
   erc3009DepositCollectorBytecode,
   multicall3Abi,
@@ -41,12 +48,18 @@ export type CanonicalContracts = {
   x402BatchSettlement: Address
   erc3009DepositCollector: Address
   permit2DepositCollector: Address
+  /** The ERC-8004 registries, at the testnet addresses (a local chain counts as a testnet). */
+  identityRegistry: Address
+  reputationRegistry: Address
+  validationRegistry: Address
 }
 
 /**
  * Runs each constructor in an `eth_call` (which returns the runtime code it would deploy, with
  * its immutables filled in), then writes that code at the canonical address. None of these
- * constructors writes storage, so the code alone is the deployed contract.
+ * constructors writes storage, so the code alone is the deployed contract: the ERC-8004
+ * registries, which the canonical deployment initialises in storage behind proxies, keep their
+ * names as constants and their identity registry as an immutable here.
  * @throws DevnetError `TRANSACTION_FAILED` when a constructor returns no code.
  */
 export async function placeCanonicalContracts(
@@ -54,6 +67,7 @@ export async function placeCanonicalContracts(
   testClient: TestClient<'anvil', Transport, Chain>,
 ): Promise<CanonicalContracts> {
   const permit2 = CANONICAL_ADDRESSES.permit2
+  const erc8004 = ERC8004_ADDRESSES.testnet
   const placements: Array<{ address: Address; abi: Abi; bytecode: Hex; args: readonly unknown[] }> =
     [
       {
@@ -95,6 +109,24 @@ export async function placeCanonicalContracts(
         bytecode: permit2DepositCollectorBytecode,
         args: [CANONICAL_ADDRESSES.x402BatchSettlement, permit2],
       },
+      {
+        address: erc8004.identityRegistry,
+        abi: agentIdentityRegistryAbi,
+        bytecode: agentIdentityRegistryBytecode,
+        args: [],
+      },
+      {
+        address: erc8004.reputationRegistry,
+        abi: agentReputationRegistryAbi,
+        bytecode: agentReputationRegistryBytecode,
+        args: [erc8004.identityRegistry],
+      },
+      {
+        address: erc8004.validationRegistry,
+        abi: agentValidationRegistryAbi,
+        bytecode: agentValidationRegistryBytecode,
+        args: [erc8004.identityRegistry],
+      },
     ]
   for (const { address, abi, bytecode, args } of placements) {
     const { data: runtimeCode } = await publicClient.call({
@@ -113,5 +145,6 @@ export async function placeCanonicalContracts(
     x402BatchSettlement: CANONICAL_ADDRESSES.x402BatchSettlement,
     erc3009DepositCollector: CANONICAL_ADDRESSES.erc3009DepositCollector,
     permit2DepositCollector: CANONICAL_ADDRESSES.permit2DepositCollector,
+    ...erc8004,
   }
 }

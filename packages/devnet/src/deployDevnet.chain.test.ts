@@ -60,6 +60,9 @@ describe('deployDevnet', () => {
         x402BatchSettlement: '0x4020074e9dF2ce1deE5A9C1b5c3f541D02a10003',
         erc3009DepositCollector: '0x4020806089470a89826cB9fB1f4059150b550004',
         permit2DepositCollector: '0x4020425FAf3B746C082C2f942b4E5159887B0005',
+        identityRegistry: '0x8004A818BFB912233c491871b3d84c89A494BD9e',
+        reputationRegistry: '0x8004B663056A597Dffe9eCcC1965A193B7388713',
+        validationRegistry: '0x8004Cb1BF31DAf7788923b405b754f57acEB4272',
       },
       deployBlock: 1n,
     })

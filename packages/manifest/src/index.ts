@@ -68,6 +68,10 @@ export const devManifestSchema = z.looseObject({
     z.object({ method: z.string(), path: z.string(), price: z.string(), amount: z.string() }),
   ),
   multicall3: address.optional(),
+  /** The ERC-8004 registries the devnet placed (identity, reputation, validation). */
+  erc8004: z
+    .object({ identityRegistry: address, reputationRegistry: address, validationRegistry: address })
+    .optional(),
   solana: solanaSchema,
 })
 
