@@ -8,11 +8,12 @@
  */
 
 import { ERC8004_ADDRESSES, testSmartWalletAbi, testSmartWalletBytecode } from '@tollgate/contracts'
-import { type Address, getAddress, type Hex, keccak256, toHex, zeroAddress } from 'viem'
+import { getAddress, keccak256, toHex, zeroAddress } from 'viem'
 import { describe, expect, it } from 'vitest'
 import {
   agentWallet,
   anvil,
+  argsOf,
   contracts,
   identity,
   now,
@@ -61,19 +62,15 @@ describe('identity registry', () => {
     expect(names).toEqual(
       expect.arrayContaining(['Registered', 'Transfer', 'MetadataSet', 'MetadataUpdate']),
     )
-    const registered = logs.find((log) => log.eventName === 'Registered') as unknown as {
-      args: { agentId: bigint; agentURI: string; owner: Address }
-    }
-    expect(registered.args).toEqual({
+    expect(argsOf(logs, 'Registered')).toEqual({
       agentId: 0n,
       agentURI: 'https://agent.example/one.json',
       owner: owner.address,
     })
-    const walletSet = logs.find((log) => log.eventName === 'MetadataSet') as unknown as {
-      args: { metadataKey: string; metadataValue: Hex }
-    }
-    expect(walletSet.args.metadataKey).toBe('agentWallet')
-    expect(walletSet.args.metadataValue).toBe(owner.address.toLowerCase())
+    expect(argsOf(logs, 'MetadataSet')).toMatchObject({
+      metadataKey: 'agentWallet',
+      metadataValue: owner.address.toLowerCase(),
+    })
     expect(await register('ipfs://second')).toBe(1n)
     const read = (functionName: string, args: readonly unknown[]) =>
       reader().readContract({ ...identity(), functionName, args } as never)
@@ -90,11 +87,7 @@ describe('identity registry', () => {
   it('keeps metadata, refuses the reserved key, and lets only the owner or an operator write', async () => {
     const entries = [{ metadataKey: 'skills', metadataValue: toHex('search,summarise') }]
     const logs = await send(owner, identity(), 'register', ['ipfs://meta', entries])
-    const agentId = (
-      logs.find((log) => log.eventName === 'Registered') as never as {
-        args: { agentId: bigint }
-      }
-    ).args.agentId
+    const agentId = argsOf(logs, 'Registered').agentId as bigint
     expect(
       await reader().readContract({
         ...identity(),
@@ -225,10 +218,10 @@ describe('identity registry', () => {
       reviewer.address,
       agentId,
     ])
-    const cleared = logs.find((log) => log.eventName === 'MetadataSet') as never as {
-      args: { metadataKey: string; metadataValue: Hex }
-    }
-    expect(cleared.args).toMatchObject({ metadataKey: 'agentWallet', metadataValue: '0x' })
+    expect(argsOf(logs, 'MetadataSet')).toMatchObject({
+      metadataKey: 'agentWallet',
+      metadataValue: '0x',
+    })
     expect(
       await reader().readContract({
         ...identity(),

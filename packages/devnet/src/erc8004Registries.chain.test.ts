@@ -11,6 +11,7 @@ import { type Address, keccak256, toHex, zeroAddress } from 'viem'
 import type { privateKeyToAccount } from 'viem/accounts'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
+  argsOf,
   identity,
   operator,
   owner,
@@ -74,10 +75,7 @@ describe('reputation registry', () => {
 
   it('records feedback per reviewer from index 1, with the file’s URI and hash in the event', async () => {
     const logs = await give(reviewer, 87n, 0)
-    const feedback = logs.find((log) => log.eventName === 'NewFeedback') as never as {
-      args: Record<string, unknown>
-    }
-    expect(feedback.args).toMatchObject({
+    expect(argsOf(logs, 'NewFeedback')).toMatchObject({
       agentId,
       clientAddress: reviewer.address,
       feedbackIndex: 1n,

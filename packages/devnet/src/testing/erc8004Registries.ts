@@ -118,12 +118,18 @@ export async function now(): Promise<bigint> {
   return (await reader().getBlock()).timestamp
 }
 
+/** The arguments of the first `eventName` event among decoded logs; throws when there is none. */
+export function argsOf(
+  logs: ReadonlyArray<{ eventName: string; args: unknown }>,
+  eventName: string,
+): Record<string, unknown> {
+  const found = logs.find((log) => log.eventName === eventName)
+  if (!found) throw new Error(`no ${eventName} event in ${logs.map((log) => log.eventName)}`)
+  return found.args as Record<string, unknown>
+}
+
 export async function register(uri: string): Promise<bigint> {
-  const logs = await send(owner, identity(), 'register', [uri])
-  const registered = logs.find((log) => log.eventName === 'Registered') as
-    | { args: { agentId: bigint } }
-    | undefined
-  return registered!.args.agentId
+  return argsOf(await send(owner, identity(), 'register', [uri]), 'Registered').agentId as bigint
 }
 
 export function walletSetSignature(
