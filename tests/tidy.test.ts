@@ -40,6 +40,7 @@ const allowedInternal: Record<string, string[]> = {
   ledger: ['@tollgate/core', '@tollgate/sql'],
   mcp: ['@tollgate/core', '@tollgate/client', '@tollgate/server'],
   manifest: [],
+  trust: ['@tollgate/core', '@tollgate/contracts'],
   cli: [
     '@tollgate/manifest',
     '@tollgate/core',
@@ -146,8 +147,8 @@ describe('tidy', () => {
 
   it("every reason string is written once, in core's table", async () => {
     const reasons = new Set<string>(Object.values(errorCodes).map((entry) => entry.reason))
-    const tables = ['codes.ts', 'evmCodes.ts', 'batchSettlementCodes.ts'].map((file) =>
-      join(root, 'packages/core/src/errors', file),
+    const tables = ['codes.ts', 'evmCodes.ts', 'batchSettlementCodes.ts', 'trustCodes.ts'].map(
+      (file) => join(root, 'packages/core/src/errors', file),
     )
     const problems: string[] = []
     for (const file of await sourceFiles(join(root, 'packages'))) {

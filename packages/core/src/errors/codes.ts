@@ -8,6 +8,7 @@
  */
 import { batchSettlementErrorCodes } from './batchSettlementCodes.ts'
 import { evmErrorCodes } from './evmCodes.ts'
+import { trustErrorCodes } from './trustCodes.ts'
 
 export type ErrorKind =
   | 'malformed'
@@ -53,6 +54,7 @@ export const errorCodes = {
 
   ...evmErrorCodes,
   ...batchSettlementErrorCodes,
+  ...trustErrorCodes,
 
   // Tollgate additions: situations the reference reports only as free text or a 500.
   ASSET_NOT_ALLOWED: { reason: 'asset_not_allowed', kind: 'unsupported', origin: 'tollgate' },
