@@ -2,7 +2,8 @@ import type { CodeEntry } from './codes.ts'
 
 /**
  * The trust part of core's code table: why an ERC-8004 read, a feedback check or a credit
- * decision came out as it did. x402 has no reasons for these, so all are Tollgate's. Spread into
+ * decision came out as it did. Sign-in-with-x keeps the reference extension's reasons; the rest
+ * are Tollgate's, since x402 has none for them. Spread into
  * `errorCodes` and kept apart only for size; the same rules hold (append only).
  */
 export const trustErrorCodes = {
@@ -86,6 +87,101 @@ export const trustErrorCodes = {
   TRUST_TRANSACTION_REVERTED: {
     reason: 'trust_transaction_reverted',
     kind: 'rejected',
+    origin: 'tollgate',
+  },
+
+  // sign-in-with-x (CAIP-122): the reference extension's reasons, character for character.
+  SIWX_DOMAIN_MISMATCH: {
+    reason: 'invalid_siwx_domain_mismatch',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SIWX_URI_MISMATCH: { reason: 'invalid_siwx_uri_mismatch', kind: 'rejected', origin: 'reference' },
+  SIWX_ISSUED_AT_INVALID: {
+    reason: 'invalid_siwx_issued_at',
+    kind: 'malformed',
+    origin: 'reference',
+  },
+  SIWX_ISSUED_AT_TOO_OLD: {
+    reason: 'invalid_siwx_issued_at_too_old',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SIWX_ISSUED_AT_IN_FUTURE: {
+    reason: 'invalid_siwx_issued_at_in_future',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SIWX_EXPIRATION_INVALID: {
+    reason: 'invalid_siwx_expiration_time',
+    kind: 'malformed',
+    origin: 'reference',
+  },
+  SIWX_EXPIRED: { reason: 'invalid_siwx_expired', kind: 'rejected', origin: 'reference' },
+  SIWX_NOT_BEFORE_INVALID: {
+    reason: 'invalid_siwx_not_before',
+    kind: 'malformed',
+    origin: 'reference',
+  },
+  SIWX_NOT_YET_VALID: {
+    reason: 'invalid_siwx_not_yet_valid',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SIWX_NONCE_INVALID: { reason: 'invalid_siwx_nonce', kind: 'rejected', origin: 'reference' },
+  SIWX_SIGNATURE_INVALID: {
+    reason: 'invalid_siwx_signature',
+    kind: 'rejected',
+    origin: 'reference',
+  },
+  SIWX_CHAIN_ID_INVALID: {
+    reason: 'invalid_siwx_chain_id',
+    kind: 'malformed',
+    origin: 'reference',
+  },
+  SIWX_CHAIN_UNSUPPORTED: {
+    reason: 'invalid_siwx_unsupported_chain',
+    kind: 'unsupported',
+    origin: 'reference',
+  },
+  SIWX_SIGNATURE_MALFORMED: {
+    reason: 'invalid_siwx_malformed_signature',
+    kind: 'malformed',
+    origin: 'reference',
+  },
+  // Who is calling, and how far they are trusted to pay later: Tollgate's own.
+  SIWX_HEADER_MALFORMED: { reason: 'invalid_siwx_header', kind: 'malformed', origin: 'tollgate' },
+  SIWX_OPERATION_MISMATCH: {
+    reason: 'invalid_siwx_operation_mismatch',
+    kind: 'rejected',
+    origin: 'tollgate',
+  },
+  SIWX_AGENT_MALFORMED: { reason: 'invalid_siwx_agent', kind: 'malformed', origin: 'tollgate' },
+  SIWX_NOT_AGENT_WALLET: {
+    reason: 'invalid_siwx_not_agent_wallet',
+    kind: 'rejected',
+    origin: 'tollgate',
+  },
+  CREDIT_AGENT_LIMIT: {
+    reason: 'credit_agent_limit_reached',
+    kind: 'rejected',
+    origin: 'tollgate',
+  },
+  CREDIT_TOTAL_LIMIT: {
+    reason: 'credit_total_limit_reached',
+    kind: 'rejected',
+    origin: 'tollgate',
+  },
+  CREDIT_IN_DEBT: { reason: 'credit_agent_in_debt', kind: 'rejected', origin: 'tollgate' },
+  CREDIT_SCORE_LOW: { reason: 'credit_score_too_low', kind: 'rejected', origin: 'tollgate' },
+  CREDIT_SETTLEMENT_FAILED: {
+    reason: 'credit_settlement_failed',
+    kind: 'rejected',
+    origin: 'tollgate',
+  },
+  CREDIT_BOOK_UNAVAILABLE: {
+    reason: 'credit_book_unavailable',
+    kind: 'unavailable',
     origin: 'tollgate',
   },
 } as const satisfies Record<string, CodeEntry>
