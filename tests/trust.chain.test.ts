@@ -5,12 +5,18 @@
  */
 import { ANVIL_ACCOUNTS, devnetChain } from '@tollgate/devnet'
 import {
+  AgentWallets,
+  agentIdentityDeclaration,
   contentRoutes,
+  declaredAgent,
+  encodeSiwxHeader,
   feedbackFileBytes,
   MemoryContentStore,
   proofOfPayment,
   publishContent,
   registerAgent,
+  SiwxGate,
+  signSiwxChallenge,
   TrustClient,
   verifyFeedback,
 } from '@tollgate/trust'
@@ -312,5 +318,51 @@ describe('validation', () => {
       response: 87,
       tag: 'weather',
     })
+  })
+})
+
+describe('who is calling', () => {
+  const request = {
+    url: 'http://127.0.0.1:4021/weather',
+    operation: { method: 'GET', path: '/weather', price: '$0.001' },
+  }
+
+  /** A sign-in by `signer` for the weather route, verified; the address it proves. */
+  async function signIn(gate: SiwxGate, signer: PrivateKeyAccount) {
+    const extension = gate.challenge(request)
+    const challenge = { ...extension.info, chainId: 'eip155:31337', type: 'eip191' as const }
+    const header = encodeSiwxHeader(await signSiwxChallenge(challenge, signer))
+    const verdict = await gate.verify(header, request)
+    if (!verdict.ok) throw new Error(verdict.message)
+    return verdict.address
+  }
+
+  it('takes a sign-in by the agent wallet as the agent, and refuses one by any other key', async () => {
+    const gate = new SiwxGate({ chains: [{ chainId: 'eip155:31337', type: 'eip191' }] })
+    const wallets = new AgentWallets(trustFor())
+    const declared = declaredAgent(
+      agentIdentityDeclaration({ agentRegistry: trustFor().agentRegistry, agentId }),
+    )
+    if (!declared || 'ok' in declared) throw new Error('the declaration did not read back')
+    expect(await wallets.check(declared, await signIn(gate, agentWallet))).toMatchObject({
+      ok: true,
+      wallet: agentWallet.address,
+    })
+    // The owner signs validly, but only the agent wallet speaks for the agent.
+    for (const other of [agentOwner, sybil])
+      expect(await wallets.check(declared, await signIn(gate, other))).toMatchObject({
+        ok: false,
+        reason: 'invalid_siwx_not_agent_wallet',
+      })
+    expect(await wallets.check({ ...declared, agentId: 999n }, agentWallet.address)).toMatchObject({
+      ok: false,
+      reason: 'trust_agent_not_found',
+    })
+    expect(
+      await wallets.check(
+        { ...declared, agentRegistry: `eip155:1:${registries.identityRegistry}` },
+        agentWallet.address,
+      ),
+    ).toMatchObject({ ok: false, reason: 'invalid_siwx_agent' })
   })
 })

@@ -37,6 +37,7 @@ export {
   registrationFileType,
 } from './registrationFile.ts'
 export { revertName } from './send.ts'
+export * from './siwx/index.ts'
 export { TrustClient, type TrustClientOptions } from './trustClient.ts'
 export type { AgentIdentity, FeedbackRecord, Registries, Reputation } from './types.ts'
 export { type FeedbackProblem, type FeedbackVerdict, verifyFeedback } from './verifyFeedback.ts'
