@@ -152,6 +152,7 @@ export {
 export type {
   AssetDescription,
   ChannelReport,
+  LocalVerdict,
   PaymentContext,
   PaymentFacts,
   Price,

@@ -1,3 +1,4 @@
+import type { ErrorCode } from './errors/codes.ts'
 import type { FacilitatorClient } from './http/facilitatorClient.ts'
 import type {
   PaymentPayload,
@@ -104,6 +105,17 @@ export interface SchemeServer {
    */
   paymentKey?(payload: unknown, requirements: PaymentRequirements): string | undefined
   /**
+   * Checks a payment without the chain: signature, payee, amount and time window. It cannot see
+   * the payer's balance or whether the authorization was spent already, so only a credit line,
+   * which takes that risk within its caps, may serve on it. Undefined for a payload this scheme
+   * cannot judge alone (smart-wallet signatures, other transfer methods).
+   */
+  verifyLocally?(
+    payload: unknown,
+    requirements: PaymentRequirements,
+    nowSeconds: number,
+  ): Promise<LocalVerdict | undefined>
+  /**
    * For a scheme that keeps payment state of its own (batch-settlement's channels, whose
    * vouchers need no chain round trip): the verify and settle the gate uses for its payments in
    * place of the facilitator's, given that facilitator for what the chain must do. Without it,
@@ -111,6 +123,11 @@ export interface SchemeServer {
    */
   settlementFor?(facilitator: FacilitatorClient): SchemeSettlement
 }
+
+/** What a payment proves on its own (see `SchemeServer.verifyLocally`). */
+export type LocalVerdict =
+  | { ok: true; payer: string }
+  | { ok: false; code: ErrorCode; message: string }
 
 /** A scheme's own verify and settle (see `SchemeServer.settlementFor`). */
 export interface SchemeSettlement {

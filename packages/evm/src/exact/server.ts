@@ -8,6 +8,7 @@ import {
 import { getAddress, isAddress } from 'viem'
 import { defaultEvmAssets, type EvmAsset, findAsset } from '../assets.ts'
 import { exactEvmPayloadSchema } from './eip3009/payload.ts'
+import { verifyAuthorizationLocally } from './eip3009/verifyLocally.ts'
 import { exactPermit2PayloadSchema } from './permit2/payload.ts'
 
 export interface ExactEvmServerOptions {
@@ -63,6 +64,8 @@ export function exactEvmServer(options: ExactEvmServerOptions = {}): SchemeServe
       if (asset && asset.address.toLowerCase() === address.toLowerCase()) return asset.decimals
       return findAsset(Object.values(assets), address)?.decimals
     },
+    verifyLocally: (payload, requirements, nowSeconds) =>
+      verifyAuthorizationLocally(payload, requirements, nowSeconds),
     paymentKey(payload, requirements) {
       // Permit2 keeps one nonce space per owner across all tokens.
       const permit2 = exactPermit2PayloadSchema.safeParse(payload)
