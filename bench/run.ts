@@ -7,6 +7,7 @@ import os from 'node:os'
 import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
 import { ratio, setUpBench } from './lib/setup.ts'
 import { benchColdStart } from './sections/coldStart.ts'
+import { benchCredit } from './sections/credit.ts'
 import { benchDuplicates } from './sections/duplicates.ts'
 import { benchEndToEnd } from './sections/endToEnd.ts'
 import { benchSettle, best } from './sections/settle.ts'
@@ -38,6 +39,7 @@ try {
   }
   const endToEnd = await benchEndToEnd(bench, { rounds, scale })
   const vouchers = await benchVouchers(bench, { scale })
+  const credit = await benchCredit(bench, { scale })
   const coldStart = await benchColdStart()
   const verifyBest = { tollgate: best(verify.tollgate), reference: best(verify.reference) }
   const settleBest = { tollgate: best(settle.tollgate), reference: best(settle.reference) }
@@ -63,6 +65,7 @@ try {
     zeroGasBurntOnDuplicates: duplicates.tollgate.reverted === 0,
     ...coldStart.targets,
     ...vouchers.targets,
+    creditWithin2MsOfUnpaidAtP50: credit.targetWithin2MsOfUnpaidAtP50,
   }
   const machine = {
     cpus: os.cpus().length,
@@ -79,6 +82,7 @@ try {
     duplicates,
     endToEnd,
     vouchers,
+    credit,
     coldStart,
     ratios,
     targets,

@@ -55,6 +55,7 @@ const allowedInternal: Record<string, string[]> = {
     '@tollgate/mcp',
     '@tollgate/svm',
     '@tollgate/dashboard',
+    '@tollgate/trust',
   ],
 }
 

@@ -11,6 +11,8 @@ export interface ServiceEnv {
   multicall3?: Address | undefined
   /** Embedded ledger folder for Tollgate's facilitator; absent keeps it in memory. */
   ledgerDir?: string | undefined
+  /** ERC-8004 registries and the reviewer whose ratings a credit line trusts. */
+  trust?: { identityRegistry: Address; reputationRegistry: Address; reviewer: Address } | undefined
 }
 
 export function readServiceEnv(): ServiceEnv {

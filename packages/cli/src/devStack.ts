@@ -34,6 +34,7 @@ import {
   type SvmNetworkSetup,
   svmSignerFromSecretKey,
 } from '@tollgate/svm'
+import { FolderContentStore, MemoryContentStore } from '@tollgate/trust'
 import { type Address, createWalletClient, type Hex, http, keccak256, stringToHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { buildFacilitator } from './buildFacilitator.ts'
@@ -247,6 +248,11 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
           exactSvmServer({ assets: { [solana.network]: solanaAsset } }),
         ],
         price: examplePrice,
+        contentStore: options.ledgerDir
+          ? new FolderContentStore(
+              join(options.ledgerDir, `${chainId}-${genesis.hash.slice(2, 14)}`, 'content'),
+            )
+          : new MemoryContentStore(),
       }),
       options.apiPort ?? 4021,
     )
@@ -284,6 +290,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         identityRegistry: contracts.canonical.identityRegistry,
         reputationRegistry: contracts.canonical.reputationRegistry,
         validationRegistry: contracts.canonical.validationRegistry,
+        contentUrl: api.url,
       },
       solana: {
         network: solana.network,

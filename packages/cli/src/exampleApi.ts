@@ -1,6 +1,7 @@
 import type { ResponseStore, SchemeServer } from '@tollgate/core'
 import { FolderResponseStore } from '@tollgate/server'
 import { paymentMiddleware } from '@tollgate/server/hono'
+import { type ContentStore, contentRoutes } from '@tollgate/trust'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { mountExampleMcp } from './exampleMcp.ts'
@@ -20,6 +21,11 @@ export interface ExampleApiOptions {
    * @default a `FolderResponseStore` in `<os.tmpdir()>/tollgate-responses`
    */
   store?: ResponseStore | undefined
+  /**
+   * Serves agents' registration and feedback files at `/content` (ERC-8004 URIs point there).
+   * Off unless given.
+   */
+  contentStore?: ContentStore | undefined
 }
 
 const conditions = ['sunny', 'cloudy', 'light rain', 'windy', 'clear'] as const
@@ -41,7 +47,12 @@ export function createExampleApi(options: ExampleApiOptions): Hono {
   ]
   // The route and the MCP tools sell the same thing: one payment serves one of them, once.
   const store = options.store ?? new FolderResponseStore()
-  app.use(cors({ origin: '*', allowHeaders: ['PAYMENT-SIGNATURE', 'X-PAYMENT', 'Content-Type'] }))
+  app.use(
+    cors({
+      origin: '*',
+      allowHeaders: ['PAYMENT-SIGNATURE', 'X-PAYMENT', 'SIGN-IN-WITH-X', 'Content-Type'],
+    }),
+  )
   app.use(
     paymentMiddleware({
       routes: {
@@ -81,6 +92,7 @@ export function createExampleApi(options: ExampleApiOptions): Hono {
   if (options.schemes.some((scheme) => scheme.scheme === 'upto')) mountForecast(app, options, store)
   if (options.schemes.some((scheme) => scheme.scheme === 'batch-settlement'))
     mountVoucherRoute(app, options, store)
+  if (options.contentStore) app.route('/', contentRoutes({ store: options.contentStore }))
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/weather', (c) => c.json(weatherFor(c.req.query('city') ?? 'Lisbon')))
   mountExampleMcp(app, options, weatherFor, store)

@@ -3,6 +3,7 @@
  * it runs, so help and quick commands start fast.
  */
 import { Command } from 'commander'
+import { registerAgent } from './commands/agent.ts'
 import { registerDemo, registerDev } from './commands/dev.ts'
 import { registerFacilitator } from './commands/facilitator.ts'
 import { registerMcp, registerPay } from './commands/pay.ts'
@@ -28,6 +29,7 @@ registerLedger(program)
 registerDiscover(program)
 registerMcp(program)
 registerWallet(program)
+registerAgent(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -7,6 +7,7 @@
 export {
   attemptsAllowed,
   finish,
+  type Identification,
   type Judgement,
   judgeResponse,
   nextDelayMs,

@@ -34,6 +34,14 @@ export interface PayerOptions extends PaymentPolicy {
    * signer for the network), e.g. where a devnet's token would be learnt or how to fund it.
    */
   hints?: Partial<Record<RefusalCause, string>> | undefined
+  /**
+   * Who is paying, for servers that serve a known caller first (credit for trusted agents): the
+   * headers (a sign-in) and payment extensions (an agent declaration) added to the paid
+   * request, from the 402's challenge. E.g. `agentIdentity(...)` of `@tollgate/trust`.
+   */
+  identify?:
+    | ((required: PaymentRequired, url: string) => Promise<Identification | undefined>)
+    | undefined
   /** Called after a payment was signed, before it is sent. */
   onPayment?: ((payment: PaymentPayload) => void) | undefined
   /** Called once per signed payment with how it ended. */
@@ -45,10 +53,18 @@ export interface PayerOptions extends PaymentPolicy {
   retry?: { attempts?: number; delayMs?: number; maxDelayMs?: number } | undefined
 }
 
+/** What a caller adds to a paid request to say who it is. */
+export interface Identification {
+  headers?: Record<string, string> | undefined
+  extensions?: Record<string, unknown> | undefined
+}
+
 /** A signed payment ready to send, and the guard's handle on it. */
 export interface PreparedPayment {
   payment: PaymentPayload
   header: { name: string; value: string }
+  /** The caller's identification, sent beside the payment. */
+  headers?: Record<string, string> | undefined
   authorization?: SpendAuthorization | undefined
   /** The scheme that signed it, told how it ended. */
   scheme?: SchemeClient | undefined
@@ -87,8 +103,14 @@ export async function preparePayment(
     asset,
   })
   let payment: PaymentPayload
+  let identification: Identification | undefined
   try {
-    const extensions = echoExtensions(required.extensions)
+    identification = await options.identify?.(required, url)
+    const echoed = echoExtensions(required.extensions)
+    const extensions =
+      echoed || identification?.extensions
+        ? { ...echoed, ...identification?.extensions }
+        : undefined
     payment = {
       x402Version: required.x402Version,
       ...(required.x402Version === 2 ? { resource: required.resource } : {}),
@@ -105,7 +127,13 @@ export async function preparePayment(
   }
   await authorization?.signed(payment)
   options.onPayment?.(payment)
-  return { payment, header: encodePaymentHeader(payment), authorization, scheme }
+  return {
+    payment,
+    header: encodePaymentHeader(payment),
+    ...(identification?.headers ? { headers: identification.headers } : {}),
+    authorization,
+    scheme,
+  }
 }
 
 /** What a response to a paid request says about the payment. */

@@ -48,6 +48,7 @@ export function wrapFetch(
     let prepared = await preparePayment(required, request.url, options)
     const headers = new Headers(request.headers)
     headers.set(prepared.header.name, prepared.header.value)
+    for (const [name, value] of Object.entries(prepared.headers ?? {})) headers.set(name, value)
     // A scheme with state (a channel) may be told its state was stale: once per request it
     // adopts the server's corrected state and signs again.
     let recovered = false
@@ -79,6 +80,8 @@ export function wrapFetch(
           required = corrected
           prepared = await preparePayment(required, request.url, options)
           headers.set(prepared.header.name, prepared.header.value)
+          for (const [name, value] of Object.entries(prepared.headers ?? {}))
+            headers.set(name, value)
           attempt = 0
           continue
         }

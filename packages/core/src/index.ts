@@ -2,7 +2,8 @@
 /**
  * @module @tollgate/core
  * x402 wire types and schemas, header codecs, v1 translation, CAIP-2 helpers, money, the error
- * code table and the scheme role interfaces. Depends on zod and Web APIs only.
+ * code table, the scheme role interfaces and the credit book (with one in memory). Depends on zod
+ * and Web APIs only.
  */
 
 export {
@@ -16,6 +17,40 @@ export {
   type FeeUnit,
   withNetworkNames,
 } from './chains.ts'
+export {
+  type CreditAgentSummary,
+  type CreditBook,
+  type CreditChange,
+  type CreditEntry,
+  type CreditLimits,
+  type CreditListOptions,
+  type CreditRefusalCode,
+  type CreditReservation,
+  type CreditState,
+  creditListLimitDefault,
+  creditListLimitMax,
+  creditStates,
+  type NewCreditEntry,
+} from './credit.ts'
+export type {
+  CreditApplication,
+  CreditDecision,
+  CreditLine,
+  CreditOperation,
+} from './creditLine.ts'
+export { MemoryCreditBook, type MemoryCreditBookOptions } from './creditMemory.ts'
+export {
+  type CreditStanding,
+  checkCreditReservation,
+  checkCreditTime,
+  checkCreditTransaction,
+  creditAdmission,
+  creditListLimit,
+  creditReason,
+  creditReasonLengthMax,
+  creditRefusal,
+  repeatedReservation,
+} from './creditRules.ts'
 export {
   type BazaarDeclaration,
   type BazaarInfo,

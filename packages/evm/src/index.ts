@@ -50,7 +50,11 @@ export {
   type VoucherPayload,
   voucherPayloadSchema,
 } from './batch-settlement/payload.ts'
-export { nativeRecovery, recoverSigner } from './batch-settlement/recoverSigner.ts'
+export {
+  nativeRecovery,
+  recoverMessageSigner,
+  recoverSigner,
+} from './batch-settlement/recoverSigner.ts'
 export {
   type ChannelStore,
   MemoryChannelStore,

@@ -4,8 +4,9 @@
  * The facilitator's settlement ledger in SQL: embedded PGlite by default, PostgreSQL when a
  * `DATABASE_URL` is given, with the same migrations. The same database can hold the operator's
  * merchant API keys and blocklist (`SqlApiKeyStore`, `SqlBlocklist`) and the discovery
- * catalogue (`SqlDiscoveryCatalog`), the message settlements (`SqlMessageSettlements`) and the
- * dashboard's aggregates and searches (`SqlLedgerReports`).
+ * catalogue (`SqlDiscoveryCatalog`), the message settlements (`SqlMessageSettlements`), the
+ * dashboard's aggregates and searches (`SqlLedgerReports`) and a resource server's credit book
+ * (`SqlCreditBook`).
  */
 export { ledgerSchema, migrate } from './migrations.ts'
 export { type OpenLedgerOptions, openLedger } from './openLedger.ts'
@@ -18,6 +19,7 @@ export {
   type SqlStoreOptions,
 } from './sqlApiKeyStore.ts'
 export { type BlockedAddress, SqlBlocklist } from './sqlBlocklist.ts'
+export { SqlCreditBook } from './sqlCreditBook.ts'
 export { SqlDiscoveryCatalog } from './sqlDiscoveryCatalog.ts'
 export { SqlLedger } from './sqlLedger.ts'
 export { SqlLedgerReports } from './sqlLedgerReports.ts'

@@ -216,9 +216,38 @@ const migrations: Migration[] = [
       alter index tollgate_svm_settlements_payment rename to tollgate_message_settlements_payment;
     `,
   },
+  {
+    id: 11,
+    name: 'credit book: payments served before they settle',
+    sql: `
+      create table tollgate_credit_entries (
+        id text primary key,
+        agent text not null,
+        unit text not null,
+        amount numeric(78, 0) not null check (amount > 0),
+        payment text not null,
+        deadline timestamptz not null,
+        state text not null
+          check (state in ('outstanding', 'settled', 'defaulted', 'forgiven')),
+        tx_hash text,
+        reason text,
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null default now()
+      );
+      create index tollgate_credit_outstanding on tollgate_credit_entries (unit, agent)
+        where state = 'outstanding';
+      create index tollgate_credit_outstanding_age on tollgate_credit_entries (created_at, id)
+        where state = 'outstanding';
+      create index tollgate_credit_debts on tollgate_credit_entries (agent)
+        where state = 'defaulted';
+    `,
+  },
 ]
 
-/** The ledger's tables: payments, transactions, nonces, API keys, blocklist, discovery, message settlements. */
+/**
+ * The ledger's tables: payments, transactions, nonces, API keys, blocklist, discovery, message
+ * settlements, credit entries.
+ */
 export const ledgerSchema: SchemaDefinition = {
   name: 'ledger',
   table: 'tollgate_migrations',

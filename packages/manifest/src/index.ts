@@ -70,7 +70,13 @@ export const devManifestSchema = z.looseObject({
   multicall3: address.optional(),
   /** The ERC-8004 registries the devnet placed (identity, reputation, validation). */
   erc8004: z
-    .object({ identityRegistry: address, reputationRegistry: address, validationRegistry: address })
+    .object({
+      identityRegistry: address,
+      reputationRegistry: address,
+      validationRegistry: address,
+      /** Base URL of a content store for registration and feedback files (`POST /content`). */
+      contentUrl: z.string().optional(),
+    })
     .optional(),
   solana: solanaSchema,
 })

@@ -1,4 +1,5 @@
 import {
+  type CreditLine,
   type FacilitatorClient,
   findMatchingRequirements,
   HttpFacilitatorClient,
@@ -12,13 +13,15 @@ import {
   reasonOf,
   type SchemeServer,
   type SchemeSettlement,
-  type StoredResponse,
   type SupportedResponse,
   storedBodyBytesMax,
 } from '@tollgate/core'
 import type { PaywallOptions } from '@tollgate/paywall'
 import { canonicalPath } from './canonicalPath.ts'
+import { creditOperation, serveOnCredit } from './creditGate.ts'
+import { CreditSettler, type CreditSettlerOptions } from './creditSettler.ts'
 import { FolderResponseStore } from './folderResponseStore.ts'
+import { corrected, refuse, replayed } from './gateAnswers.ts'
 import { finishHeld, recordSettlement, type SettlementContext } from './gateSettlement.ts'
 import { type OfferReceiptOptions, OfferReceipts } from './offerReceipts.ts'
 import { identifierOf } from './paymentIdentifier.ts'
@@ -85,6 +88,10 @@ export interface PaymentGateOptions {
    * every settled payment's answer a signed receipt. Off unless given.
    */
   offerReceipt?: OfferReceiptOptions | undefined
+  /** How payments served on credit (routes with `credit`) are batched and retried. */
+  creditSettlement?:
+    | Pick<CreditSettlerOptions, 'batchSize' | 'batchMs' | 'retryMs' | 'onError'>
+    | undefined
 }
 
 /** The request facts the gate needs, whatever the framework. */
@@ -145,6 +152,8 @@ export class PaymentGate {
   readonly #leaseMs: number
   readonly #schemeSettlements = new Map<SchemeServer, SchemeSettlement>()
   readonly #offerReceipts: OfferReceipts | undefined
+  /** One settler per credit line, shared by the routes that use it. */
+  readonly #creditSettlers = new Map<CreditLine, CreditSettler>()
 
   constructor(options: PaymentGateOptions) {
     this.#routes = compileRoutes(options.routes)
@@ -171,6 +180,35 @@ export class PaymentGate {
     }
     // Every route must be priceable with the given schemes: a mistake fails at start-up.
     for (const route of this.#routes) this.#offers.requirementsFor(route)
+    for (const route of this.#routes) {
+      if (!route.credit || this.#creditSettlers.has(route.credit)) continue
+      const settler = new CreditSettler({
+        credit: route.credit,
+        settlementFor: (requirements) => this.#settlementFor(requirements),
+        ...options.creditSettlement,
+      })
+      this.#creditSettlers.set(route.credit, settler)
+      // What an earlier run served on credit and did not settle is settled now.
+      settler.resume().catch((error) => options.creditSettlement?.onError?.(error))
+    }
+  }
+
+  /** Settles every payment served on credit that is waiting for its batch, now. */
+  async settleCredited(): Promise<void> {
+    await Promise.all([...this.#creditSettlers.values()].map((settler) => settler.flush()))
+  }
+
+  /** Stops the credit settlers, waiting for settlements already sent. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#creditSettlers.values()].map((settler) => settler.close()))
+  }
+
+  /** The 402 of a route, with the sign-in challenge of its credit line when it has one. */
+  #required(route: CompiledRoute, request: Omit<GateRequest, 'header'>): PaymentRequired {
+    const offered = this.#offers.paymentRequired(route, request)
+    if (!route.credit) return offered
+    const extensions = route.credit.extensions(creditOperation(route, request))
+    return { ...offered, extensions: { ...offered.extensions, ...extensions } }
   }
 
   /** Who verifies and settles a payment of these requirements: its scheme, or the facilitator. */
@@ -196,7 +234,7 @@ export class PaymentGate {
    */
   paymentRequired(request: Omit<GateRequest, 'header'>): PaymentRequired | undefined {
     const route = matchRoute(this.#routes, request.method, request.path)
-    return route ? this.#offers.paymentRequired(route, request) : undefined
+    return route ? this.#required(route, request) : undefined
   }
 
   async begin(request: GateRequest): Promise<GateDecision> {
@@ -204,7 +242,7 @@ export class PaymentGate {
     if (!route) return { kind: 'pass' }
     const unsupported = await this.#offers.checkFacilitator(route)
     if (unsupported) return { kind: 'respond', response: unsupported }
-    const offered = this.#offers.paymentRequired(route, request)
+    const offered = this.#required(route, request)
     const required = this.#offerReceipts ? await this.#offerReceipts.withOffers(offered) : offered
     const header =
       request.header(paymentHeaders.signature) ?? request.header(paymentHeaders.v1Payment)
@@ -245,10 +283,12 @@ export class PaymentGate {
       ttlMs: paymentUseTtlMs(requirements.maxTimeoutSeconds),
       leaseMs: this.#leaseMs,
     }
-    return this.#present(required, payment, requirements, presentation)
+    return this.#present(route, request, required, payment, requirements, presentation)
   }
 
   async #present(
+    route: CompiledRoute,
+    request: GateRequest,
     required: PaymentRequired,
     payment: PaymentPayload,
     requirements: PaymentRequirements,
@@ -269,6 +309,30 @@ export class PaymentGate {
     const settlement = this.#settlementFor(requirements)
     // A payment whose settlement is pending is not verified again: its nonce may be spent
     // already. The facilitator's settle is idempotent and finishes it.
+    const creditSettler = route.credit && this.#creditSettlers.get(route.credit)
+    if (creditSettler && !use.resumed && !use.held) {
+      const credited = await serveOnCredit({
+        route,
+        request,
+        payment,
+        requirements,
+        presentation,
+        lease,
+        scheme: this.#offers.serverFor(requirements.scheme, requirements.network),
+        settler: creditSettler,
+        storedBodyBytesMax: this.#settlement.storedBodyBytesMax,
+      })
+      if (credited.kind === 'refuse') {
+        await release()
+        return refuse(required, credited.reason, credited.message)
+      }
+      if (credited.kind === 'serve')
+        return {
+          kind: 'verified',
+          payment: { payload: payment, requirements, payer: credited.payer },
+          finish: credited.finish,
+        }
+    }
     if (!use.resumed) {
       const verdict = await verifyPayment(settlement, payment, requirements)
       if (verdict.kind === 'refused') {
@@ -320,32 +384,4 @@ export class PaymentGate {
       finish: (handled) => recordSettlement(context, lease, handled),
     }
   }
-}
-
-/** The 402 offers with one replaced by its corrected form (same scheme and network). */
-function corrected(
-  required: PaymentRequired,
-  replacement: PaymentRequirements | undefined,
-): PaymentRequired {
-  if (!replacement) return required
-  return {
-    ...required,
-    accepts: required.accepts.map((offer) =>
-      offer.scheme === replacement.scheme && offer.network === replacement.network
-        ? replacement
-        : offer,
-    ),
-  }
-}
-
-function refuse(required: PaymentRequired, reason: string, message?: string): GateDecision {
-  return {
-    kind: 'respond',
-    response: paymentRequiredResponse({ ...required, error: reason }, message),
-  }
-}
-
-/** A stored response, as it was released. */
-function replayed(response: StoredResponse): GateResponse {
-  return { status: response.status, headers: { ...response.headers }, body: response.body }
 }

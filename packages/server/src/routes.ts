@@ -1,4 +1,4 @@
-import { type Price, TollgateError } from '@tollgate/core'
+import { type CreditLine, type Price, TollgateError } from '@tollgate/core'
 import { canonicalPath } from './canonicalPath.ts'
 import { type CompiledDiscovery, compileDiscovery, type RouteDiscovery } from './discovery.ts'
 
@@ -21,6 +21,11 @@ export type RouteConfig = (PaymentOption | { accepts: PaymentOption[] }) & {
   mimeType?: string
   /** How to call the route, for buyers and discovery catalogues (the `bazaar` extension). */
   discovery?: RouteDiscovery
+  /**
+   * Serve trusted agents first and settle in the background, within the line's caps (e.g.
+   * `reputationCredit` of `@tollgate/trust`). Everyone else pays first as usual.
+   */
+  credit?: CreditLine
 }
 
 /** Route keys are `"VERB /path"` or `"/path"` (any verb); paths take `*`, `:param` and `[param]`. */
@@ -34,6 +39,7 @@ export interface CompiledRoute {
   description: string | undefined
   mimeType: string | undefined
   discovery: CompiledDiscovery | undefined
+  credit: CreditLine | undefined
 }
 
 const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
@@ -69,6 +75,7 @@ export function compileRoutes(routes: RoutesConfig): CompiledRoute[] {
       discovery: config.discovery
         ? compileDiscovery(key, method, path, config.discovery)
         : undefined,
+      credit: config.credit,
     }
   })
 }

@@ -16,6 +16,7 @@ export {
   MemoryContentStore,
   publishContent,
 } from './content.ts'
+export { type ReputationCreditOptions, reputationCredit } from './credit/reputationCredit.ts'
 export {
   contentHash,
   type FeedbackFile,

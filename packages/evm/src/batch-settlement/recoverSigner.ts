@@ -71,3 +71,17 @@ export async function recoverSigner(
 
 /** Whether recovery runs on the native addon (reported by benchmarks). */
 export const nativeRecovery = native !== undefined
+
+/**
+ * Who signed `message` with EIP-191 (`personal_sign`, as sign-in-with-x does), judged like
+ * `recoverSigner`: the prefixed message hashed with the fast Keccak, the key recovered natively
+ * when the addon loads. Lower-case address, or undefined.
+ */
+export function recoverMessageSigner(message: string, signature: Hex): Promise<Hex | undefined> {
+  const body = new TextEncoder().encode(message)
+  const prefix = new TextEncoder().encode(`\x19Ethereum Signed Message:\n${body.byteLength}`)
+  const prefixed = new Uint8Array(prefix.byteLength + body.byteLength)
+  prefixed.set(prefix, 0)
+  prefixed.set(body, prefix.byteLength)
+  return recoverSigner(keccakBytes(prefixed), signature)
+}

@@ -1,5 +1,4 @@
 import { type ErrorCode, isTollgateError, reasonOf } from '@tollgate/core'
-import { isAddressEqual } from 'viem'
 import { z } from 'zod'
 import type { TrustClient } from '../trustClient.ts'
 
@@ -50,7 +49,7 @@ export function agentIdentityDeclaration(agent: AgentDeclaration) {
  */
 export function declaredAgent(
   extensions: Record<string, unknown> | undefined,
-): AgentDeclaration | AgentCallerVerdict | undefined {
+): AgentDeclaration | (AgentCallerVerdict & { ok: false }) | undefined {
   const value = extensions?.[agentIdentityExtension]
   if (value === undefined) return undefined
   const parsed = declarationSchema.safeParse(value)
@@ -91,11 +90,8 @@ export class AgentWallets {
       if (isTollgateError(error)) return refused(error.code, error.message)
       throw error
     }
-    if (
-      !wallet ||
-      !/^0x[0-9a-fA-F]{40}$/.test(address) ||
-      !isAddressEqual(wallet as `0x${string}`, address as `0x${string}`)
-    )
+    // Addresses compare case-blind: the checksum is a spelling, not another account.
+    if (!wallet || wallet.toLowerCase() !== address.toLowerCase())
       return refused(
         'SIWX_NOT_AGENT_WALLET',
         wallet

@@ -6,6 +6,7 @@ export {
   agentIdentityExtension,
   declaredAgent,
 } from './agentCaller.ts'
+export { type AgentIdentityOptions, agentIdentity } from './agentIdentity.ts'
 export { siwxMessage } from './message.ts'
 export {
   type EvmMessageSigner,

@@ -1,6 +1,4 @@
 import { TollgateError } from '@tollgate/core'
-import type { Address } from 'viem'
-import { createSiweMessage } from 'viem/siwe'
 import type { SiwxChallenge } from './wire.ts'
 
 /**
@@ -23,44 +21,32 @@ export function siwxMessage(challenge: SiwxChallenge, address: string): string {
 function siweMessage(challenge: SiwxChallenge, address: string, reference: string): string {
   if (!/^\d+$/.test(reference))
     throw new TollgateError('SIWX_CHAIN_ID_INVALID', `${challenge.chainId} is not eip155:<number>`)
-  const text = createSiweMessage({
-    domain: challenge.domain,
-    address: address as Address,
-    ...(challenge.statement !== undefined ? { statement: challenge.statement } : {}),
-    uri: challenge.uri,
-    version: '1',
-    chainId: Number(reference),
-    nonce: challenge.nonce,
-    issuedAt: new Date(challenge.issuedAt),
-    ...(challenge.expirationTime ? { expirationTime: new Date(challenge.expirationTime) } : {}),
-    ...(challenge.notBefore ? { notBefore: new Date(challenge.notBefore) } : {}),
-    ...(challenge.requestId !== undefined ? { requestId: challenge.requestId } : {}),
-    ...(challenge.resources?.length ? { resources: challenge.resources } : {}),
-  })
-  // viem writes times as toISOString(); put back the server's spelling where it differs.
-  return restoreTimes(text, challenge)
-}
-
-function restoreTimes(text: string, challenge: SiwxChallenge): string {
-  const fields = [
-    ['Issued At', challenge.issuedAt],
-    ['Expiration Time', challenge.expirationTime],
-    ['Not Before', challenge.notBefore],
-  ] as const
-  let restored = text
-  for (const [label, spelled] of fields) {
-    if (spelled === undefined) continue
-    restored = restored.replace(
-      `\n${label}: ${new Date(spelled).toISOString()}`,
-      `\n${label}: ${spelled}`,
-    )
-  }
-  return restored
+  return caip122Text('Ethereum', challenge, address, reference)
 }
 
 function siwsMessage(challenge: SiwxChallenge, address: string, reference: string): string {
-  const lines = [`${challenge.domain} wants you to sign in with your Solana account:`, address, '']
+  return caip122Text('Solana', challenge, address, reference)
+}
+
+/**
+ * The CAIP-122 text both forms share (EIP-4361 for Ethereum): written here rather than through
+ * a SIWE library because it is a handful of lines and must keep every field as the server spelled
+ * it (a library re-spells times, and checks fields the gate checks itself).
+ */
+function caip122Text(
+  account: 'Ethereum' | 'Solana',
+  challenge: SiwxChallenge,
+  address: string,
+  reference: string,
+): string {
+  const lines = [
+    `${challenge.domain} wants you to sign in with your ${account} account:`,
+    address,
+    '',
+  ]
   if (challenge.statement) lines.push(challenge.statement, '')
+  // EIP-4361 keeps the statement's line, empty, when there is none; the Solana form drops it.
+  else if (account === 'Ethereum') lines.push('')
   lines.push(
     `URI: ${challenge.uri}`,
     `Version: ${challenge.version}`,

@@ -1,14 +1,19 @@
 import { generateKeyPairSigner } from '@solana/kit'
+import { recoverMessageSigner } from '@tollgate/evm'
 import {
   createSIWxPayload,
   encodeSIWxHeader,
+  formatSIWEMessage,
+  formatSIWSMessage,
   parseSIWxHeader,
   validateSIWxMessage,
   verifySIWxSignature,
 } from '@x402/extensions/sign-in-with-x'
 import fc from 'fast-check'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { createSiweMessage } from 'viem/siwe'
 import { describe, expect, it } from 'vitest'
+import { siwxMessage } from './message.ts'
 import { signSiwxChallenge } from './signatures.ts'
 import { SiwxGate, type SiwxRequest } from './siwxGate.ts'
 import { encodeSiwxHeader, parseSiwxHeader, type SiwxExtension } from './wire.ts'
@@ -102,6 +107,18 @@ describe('SiwxGate', () => {
     })
   })
 
+  it('checks EOA sign-ins the same with a faster recovery', async () => {
+    const gate = new SiwxGate({ chains: [evm], recover: recoverMessageSigner })
+    const challenge = challengeFor(gate.challenge(weather))
+    const impostor = privateKeyToAccount(generatePrivateKey())
+    const forged = { ...(await signSiwxChallenge(challenge, impostor)), address: agent.address }
+    expect(await gate.verify(encodeSiwxHeader(forged), weather)).toMatchObject({
+      reason: 'invalid_siwx_signature',
+    })
+    const honest = await signSiwxChallenge(challenge, agent)
+    expect(await gate.verify(encodeSiwxHeader(honest), weather)).toMatchObject({ ok: true })
+  })
+
   it('shares sign-ins between instances with one secret, and only then', async () => {
     const secret = new Uint8Array(32).fill(7)
     const issuer = new SiwxGate({ chains: [evm], secret })
@@ -163,6 +180,43 @@ describe('SiwxGate', () => {
 })
 
 describe('interop with @x402/extensions 2.27', () => {
+  it('writes the same message text as the official formatters and viem, field for field', () => {
+    const gate = new SiwxGate({ chains: [evm, solana] })
+    const base = gate.challenge(weather).info
+    const variants = [
+      base,
+      { ...base, statement: undefined, resources: undefined },
+      { ...base, expirationTime: undefined, notBefore: base.issuedAt, requestId: 'req-7' },
+      { ...base, resources: ['http://127.0.0.1:4021/weather', 'ipfs://bafy'] },
+    ]
+    for (const info of variants) {
+      const onEvm = { ...info, chainId: evm.chainId, type: evm.type }
+      const official = onEvm as Parameters<typeof formatSIWEMessage>[0]
+      expect(siwxMessage(onEvm, agent.address)).toBe(formatSIWEMessage(official, agent.address))
+      expect(siwxMessage(onEvm, agent.address)).toBe(
+        createSiweMessage({
+          domain: info.domain,
+          address: agent.address,
+          uri: info.uri,
+          version: '1',
+          chainId: 31337,
+          nonce: info.nonce,
+          issuedAt: new Date(info.issuedAt),
+          ...(info.statement ? { statement: info.statement } : {}),
+          ...(info.expirationTime ? { expirationTime: new Date(info.expirationTime) } : {}),
+          ...(info.notBefore ? { notBefore: new Date(info.notBefore) } : {}),
+          ...(info.requestId ? { requestId: info.requestId } : {}),
+          ...(info.resources ? { resources: info.resources } : {}),
+        }),
+      )
+      const onSolana = { ...info, chainId: solana.chainId, type: solana.type }
+      const address = 'So11111111111111111111111111111111111111112'
+      expect(siwxMessage(onSolana, address)).toBe(
+        formatSIWSMessage(onSolana as Parameters<typeof formatSIWSMessage>[0], address),
+      )
+    }
+  })
+
   it('accepts what the official client signs for our challenge', async () => {
     const gate = new SiwxGate({ chains: [evm] })
     const extension = gate.challenge(weather)

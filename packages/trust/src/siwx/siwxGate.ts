@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { type ErrorCode, reasonOf } from '@tollgate/core'
 import type { PublicClient } from 'viem'
-import { verifySiwxSignature } from './signatures.ts'
+import { type SiwxSignatureOptions, verifySiwxSignature } from './signatures.ts'
 import {
   parseSiwxHeader,
   type SiwxExtension,
@@ -56,6 +56,8 @@ export interface SiwxGateOptions {
   ttlSeconds?: number | undefined
   /** Accepts smart-wallet signatures (EIP-1271, EIP-6492) by asking the chain. */
   publicClient?: PublicClient | undefined
+  /** A faster EOA recovery (see `SiwxSignatureOptions.recover`). */
+  recover?: SiwxSignatureOptions['recover']
   now?: (() => number) | undefined
 }
 
@@ -82,7 +84,7 @@ export class SiwxGate {
   readonly #secret: Uint8Array
   readonly #used: UsedNonces
   readonly #ttlMs: number
-  readonly #publicClient: PublicClient | undefined
+  readonly #signatureOptions: SiwxSignatureOptions
   readonly #now: () => number
 
   constructor(options: SiwxGateOptions) {
@@ -93,7 +95,7 @@ export class SiwxGate {
     this.#secret = options.secret ?? randomBytes(32)
     this.#used = options.usedNonces ?? new MemoryUsedNonces()
     this.#ttlMs = (options.ttlSeconds ?? 300) * 1000
-    this.#publicClient = options.publicClient
+    this.#signatureOptions = { publicClient: options.publicClient, recover: options.recover }
     this.#now = options.now ?? Date.now
   }
 
@@ -156,7 +158,7 @@ export class SiwxGate {
         'SIWX_OPERATION_MISMATCH',
         `this sign-in was not issued here for ${request.operation.method.toUpperCase()} ${request.operation.path} at ${request.operation.price}`,
       )
-    const signature = await verifySiwxSignature(payload, { publicClient: this.#publicClient })
+    const signature = await verifySiwxSignature(payload, this.#signatureOptions)
     if (signature) return refused(signature.code, signature.message)
     const expiresAt =
       Date.parse(payload.expirationTime ?? '') || Date.parse(payload.issuedAt) + this.#ttlMs

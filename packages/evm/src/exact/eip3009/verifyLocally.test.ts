@@ -1,8 +1,15 @@
 import type { PaymentRequirements } from '@tollgate/core'
+import fc from 'fast-check'
+import { bytesToHex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
+import { keccakReady } from '../../batch-settlement/keccak.ts'
 import type { Authorization } from './payload.ts'
-import { authorizationTypedData } from './typedData.ts'
+import {
+  authorizationDigest,
+  authorizationDigestBytes,
+  authorizationTypedData,
+} from './typedData.ts'
 import { verifyAuthorizationLocally } from './verifyLocally.ts'
 
 const payer = privateKeyToAccount(generatePrivateKey())
@@ -74,5 +81,39 @@ describe('verifyAuthorizationLocally', () => {
     expect(
       await verifyAuthorizationLocally({ permit2Authorization: {} }, requirements, now),
     ).toBeUndefined()
+  })
+})
+
+describe('authorizationDigestBytes', () => {
+  it('is the EIP-712 digest viem computes, for any authorization and domain', async () => {
+    await keccakReady
+    const address = fc
+      .uint8Array({ minLength: 20, maxLength: 20 })
+      .map((bytes) => bytesToHex(bytes))
+    const word = fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }).map(String)
+    fc.assert(
+      fc.property(
+        address,
+        address,
+        word,
+        word,
+        word,
+        fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => bytesToHex(bytes)),
+        fc.record({
+          name: fc.string(),
+          version: fc.string(),
+          chainId: fc.integer({ min: 1, max: 2 ** 40 }),
+          verifyingContract: address,
+        }),
+        (from, to, value, validAfter, validBefore, nonce, domain) => {
+          const authorization = { from, to, value, validAfter, validBefore, nonce }
+          const typed = domain as Parameters<typeof authorizationDigest>[0]
+          expect(bytesToHex(authorizationDigestBytes(typed, authorization))).toBe(
+            authorizationDigest(typed, authorization),
+          )
+        },
+      ),
+      { numRuns: 200 },
+    )
   })
 })

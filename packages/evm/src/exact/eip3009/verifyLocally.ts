@@ -2,7 +2,7 @@ import { evmChainId, type LocalVerdict, type PaymentRequirements } from '@tollga
 import type { Address, Hex } from 'viem'
 import { recoverSigner } from '../../batch-settlement/recoverSigner.ts'
 import { exactEvmPayloadSchema } from './payload.ts'
-import { authorizationDigest } from './typedData.ts'
+import { authorizationDigestBytes } from './typedData.ts'
 
 /**
  * An EIP-3009 payment checked with no chain round trip: payee, exact amount, time window and an
@@ -46,7 +46,7 @@ export async function verifyAuthorizationLocally(
       code: 'EVM_EXACT_VALID_AFTER',
       message: 'the authorization is not valid yet',
     }
-  const digest = authorizationDigest(
+  const digest = authorizationDigestBytes(
     { name, version, chainId, verifyingContract: requirements.asset as Address },
     authorization,
   )
