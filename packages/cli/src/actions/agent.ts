@@ -13,6 +13,7 @@ import {
 } from '@tollgate/trust'
 import {
   type Address,
+  BaseError,
   createPublicClient,
   createWalletClient,
   defineChain,
@@ -25,7 +26,7 @@ import {
 import { privateKeyToAccount } from 'viem/accounts'
 import { defaultKeystorePath } from '../paths.ts'
 import { asPrivateKey, keyFromKeystore } from '../secrets.ts'
-import { bold, dim, note, UserError } from '../ui.ts'
+import { bold, connectionFailure, dim, note, UserError } from '../ui.ts'
 import { promptHidden } from './prompt.ts'
 
 interface ChainOptions {
@@ -64,8 +65,12 @@ async function connect(options: WriteOptions, signs: boolean): Promise<Connectio
   try {
     chainId = await probe.getChainId()
   } catch (error) {
+    const failed =
+      error instanceof BaseError ? error.walk((cause) => cause instanceof TypeError) : error
     throw new UserError(
-      `the chain at ${rpcUrl} did not answer: ${(error as Error).message.split('\n')[0]}`,
+      connectionFailure(failed, rpcUrl) ??
+        `the chain at ${rpcUrl} did not answer: ${(error as Error).message.split('\n')[0]}`,
+      'is the local stack running (`tollgate dev`)? Else pass --rpc-url',
     )
   }
   const chain = defineChain({
@@ -98,7 +103,7 @@ async function loadKey(options: WriteOptions): Promise<Hex> {
   if (keystore) {
     if (!existsSync(keystore))
       throw new UserError(
-        'no key to sign with',
+        options.keystore ? `no keystore at ${options.keystore}` : 'no key to sign with',
         'set TOLLGATE_PRIVATE_KEY, pass --keystore <file>, or create one with `tollgate wallet create`',
       )
     const password =
@@ -114,6 +119,11 @@ function publisher(contentUrl: string | undefined) {
     if (contentUrl) return (await publishContent(contentUrl, bytes)).uri
     return `data:application/json;base64,${Buffer.from(bytes).toString('base64')}`
   }
+}
+
+/** A URI as printed: a data: URI (the whole file) is cut, a link is shown whole. */
+function shownUri(uri: string): string {
+  return uri.startsWith('data:') && uri.length > 80 ? `${uri.slice(0, 80)}…` : uri
 }
 
 function print(json: boolean | undefined, value: unknown, lines: string[]): void {
@@ -158,7 +168,7 @@ export async function registerAgentCommand(
       `${bold('registered')} agent ${registered.agentId} in ${trust.agentRegistry}`,
       `owner     ${account.address}`,
       `wallet    ${options.setWallet ? account.address : dim('not set (pass --set-wallet to use this key)')}`,
-      `file      ${registered.agentURI.length > 100 ? `${registered.agentURI.slice(0, 100)}…` : registered.agentURI}`,
+      `file      ${shownUri(registered.agentURI)}`,
       ...registered.transactions.map((hash) => `tx        ${hash}`),
     ],
   )
@@ -176,7 +186,7 @@ export async function showAgent(agentId: string, options: ChainOptions): Promise
       `${bold(file instanceof Error ? `agent ${agentId}` : file.name)} ${dim(`(${identity.agentRegistry}:${agentId})`)}`,
       `owner     ${identity.owner}`,
       `wallet    ${identity.wallet ?? dim('not set')}`,
-      `file      ${identity.agentURI.length > 100 ? `${identity.agentURI.slice(0, 100)}…` : identity.agentURI}`,
+      `file      ${shownUri(identity.agentURI)}`,
       ...(file instanceof Error ? [`          ${dim(file.message)}`] : []),
       ...services.map((service) => `service   ${service.name} ${service.endpoint}`),
     ],
@@ -197,18 +207,28 @@ export async function giveFeedbackCommand(
   const proof = options.tx
     ? await proofFromTransaction(trust, options.tx as Hex, BigInt(agentId))
     : undefined
-  const given = await trust.giveFeedback({
-    agentId: BigInt(agentId),
-    value: options.value,
-    ...(options.tag1 ? { tag1: options.tag1 } : {}),
-    ...(options.tag2 ? { tag2: options.tag2 } : {}),
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(proof ? { file: { proofOfPayment: proof } } : {}),
-    publish: publisher(contentUrl),
-  })
+  const given = await trust
+    .giveFeedback({
+      agentId: BigInt(agentId),
+      value: options.value,
+      ...(options.tag1 ? { tag1: options.tag1 } : {}),
+      ...(options.tag2 ? { tag2: options.tag2 } : {}),
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(proof ? { file: { proofOfPayment: proof } } : {}),
+      publish: publisher(contentUrl),
+    })
+    .catch((error: Error) => {
+      // The registry's reason alone does not say what to do about it.
+      if (/Self-feedback/.test(error.message))
+        throw new UserError(
+          `${error.message}: the signing key owns agent ${agentId} or operates it`,
+          'rate it from another key, e.g. --keystore ~/.tollgate/keystore.json',
+        )
+      throw error
+    })
   print(options.json, given, [
     `${bold('rated')} agent ${agentId} ${options.value} (feedback ${given.feedbackIndex})`,
-    `file      ${given.feedbackURI.length > 100 ? `${given.feedbackURI.slice(0, 100)}…` : given.feedbackURI}`,
+    `file      ${shownUri(given.feedbackURI)}`,
     `hash      ${given.feedbackHash}`,
     `tx        ${given.transaction}`,
     ...(proof
@@ -252,7 +272,11 @@ export async function showReputation(
     ...(options.tag2 ? { tag2: options.tag2 } : {}),
   })
   if (!options.json && reputation.count === 0)
-    note(`none of these ${options.reviewer.length} reviewers rated agent ${agentId}`)
+    note(
+      options.reviewer.length === 1
+        ? `${options.reviewer[0]} has not rated agent ${agentId}`
+        : `none of these ${options.reviewer.length} reviewers has rated agent ${agentId}`,
+    )
   print(options.json, reputation, [
     `agent ${agentId}: ${bold(reputation.value)} over ${reputation.count} rating${reputation.count === 1 ? '' : 's'} by ${options.reviewer.length} trusted reviewer${options.reviewer.length === 1 ? '' : 's'}`,
   ])

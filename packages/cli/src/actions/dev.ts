@@ -35,7 +35,12 @@ ${green('Ready.')}
   Solana mint  ${sol.mint}  ${dim('(local test USDC, 6 decimals)')}
   Payer        ${m.accounts.payer.address}  ${dim('1,000,000 USDC; its devnet key is in the manifest')}
   Solana payer ${sol.payer.address}  ${dim('1,000,000 USDC; key at solana.payer.secretKey')}
-  Merchant     ${m.accounts.merchant.address}
+  Merchant     ${m.accounts.merchant.address}${
+    m.erc8004
+      ? `
+  ERC-8004     identity ${m.erc8004.identityRegistry}  ${dim(`reputation ${m.erc8004.reputationRegistry}; files at ${m.erc8004.contentUrl ?? m.exampleApiUrl}/content; tollgate agent --help`)}`
+      : ''
+  }
   Manifest     ${options.manifest}
 
 Try it, in another terminal:
