@@ -319,6 +319,52 @@ describe('an agent paying with wrapFetch', () => {
   })
 })
 
+describe("the dev stack's example seller", () => {
+  it('serves GET /report first to an agent the merchant rated, and the dashboard shows the credit', async () => {
+    const merchant = account(3)
+    await trustFor(merchant).giveFeedback({ agentId: agents.trusted, value: 90, publish })
+    const signer = payerAccount(stack.manifest)
+    const asset = { ...stack.manifest.asset, address: stack.manifest.asset.address as Address }
+    const pay = wrapFetch(fetch, {
+      schemes: [exactEvmClient({ signer, assets: { [stack.manifest.network]: asset } })],
+      identify: agentIdentity({
+        signer,
+        agentRegistry: trustFor().agentRegistry,
+        agentId: agents.trusted,
+      }),
+    })
+    const report = await pay(`${stack.manifest.exampleApiUrl}/report`)
+    expect(report.status).toBe(200)
+    expect(readReceipt(report)).toMatchObject({ success: true, transaction: '' })
+    const credit = async () => {
+      const answer = await fetch(`${stack.manifest.facilitatorUrl}/api/credit`)
+      const body = (await answer.json()) as {
+        enabled: boolean
+        agents: Array<Record<string, unknown>>
+      }
+      return body.agents.find((row) => String(row.agent).endsWith(`:${agents.trusted}`))
+    }
+    const row = await credit()
+    expect(row).toMatchObject({
+      network: stack.manifest.network,
+      symbol: 'USDC',
+      reputation: { value: '90', count: 1 },
+    })
+    // The example seller settles its credited payments in the background within a second.
+    let settled = row
+    for (let i = 0; i < 50 && settled?.settled !== String(price); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      settled = await credit()
+    }
+    expect(settled).toMatchObject({
+      outstanding: '0',
+      settled: String(price),
+      defaulted: '0',
+      creditedCount: 1,
+    })
+  })
+})
+
 describe('forged identity through the gate', () => {
   it('refuses a sign-in by a key that is not the agent wallet, a reused nonce and another route', async () => {
     const server = await creditServer(new MemoryCreditBook())

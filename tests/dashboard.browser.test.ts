@@ -11,9 +11,12 @@ import { copyFile, mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { readReceipt, wrapFetch } from '@tollgate/client'
 import type { PaymentRequirements } from '@tollgate/core'
+import { ANVIL_ACCOUNTS, devnetChain } from '@tollgate/devnet'
 import { exactEvmClient } from '@tollgate/evm'
+import { agentIdentity, registerAgent, TrustClient } from '@tollgate/trust'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import type { DevStack } from 'tollgate'
+import { type Address, createPublicClient, createWalletClient, type Hex, http } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ourSolanaClient } from './support/solana.ts'
@@ -255,6 +258,68 @@ describe('dashboard in Chromium', () => {
     const states = await page.locator('.timeline .badge').allTextContents()
     expect(states).toEqual(['received', 'verified', 'submitted', 'confirmed'])
     await page.screenshot({ path: join(artifacts, 'dashboard-solana.png'), fullPage: true })
+    await page.context().close()
+  })
+  it('lists the agents served on credit with their reputation, and what they owe', async () => {
+    const registries = stack.manifest.erc8004
+    if (!registries) throw new Error('the dev manifest names no ERC-8004 registries')
+    const chain = devnetChain(
+      stack.manifest.chainId,
+      stack.manifest.rpcUrl,
+      stack.manifest.multicall3 as Address,
+    )
+    const trustAs = (key: Hex) =>
+      new TrustClient({
+        publicClient: createPublicClient({ chain, transport: http(), pollingInterval: 50 }),
+        walletClient: createWalletClient({
+          account: privateKeyToAccount(key),
+          chain,
+          transport: http(),
+        }),
+        registries,
+      })
+    const payer = payerAccount(stack.manifest)
+    const dataUri = async (bytes: Uint8Array) =>
+      `data:application/json;base64,${Buffer.from(bytes).toString('base64')}`
+    const owner = trustAs(stack.manifest.accounts.payer.privateKey as Hex)
+    const { agentId } = await registerAgent(owner, { name: 'dashboard-agent' }, dataUri)
+    await owner.setAgentWallet(agentId, payer)
+    // The example seller trusts the merchant's ratings.
+    await trustAs(ANVIL_ACCOUNTS[3]!.privateKey).giveFeedback({
+      agentId,
+      value: 88,
+      publish: dataUri,
+    })
+    const pay = wrapFetch(fetch, {
+      schemes: [
+        exactEvmClient({
+          signer: payer,
+          assets: { [stack.manifest.network]: stack.manifest.asset },
+        }),
+      ],
+      identify: agentIdentity({ signer: payer, agentRegistry: owner.agentRegistry, agentId }),
+    })
+    const report = await pay(`${stack.manifest.exampleApiUrl}/report`)
+    expect(readReceipt(report)).toMatchObject({ transaction: '' })
+    const page = await openPage({ width: 1280, height: 800 }, '#/credit')
+    const row = page.locator('.credit tbody tr', { hasText: `#${agentId}` })
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1)
+    const cell = (label: string) => row.locator(`td[data-label="${label}"]`)
+    expect(await cell('Reputation').textContent()).toBe('88 (1 review)')
+    expect(await cell('Served on credit').textContent()).toBe('1')
+    // Settled in the background within a second or so; the view follows on the next read.
+    await expect
+      .poll(
+        async () => {
+          await page.reload()
+          await page.waitForSelector('.credit tbody tr')
+          return cell('Settled').textContent()
+        },
+        { timeout: 15_000 },
+      )
+      .toBe('0.001 USDC')
+    expect(await cell('Defaulted').textContent()).toBe('0 USDC')
+    await page.screenshot({ path: join(artifacts, 'dashboard-credit.png'), fullPage: true })
     await page.context().close()
   })
 })

@@ -40,6 +40,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { buildFacilitator } from './buildFacilitator.ts'
 import { chains } from './chains.ts'
 import { createExampleApi } from './exampleApi.ts'
+import { exampleCredit } from './exampleCredit.ts'
 import { type Listening, listen } from './listen.ts'
 
 export interface DevStackOptions {
@@ -160,6 +161,16 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
           }
         : {}),
     })
+    // `GET /report` of the example API serves agents the merchant rated well before settlement.
+    const credit = exampleCredit({
+      sql: ledger.sql,
+      rpcUrl: anvil.rpcUrl,
+      chainId,
+      multicall3: contracts.multicall3,
+      network,
+      registries: contracts.canonical,
+      reviewer: merchant.address,
+    })
     const evmSetup: EvmNetworkSetup = {
       network,
       rpcUrl: anvil.rpcUrl,
@@ -210,6 +221,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
             { network, ...asset },
             { network: solana.network, ...solanaAsset },
           ],
+          // What the example seller extends on credit, for the credit view.
+          credit: credit.dashboardRows,
         },
       },
       // `tollgate discover` reads the catalogue, kept in the dev ledger's database.
@@ -253,6 +266,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
               join(options.ledgerDir, `${chainId}-${genesis.hash.slice(2, 14)}`, 'content'),
             )
           : new MemoryContentStore(),
+        credit: credit.credit,
       }),
       options.apiPort ?? 4021,
     )

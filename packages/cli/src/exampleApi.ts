@@ -1,4 +1,4 @@
-import type { ResponseStore, SchemeServer } from '@tollgate/core'
+import type { CreditLine, ResponseStore, SchemeServer } from '@tollgate/core'
 import { FolderResponseStore } from '@tollgate/server'
 import { paymentMiddleware } from '@tollgate/server/hono'
 import { type ContentStore, contentRoutes } from '@tollgate/trust'
@@ -26,6 +26,11 @@ export interface ExampleApiOptions {
    * Off unless given.
    */
   contentStore?: ContentStore | undefined
+  /**
+   * A credit line for `GET /report`: ERC-8004 agents its reviewers trust are served before their
+   * payment settles; everyone else pays first. Without one the route is not mounted.
+   */
+  credit?: CreditLine | undefined
 }
 
 const conditions = ['sunny', 'cloudy', 'light rain', 'windy', 'clear'] as const
@@ -93,6 +98,7 @@ export function createExampleApi(options: ExampleApiOptions): Hono {
   if (options.schemes.some((scheme) => scheme.scheme === 'batch-settlement'))
     mountVoucherRoute(app, options, store)
   if (options.contentStore) app.route('/', contentRoutes({ store: options.contentStore }))
+  if (options.credit) mountCreditReport(app, options, options.credit, store)
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/weather', (c) => c.json(weatherFor(c.req.query('city') ?? 'Lisbon')))
   mountExampleMcp(app, options, weatherFor, store)
@@ -149,4 +155,35 @@ function weatherFor(city: string) {
     conditions: conditions[seed % conditions.length],
     observedAt: new Date().toISOString(),
   }
+}
+
+/**
+ * `GET /report`, with a credit line: an agent that signs in with its ERC-8004 agent wallet and is
+ * rated well by the line's reviewers gets the report before its payment settles.
+ */
+function mountCreditReport(
+  app: Hono,
+  options: ExampleApiOptions,
+  credit: CreditLine,
+  store: ResponseStore,
+): void {
+  const price = options.price ?? '$0.001'
+  app.use(
+    paymentMiddleware({
+      routes: {
+        'GET /report': {
+          price,
+          network: options.network,
+          payTo: options.payTo,
+          description: `A market report, ${price}; trusted agents are served before settlement`,
+          mimeType: 'application/json',
+          credit,
+        },
+      },
+      facilitator: { url: options.facilitatorUrl },
+      schemes: options.schemes,
+      store,
+    }),
+  )
+  app.get('/report', (c) => c.json({ market: 'up', observedAt: new Date().toISOString() }))
 }

@@ -10,7 +10,11 @@
 export type { DiscoveryCatalog, DiscoveryEntry, DiscoveryItem } from '@tollgate/core'
 export { createFacilitatorApp, type FacilitatorApp, type FacilitatorAppOptions } from './app.ts'
 export type { DashboardAsset } from './dashboard/assetBook.ts'
-export type { ChannelCharge, DashboardOptions } from './dashboard/dashboardApi.ts'
+export type {
+  ChannelCharge,
+  CreditAgentRow,
+  DashboardOptions,
+} from './dashboard/dashboardApi.ts'
 export {
   type CatalogueEntryResult,
   catalogueEntry,

@@ -29,7 +29,7 @@ ${green('Ready.')}
   Solana RPC   ${cyan(sol.rpcUrl)}  ${dim(`(embedded, answers as Solana devnet ${sol.network})`)}
   Facilitator  ${cyan(m.facilitatorUrl)}  ${dim('/verify /settle /supported /healthz /readyz /metrics /ledger/payments')}
   Dashboard    ${cyan(`${m.facilitatorUrl}/dashboard/`)}  ${dim('payments, signers and revenue, live')}
-  Example API  ${cyan(m.exampleApiUrl)}  ${dim('GET /weather costs $0.001 on EVM or Solana · GET /forecast?days=N $0.001 a day (upto) · GET /joke $0.001 a voucher (batch-settlement) · GET /health is free')}
+  Example API  ${cyan(m.exampleApiUrl)}  ${dim('GET /weather costs $0.001 on EVM or Solana · GET /forecast?days=N $0.001 a day (upto) · GET /joke $0.001 a voucher (batch-settlement) · GET /report $0.001, served first to agents the merchant rated (credit) · GET /health is free')}
   Paid MCP     ${cyan(`${m.exampleApiUrl}/mcp`)}  ${dim('tool forecast costs $0.001')}
   Test USDC    ${m.asset.address}
   Solana mint  ${sol.mint}  ${dim('(local test USDC, 6 decimals)')}

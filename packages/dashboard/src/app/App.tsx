@@ -1,12 +1,13 @@
 /**
  * @module
  * The page: a header with the views and the live indicator, hash routes (`#/overview`,
- * `#/payments?q=…`, `#/payments/12`, `#/channels`, `#/signers`, `#/revenue`) so the facilitator serves one
+ * `#/payments?q=…`, `#/payments/12`, `#/channels`, `#/credit`, `#/signers`, `#/revenue`) so the facilitator serves one
  * file, and the admin token form, shown when the API answers 401.
  */
 import { useEffect, useState } from 'preact/hooks'
 import { type NetworkName, type Overview, storedToken, storeToken } from './api.ts'
 import { ChannelsView } from './Channels.tsx'
+import { CreditView } from './Credit.tsx'
 import { rememberNetworks } from './format.ts'
 import { type LiveMode, unauthorizedEvent, useApi, useLive } from './live.ts'
 import { OverviewView, type RangeName, ranges } from './Overview.tsx'
@@ -20,6 +21,7 @@ type Route =
   | { view: 'payments'; query: PaymentsQuery }
   | { view: 'payment'; id: number }
   | { view: 'channels' }
+  | { view: 'credit' }
   | { view: 'signers' }
   | { view: 'revenue' }
 
@@ -39,7 +41,8 @@ export function parseRoute(hash: string): Route {
       },
     }
   }
-  if (path === 'channels' || path === 'signers' || path === 'revenue') return { view: path }
+  if (path === 'channels' || path === 'credit' || path === 'signers' || path === 'revenue')
+    return { view: path }
   const range = ranges.find((name) => name === params.get('range')) ?? '1h'
   return { view: 'overview', range }
 }
@@ -142,6 +145,8 @@ function Page(props: { route: Route; version: number; go: (route: Route) => void
       return <PaymentDetailView id={route.id} version={version} onBack={() => history.back()} />
     case 'channels':
       return <ChannelsView version={version} />
+    case 'credit':
+      return <CreditView version={version} />
     case 'signers':
       return <SignersView version={version} />
     case 'revenue':
@@ -157,6 +162,7 @@ const tabs = [
     route: { view: 'payments', query: { q: '', state: '', page: 1 } },
   },
   { view: 'channels', label: 'Channels', route: { view: 'channels' } },
+  { view: 'credit', label: 'Credit', route: { view: 'credit' } },
   { view: 'signers', label: 'Signers', route: { view: 'signers' } },
   { view: 'revenue', label: 'Revenue', route: { view: 'revenue' } },
 ] as const satisfies ReadonlyArray<{ view: string; label: string; route: Route }>

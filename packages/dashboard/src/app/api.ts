@@ -82,6 +82,26 @@ export interface Channels {
   checkedAt: string
 }
 
+/** `GET /api/credit`: what a seller of this operator extends to agents before settlement. */
+export interface Credit {
+  /** False when no seller with a credit line reports here. */
+  enabled: boolean
+  agents: Array<
+    AssetLabel & {
+      agent: string
+      network: string
+      asset: string
+      outstanding: string
+      settled: string
+      defaulted: string
+      creditedCount: number
+      defaultedCount: number
+      reputation?: { value: string; count: number }
+    }
+  >
+  checkedAt: string
+}
+
 interface Revenue extends AssetLabel {
   network: string
   payTo: string

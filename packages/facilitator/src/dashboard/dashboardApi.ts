@@ -61,6 +61,28 @@ export interface DashboardOptions {
    * the channels view shows the charge and what is outstanding: charged and not yet claimed.
    */
   channelCharges?: (() => Promise<readonly ChannelCharge[]>) | undefined
+  /**
+   * The credit a seller this operator runs extends to agents ("serve first, pay later"): its
+   * credit book with the agents' reputations, for the credit view.
+   */
+  credit?: (() => Promise<readonly CreditAgentRow[]>) | undefined
+}
+
+/**
+ * One agent's credit with a seller this operator runs, in one asset (atomic units as decimal
+ * strings), and its reputation as the seller's trusted reviewers see it, when it could be read.
+ */
+export interface CreditAgentRow {
+  agent: string
+  network: string
+  asset: string
+  outstanding: string
+  settled: string
+  defaulted: string
+  /** How many payments were served on credit, and how many of those defaulted. */
+  creditedCount: number
+  defaultedCount: number
+  reputation?: { value: string; count: number } | undefined
 }
 
 /** What a seller charged on one channel: the sum of the vouchers it accepted. */
@@ -227,6 +249,16 @@ function serveOperatorRoutes(app: Hono, context: RouteContext): void {
           )
         }),
         failures: found.failures,
+        checkedAt: new Date().toISOString(),
+      })
+    }),
+  )
+  app.get('/api/credit', (c) =>
+    read(c, async () => {
+      const rows = (await context.options.credit?.()) ?? []
+      return c.json({
+        enabled: context.options.credit !== undefined,
+        agents: rows.map((row) => labelled(row, describeAsset)),
         checkedAt: new Date().toISOString(),
       })
     }),
