@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { readReceipt, wrapFetch } from '@tollgate/client'
 import {
   type CreditBook,
+  type CreditLine,
   decodePaymentRequiredHeader,
   decodePaymentResponseHeader,
   encodePaymentHeader,
@@ -25,7 +26,9 @@ import {
   agentIdentity,
   agentIdentityDeclaration,
   contentRoutes,
+  creditFeedback,
   encodeSiwxHeader,
+  fetchContent,
   MemoryContentStore,
   publishContent,
   registerAgent,
@@ -34,6 +37,7 @@ import {
   type SiwxExtension,
   signSiwxChallenge,
   TrustClient,
+  verifyFeedback,
 } from '@tollgate/trust'
 import { Hono } from 'hono'
 import { type DevStack, type Listening, listen } from 'tollgate'
@@ -86,7 +90,11 @@ async function newAgent(name: string, wallet: PrivateKeyAccount, score?: number)
 }
 
 /** A server selling `/weather` and `/forecast` with a credit line over `book`. */
-async function creditServer(book: CreditBook, perAgentMax = 10n * price) {
+async function creditServer(
+  book: CreditBook,
+  perAgentMax = 10n * price,
+  hooks: Pick<CreditLine, 'onSettled' | 'onDefaulted'> = {},
+) {
   const { manifest } = stack
   const credit = reputationCredit({
     trust: trustFor(),
@@ -96,6 +104,7 @@ async function creditServer(book: CreditBook, perAgentMax = 10n * price) {
     perAgentMax,
     totalMax: 100n * price,
     settleWithinSeconds: 30,
+    ...hooks,
   })
   const option = {
     price: {
@@ -316,6 +325,33 @@ describe('an agent paying with wrapFetch', () => {
     expect(readReceipt(paid)?.transaction).toMatch(/^0x[0-9a-f]{64}$/)
     expect((await book.outstanding()).map((entry) => entry.amount)).toEqual([price])
     await server.gate.settleCredited()
+  })
+})
+
+describe("the merchant's ratings", () => {
+  it('rate a settled credited payment with the settlement as proof, and a default with the evidence', async () => {
+    const rater = account(4)
+    const hooks = creditFeedback({ reviewer: trustFor(rater), publish })
+    const server = await creditServer(new MemoryCreditBook(), 10n * price, hooks)
+    const url = `${server.url}/weather`
+    expect(
+      (await call(url, await prepare(url, agents.trusted, payerAccount(stack.manifest)))).status,
+    ).toBe(200)
+    expect((await call(url, await prepare(url, agents.broke, brokeWallet))).status).toBe(200)
+    await server.gate.settleCredited()
+
+    const good = await verifyFeedback(trustFor(), agents.trusted, rater.address, 1n, {
+      tokens: [stack.manifest.asset.address as Address],
+    })
+    expect(good).toMatchObject({
+      verified: true,
+      feedback: { value: '100', tag2: 'credit-settled' },
+    })
+    const bad = await trustFor().feedback(agents.broke, rater.address, 1n)
+    expect(bad).toMatchObject({ value: '0', tag2: 'credit-defaulted' })
+    const evidence = JSON.parse(new TextDecoder().decode(await fetchContent(bad.feedbackURI)))
+    expect(evidence.evidence.reason).toContain('insufficient_balance')
+    expect(evidence.evidence.authorization.from).toBe(brokeWallet.address)
   })
 })
 

@@ -102,7 +102,7 @@ export class CreditSettler {
       }
       if (receipt?.success && receipt.transaction) {
         await this.#options.credit.book.settled(entry.id, receipt.transaction)
-        await this.#options.credit.onSettled?.(entry, receipt.transaction)
+        await this.#after(() => this.#options.credit.onSettled?.(entry, receipt.transaction))
         return
       }
       const reason = receipt?.errorReason
@@ -130,7 +130,19 @@ export class CreditSettler {
 
   async #default(entry: CreditEntry, reason: string): Promise<void> {
     await this.#options.credit.book.defaulted(entry.id, reason)
-    await this.#options.credit.onDefaulted?.(entry, reason)
+    await this.#after(() => this.#options.credit.onDefaulted?.(entry, reason))
+  }
+
+  /**
+   * Runs an outcome hook once the book holds the outcome. Its failure is reported, never retried:
+   * settling again would run the hook again (a second rating for one payment).
+   */
+  async #after(hook: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await hook()
+    } catch (error) {
+      this.#options.onError?.(error)
+    }
   }
 
   #retryLater(entry: CreditEntry): void {

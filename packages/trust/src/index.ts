@@ -16,6 +16,7 @@ export {
   MemoryContentStore,
   publishContent,
 } from './content.ts'
+export { type CreditFeedbackOptions, creditFeedback } from './credit/creditFeedback.ts'
 export { type ReputationCreditOptions, reputationCredit } from './credit/reputationCredit.ts'
 export {
   contentHash,
