@@ -36,7 +36,6 @@ import {
   SIGN_IN_WITH_X,
   type SiwxExtension,
   signSiwxChallenge,
-  TrustClient,
   verifyFeedback,
 } from '@tollgate/trust'
 import { Hono } from 'hono'
@@ -45,6 +44,7 @@ import { type Address, createPublicClient, createWalletClient, erc20Abi, http } 
 import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { payerAccount, signPayment, startTestStack, tokenBalance } from './support/stack.ts'
+import { trustClientFor } from './support/trust.ts'
 
 const account = (index: number) => privateKeyToAccount(ANVIL_ACCOUNTS[index]!.privateKey)
 const agentOwner = account(5)
@@ -67,17 +67,7 @@ function chain() {
   return devnetChain(manifest.chainId, manifest.rpcUrl, manifest.multicall3 as Address)
 }
 
-function trustFor(signer?: PrivateKeyAccount): TrustClient {
-  const registries = stack.manifest.erc8004
-  if (!registries) throw new Error('the dev manifest names no ERC-8004 registries')
-  return new TrustClient({
-    publicClient: createPublicClient({ chain: chain(), transport: http(), pollingInterval: 50 }),
-    walletClient: signer
-      ? createWalletClient({ account: signer, chain: chain(), transport: http() })
-      : undefined,
-    registries,
-  })
-}
+const trustFor = (signer?: PrivateKeyAccount) => trustClientFor(stack.manifest, signer)
 
 const publish = async (bytes: Uint8Array) => (await publishContent(contentServer.url, bytes)).uri
 

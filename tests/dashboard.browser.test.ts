@@ -11,12 +11,12 @@ import { copyFile, mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { readReceipt, wrapFetch } from '@tollgate/client'
 import type { PaymentRequirements } from '@tollgate/core'
-import { ANVIL_ACCOUNTS, devnetChain } from '@tollgate/devnet'
+import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
 import { exactEvmClient } from '@tollgate/evm'
-import { agentIdentity, registerAgent, TrustClient } from '@tollgate/trust'
+import { agentIdentity, registerAgent } from '@tollgate/trust'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import type { DevStack } from 'tollgate'
-import { type Address, createPublicClient, createWalletClient, type Hex, http } from 'viem'
+import type { Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ourSolanaClient } from './support/solana.ts'
@@ -28,6 +28,7 @@ import {
   startTestStack,
   weatherRequirements,
 } from './support/stack.ts'
+import { trustClientFor } from './support/trust.ts'
 
 const root = resolve(import.meta.dirname, '..')
 const artifacts = join(root, 'test-artifacts')
@@ -261,23 +262,7 @@ describe('dashboard in Chromium', () => {
     await page.context().close()
   })
   it('lists the agents served on credit with their reputation, and what they owe', async () => {
-    const registries = stack.manifest.erc8004
-    if (!registries) throw new Error('the dev manifest names no ERC-8004 registries')
-    const chain = devnetChain(
-      stack.manifest.chainId,
-      stack.manifest.rpcUrl,
-      stack.manifest.multicall3 as Address,
-    )
-    const trustAs = (key: Hex) =>
-      new TrustClient({
-        publicClient: createPublicClient({ chain, transport: http(), pollingInterval: 50 }),
-        walletClient: createWalletClient({
-          account: privateKeyToAccount(key),
-          chain,
-          transport: http(),
-        }),
-        registries,
-      })
+    const trustAs = (key: Hex) => trustClientFor(stack.manifest, privateKeyToAccount(key))
     const payer = payerAccount(stack.manifest)
     const dataUri = async (bytes: Uint8Array) =>
       `data:application/json;base64,${Buffer.from(bytes).toString('base64')}`

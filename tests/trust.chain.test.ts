@@ -3,7 +3,7 @@
  * Tollgate's content store, its wallet set by EIP-712 consent, feedback resting on a payment the
  * facilitator settled, and agent0-sdk reading all of it back as an independent client.
  */
-import { ANVIL_ACCOUNTS, devnetChain } from '@tollgate/devnet'
+import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
 import {
   AgentWallets,
   agentIdentityDeclaration,
@@ -17,12 +17,12 @@ import {
   registerAgent,
   SiwxGate,
   signSiwxChallenge,
-  TrustClient,
+  type TrustClient,
   verifyFeedback,
 } from '@tollgate/trust'
 import { SDK } from 'agent0-sdk'
 import { type DevStack, type Listening, listen } from 'tollgate'
-import { type Address, createPublicClient, createWalletClient, type Hex, http } from 'viem'
+import type { Address, Hex } from 'viem'
 import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -32,6 +32,7 @@ import {
   startTestStack,
   weatherRequirements,
 } from './support/stack.ts'
+import { trustClientFor } from './support/trust.ts'
 
 const account = (index: number) => privateKeyToAccount(ANVIL_ACCOUNTS[index]!.privateKey)
 const agentOwner = account(5)
@@ -43,17 +44,7 @@ let stack: DevStack
 let contentServer: Listening
 let registries: NonNullable<DevStack['manifest']['erc8004']>
 
-function trustFor(signer?: PrivateKeyAccount): TrustClient {
-  const { manifest } = stack
-  const chain = devnetChain(manifest.chainId, manifest.rpcUrl, manifest.multicall3 as Address)
-  return new TrustClient({
-    publicClient: createPublicClient({ chain, transport: http(), pollingInterval: 50 }),
-    walletClient: signer
-      ? createWalletClient({ account: signer, chain, transport: http() })
-      : undefined,
-    registries,
-  })
-}
+const trustFor = (signer?: PrivateKeyAccount) => trustClientFor(stack.manifest, signer)
 
 const publish = async (bytes: Uint8Array) => (await publishContent(contentServer.url, bytes)).uri
 

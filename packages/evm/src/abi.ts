@@ -30,6 +30,14 @@ export const transferWithAuthorizationTypes = {
   ],
 } as const
 
+/** The EIP-712 domain's fields, in the order their separator hashes them. */
+export const eip712DomainTypes = [
+  { name: 'name', type: 'string' },
+  { name: 'version', type: 'string' },
+  { name: 'chainId', type: 'uint256' },
+  { name: 'verifyingContract', type: 'address' },
+] as const
+
 /** Multicall3's `aggregate3`: many calls in one, each allowed to fail on its own. */
 export const aggregate3Abi = parseAbi([
   'struct Call3 { address target; bool allowFailure; bytes callData; }',

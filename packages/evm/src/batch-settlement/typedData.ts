@@ -11,6 +11,7 @@ import {
   stringToHex,
   zeroAddress,
 } from 'viem'
+import { eip712DomainTypes } from '../abi.ts'
 import type { EvmSigner } from '../signer.ts'
 import {
   batchSettlementAddresses,
@@ -76,13 +77,6 @@ function domainSeparatorOf(chainId: number, escrow?: Address): Hex {
   }
   return separator
 }
-
-const eip712DomainTypes = [
-  { name: 'name', type: 'string' },
-  { name: 'version', type: 'string' },
-  { name: 'chainId', type: 'uint256' },
-  { name: 'verifyingContract', type: 'address' },
-] as const
 
 /** Channel ids recently computed: every voucher of a channel names the same config. */
 const channelIds = new Map<string, Hex>()

@@ -8,7 +8,7 @@ import {
   keccak256,
   stringToHex,
 } from 'viem'
-import { transferWithAuthorizationTypes } from '../../abi.ts'
+import { eip712DomainTypes, transferWithAuthorizationTypes } from '../../abi.ts'
 import { keccakBytes } from '../../batch-settlement/keccak.ts'
 import type { Authorization } from './payload.ts'
 
@@ -71,13 +71,6 @@ function domainSeparatorBytes(domain: Eip712Domain): Uint8Array {
   }
   return separator
 }
-
-const eip712DomainTypes = [
-  { name: 'name', type: 'string' },
-  { name: 'version', type: 'string' },
-  { name: 'chainId', type: 'uint256' },
-  { name: 'verifyingContract', type: 'address' },
-] as const
 
 /**
  * `authorizationDigest` as bytes, packed by hand with the domain separator cached: the struct
