@@ -8,6 +8,7 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readReceipt, wrapFetch } from '@tollgate/client'
+import { withPayments } from '@tollgate/client/axios'
 import {
   type CreditBook,
   type CreditLine,
@@ -38,6 +39,7 @@ import {
   signSiwxChallenge,
   verifyFeedback,
 } from '@tollgate/trust'
+import axios from 'axios'
 import { Hono } from 'hono'
 import { type DevStack, type Listening, listen } from 'tollgate'
 import { type Address, createPublicClient, createWalletClient, erc20Abi, http } from 'viem'
@@ -314,6 +316,13 @@ describe('an agent paying with wrapFetch', () => {
     expect(paid.status).toBe(200)
     expect(readReceipt(paid)?.transaction).toMatch(/^0x[0-9a-f]{64}$/)
     expect((await book.outstanding()).map((entry) => entry.amount)).toEqual([price])
+    // The axios interceptor sends the same identification.
+    const viaAxios = withPayments(axios.create(), { schemes, identify })
+    const answer = await viaAxios.get(`${server.url}/weather`)
+    expect(decodePaymentResponseHeader(String(answer.headers['payment-response']))).toMatchObject({
+      transaction: '',
+    })
+    expect(await book.outstanding()).toHaveLength(2)
     await server.gate.settleCredited()
   })
 })

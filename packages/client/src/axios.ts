@@ -44,6 +44,7 @@ export function withPayments(instance: AxiosInstance, options: PayerOptions): Ax
     const paidConfig: MarkedConfig = {
       ...config,
       headers: config.headers.concat({
+        ...prepared.headers,
         [prepared.header.name]: prepared.header.value,
       } satisfies RawAxiosRequestHeaders),
       [paidMark]: true,
