@@ -51,6 +51,10 @@ export {
   voucherPayloadSchema,
 } from './batch-settlement/payload.ts'
 export {
+  type AnchoredPayment,
+  batchSettlementPaymentAnchor,
+} from './batch-settlement/paymentAnchor.ts'
+export {
   nativeRecovery,
   recoverMessageSigner,
   recoverSigner,

@@ -42,4 +42,9 @@ export { revertName } from './send.ts'
 export * from './siwx/index.ts'
 export { TrustClient, type TrustClientOptions } from './trustClient.ts'
 export type { AgentIdentity, FeedbackRecord, Registries, Reputation } from './types.ts'
-export { type FeedbackProblem, type FeedbackVerdict, verifyFeedback } from './verifyFeedback.ts'
+export {
+  type FeedbackProblem,
+  type FeedbackVerdict,
+  type PaymentAnchor,
+  verifyFeedback,
+} from './verifyFeedback.ts'

@@ -1,9 +1,34 @@
 import { type ErrorCode, isTollgateError, reasonOf } from '@tollgate/core'
-import { type Address, erc20Abi, getAddress, type Hex, isAddressEqual, parseEventLogs } from 'viem'
+import {
+  type Address,
+  erc20Abi,
+  getAddress,
+  type Hex,
+  isAddressEqual,
+  type PublicClient,
+  parseEventLogs,
+  type TransactionReceipt,
+} from 'viem'
 import { fetchContent } from './content.ts'
-import { contentHash, type FeedbackFile, parseFeedbackFile } from './feedbackFile.ts'
+import {
+  contentHash,
+  type FeedbackFile,
+  type ProofOfPayment,
+  parseFeedbackFile,
+} from './feedbackFile.ts'
 import type { TrustClient } from './trustClient.ts'
 import type { FeedbackRecord } from './types.ts'
+
+/**
+ * Another way a transaction can prove a payment, for schemes whose payments have no transfer of
+ * their own (batch-settlement: the channel's deposit or claim), e.g.
+ * `batchSettlementPaymentAnchor()` of `@tollgate/evm`.
+ */
+export type PaymentAnchor = (
+  receipt: TransactionReceipt,
+  proof: ProofOfPayment,
+  publicClient: PublicClient,
+) => Promise<boolean>
 
 /** Why a feedback did not verify: a code from core's table, its reason, and the detail. */
 export interface FeedbackProblem {
@@ -24,14 +49,15 @@ export interface FeedbackVerdict {
  * Checks one feedback the way a provider deciding whom to trust must: fetch the file its event
  * names, check its bytes against `feedbackHash`, check the file describes this agent, reviewer
  * and value, then find its `proofOfPayment` on chain: a successful transaction with an ERC-20
- * `Transfer` from the payer to the payee (of one of `tokens`, when given).
+ * `Transfer` from the payer to the payee (of one of `tokens`, when given), or one an `anchors`
+ * plug-in accepts.
  */
 export async function verifyFeedback(
   trust: TrustClient,
   agentId: bigint,
   client: Address,
   feedbackIndex: bigint,
-  options: { tokens?: readonly Address[] } = {},
+  options: { tokens?: readonly Address[]; anchors?: readonly PaymentAnchor[] } = {},
 ): Promise<FeedbackVerdict> {
   const feedback = await trust.feedback(agentId, client, feedbackIndex)
   const problems: FeedbackProblem[] = []
@@ -99,12 +125,22 @@ export async function verifyFeedback(
       log.args.value > 0n &&
       (!options.tokens || options.tokens.some((token) => isAddressEqual(token, log.address))),
   )
-  if (!paid)
+  const anchored =
+    !paid &&
+    (await someAsync(options.anchors ?? [], (anchor) =>
+      anchor(receipt, proof, trust.reader.publicClient as PublicClient),
+    ))
+  if (!paid && !anchored)
     fail(
       'TRUST_PROOF_OF_PAYMENT_NO_TRANSFER',
       `${proof.txHash} moves no token from ${proof.fromAddress} to ${proof.toAddress}`,
     )
   return verdict()
+}
+
+async function someAsync<T>(items: readonly T[], test: (item: T) => Promise<boolean>) {
+  for (const item of items) if (await test(item).catch(() => false)) return true
+  return false
 }
 
 /** What in the file disagrees with the feedback on chain, if anything. */
