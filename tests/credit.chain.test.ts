@@ -37,6 +37,7 @@ import {
   SIGN_IN_WITH_X,
   type SiwxExtension,
   signSiwxChallenge,
+  TrustClient,
   verifyFeedback,
 } from '@tollgate/trust'
 import axios from 'axios'
@@ -86,10 +87,11 @@ async function creditServer(
   book: CreditBook,
   perAgentMax = 10n * price,
   hooks: Pick<CreditLine, 'onSettled' | 'onDefaulted'> = {},
+  trust: TrustClient = trustFor(),
 ) {
   const { manifest } = stack
   const credit = reputationCredit({
-    trust: trustFor(),
+    trust,
     book,
     reviewers: [merchantReviewer.address],
     minScore: 80,
@@ -292,6 +294,32 @@ describe('serve first, pay later', () => {
     // No credit now: the payment is verified first, and this wallet cannot cover it.
     expect(again.status).toBe(402)
     expect(again.body).toMatchObject({ error: 'invalid_exact_evm_insufficient_balance' })
+  })
+})
+
+describe('when trust cannot be read', () => {
+  it('pays first: an identity registry that does not answer extends no credit and breaks nothing', async () => {
+    const registries = stack.manifest.erc8004
+    if (!registries) throw new Error('no registries')
+    const chain = devnetChain(
+      stack.manifest.chainId,
+      'http://127.0.0.1:9',
+      stack.manifest.multicall3 as Address,
+    )
+    const unreachable = new TrustClient({
+      publicClient: createPublicClient({
+        chain,
+        transport: http('http://127.0.0.1:59998', { retryCount: 0 }),
+      }),
+      registries,
+    })
+    const book = new MemoryCreditBook()
+    const server = await creditServer(book, 10n * price, {}, unreachable)
+    const url = `${server.url}/weather`
+    const answer = await call(url, await prepare(url, agents.trusted, payerAccount(stack.manifest)))
+    expect(answer.status).toBe(200)
+    expect(answer.receipt?.transaction).toMatch(/^0x[0-9a-f]{64}$/)
+    expect(await book.outstanding()).toEqual([])
   })
 })
 

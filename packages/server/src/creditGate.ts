@@ -69,16 +69,27 @@ export async function serveOnCredit(context: CreditContext): Promise<CreditOutco
   if (!credit) return { kind: 'pay-first', why: 'the route extends no credit' }
   const { payment, requirements } = context
   const nowSeconds = Math.floor(Date.now() / 1000)
-  const local = await context.scheme?.verifyLocally?.(payment.payload, requirements, nowSeconds)
+  // Credit fails toward paying first: a check that cannot run (an RPC down) extends nothing.
+  const local = await context.scheme
+    ?.verifyLocally?.(payment.payload, requirements, nowSeconds)
+    .catch(() => undefined)
   if (!local) return { kind: 'pay-first', why: 'this payment cannot be checked without the chain' }
   if (!local.ok) return { kind: 'refuse', reason: reasonOf(local.code), message: local.message }
-  const decision = await credit.judge({
-    operation: creditOperation(context.route, context.request),
-    header: (name) => context.request.header(name),
-    payment,
-    requirements,
-    payer: local.payer,
-  })
+  let decision: Awaited<ReturnType<typeof credit.judge>>
+  try {
+    decision = await credit.judge({
+      operation: creditOperation(context.route, context.request),
+      header: (name) => context.request.header(name),
+      payment,
+      requirements,
+      payer: local.payer,
+    })
+  } catch (error) {
+    return {
+      kind: 'pay-first',
+      why: `the credit line could not judge: ${(error as Error).message}`,
+    }
+  }
   if (decision.kind === 'pay-first') return decision
   if (decision.kind === 'refused')
     return { kind: 'refuse', reason: reasonOf(decision.code), message: decision.message }
