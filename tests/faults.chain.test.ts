@@ -29,6 +29,14 @@ beforeAll(async () => {
     upstreamUrl: manifest.rpcUrl,
     seed: 402,
     rules: [
+      // The first two sends are faulted for sure, whatever the batching made of 40 payments (a
+      // few sends, so the draws alone may spare them all); the draws then go on as seeded.
+      { method: 'eth_sendRawTransaction', fault: { kind: 'duplicate' }, times: 1 },
+      {
+        method: 'eth_sendRawTransaction',
+        fault: { kind: 'drop-response', mode: 'destroy' },
+        times: 1,
+      },
       {
         method: 'eth_sendRawTransaction',
         fault: { kind: 'drop-response', mode: 'destroy' },
