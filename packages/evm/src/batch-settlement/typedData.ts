@@ -12,6 +12,7 @@ import {
   zeroAddress,
 } from 'viem'
 import { eip712DomainTypes } from '../abi.ts'
+import { typedDataDigestBytes, writeUintWord } from '../eip712Bytes.ts'
 import type { EvmSigner } from '../signer.ts'
 import {
   batchSettlementAddresses,
@@ -21,7 +22,6 @@ import {
   refundTypes,
   voucherTypes,
 } from './constants.ts'
-import { keccakBytes } from './keccak.ts'
 import type { ChannelConfig, VoucherClaim } from './payload.ts'
 import { recoverSigner } from './recoverSigner.ts'
 
@@ -124,17 +124,8 @@ export function voucherDigestBytes(
   const struct = new Uint8Array(96)
   struct.set(voucherTypehashBytes, 0)
   struct.set(hexToBytes(channelId, { size: 32 }), 32)
-  let rest = maxClaimableAmount
-  for (let index = 95; rest > 0n; index--) {
-    struct[index] = Number(rest & 0xffn)
-    rest >>= 8n
-  }
-  const message = new Uint8Array(66)
-  message[0] = 0x19
-  message[1] = 0x01
-  message.set(domainSeparatorBytesOf(chainId, escrow), 2)
-  message.set(keccakBytes(struct), 34)
-  return keccakBytes(message)
+  writeUintWord(struct, 64, maxClaimableAmount, 128)
+  return typedDataDigestBytes(domainSeparatorBytesOf(chainId, escrow), struct)
 }
 
 /** A voucher for `maxClaimableAmount` in total, signed by the payer's authorizer key. */

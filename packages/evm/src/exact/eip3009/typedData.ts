@@ -9,7 +9,7 @@ import {
   stringToHex,
 } from 'viem'
 import { eip712DomainTypes, transferWithAuthorizationTypes } from '../../abi.ts'
-import { keccakBytes } from '../../batch-settlement/keccak.ts'
+import { typedDataDigestBytes, writeUintWord } from '../../eip712Bytes.ts'
 import type { Authorization } from './payload.ts'
 
 export interface Eip712Domain {
@@ -84,24 +84,9 @@ export function authorizationDigestBytes(
   struct.set(transferTypehashBytes, 0)
   struct.set(hexToBytes(authorization.from as Hex), 44)
   struct.set(hexToBytes(authorization.to as Hex), 76)
-  writeWord(struct, 96, BigInt(authorization.value))
-  writeWord(struct, 128, BigInt(authorization.validAfter))
-  writeWord(struct, 160, BigInt(authorization.validBefore))
+  writeUintWord(struct, 96, BigInt(authorization.value))
+  writeUintWord(struct, 128, BigInt(authorization.validAfter))
+  writeUintWord(struct, 160, BigInt(authorization.validBefore))
   struct.set(hexToBytes(authorization.nonce as Hex, { size: 32 }), 192)
-  const message = new Uint8Array(66)
-  message[0] = 0x19
-  message[1] = 0x01
-  message.set(domainSeparatorBytes(domain), 2)
-  message.set(keccakBytes(struct), 34)
-  return keccakBytes(message)
-}
-
-/** A uint256 big-endian at `offset`; values past 256 bits are refused. */
-function writeWord(target: Uint8Array, offset: number, value: bigint): void {
-  if (value < 0n || value >= 2n ** 256n) throw new RangeError(`${value} is not a uint256`)
-  let rest = value
-  for (let index = offset + 31; rest > 0n; index--) {
-    target[index] = Number(rest & 0xffn)
-    rest >>= 8n
-  }
+  return typedDataDigestBytes(domainSeparatorBytes(domain), struct)
 }
