@@ -41,6 +41,7 @@ const allowedInternal: Record<string, string[]> = {
   mcp: ['@tollgate/core', '@tollgate/client', '@tollgate/server'],
   manifest: [],
   trust: ['@tollgate/core', '@tollgate/contracts'],
+  a2a: ['@tollgate/core', '@tollgate/client', '@tollgate/server'],
   cli: [
     '@tollgate/manifest',
     '@tollgate/core',
@@ -148,9 +149,13 @@ describe('tidy', () => {
 
   it("every reason string is written once, in core's table", async () => {
     const reasons = new Set<string>(Object.values(errorCodes).map((entry) => entry.reason))
-    const tables = ['codes.ts', 'evmCodes.ts', 'batchSettlementCodes.ts', 'trustCodes.ts'].map(
-      (file) => join(root, 'packages/core/src/errors', file),
-    )
+    const tables = [
+      'codes.ts',
+      'evmCodes.ts',
+      'batchSettlementCodes.ts',
+      'trustCodes.ts',
+      'agentCodes.ts',
+    ].map((file) => join(root, 'packages/core/src/errors', file))
     const problems: string[] = []
     for (const file of await sourceFiles(join(root, 'packages'))) {
       if (tables.includes(file) || /\.test\.tsx?$/.test(file) || file.endsWith('generated.ts'))

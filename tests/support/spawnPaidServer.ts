@@ -51,11 +51,22 @@ export async function spawnPaidServer(
   config: Omit<PaidServerConfig, 'port'> & Partial<PaidServerConfig>,
 ): Promise<PaidServerChild> {
   const settings: PaidServerConfig = { port: config.port ?? (await freePort()), ...config }
+  return spawnListening('paidServerProcess.ts', { PAID_SERVER_PROCESS: JSON.stringify(settings) })
+}
+
+/**
+ * Starts one of the test-support scripts in its own process (on the compiled packages), with
+ * `env` added; resolves once it prints `{"url": …}`.
+ */
+export function spawnListening(
+  script: string,
+  env: Record<string, string>,
+): Promise<PaidServerChild> {
   const child = spawn(
     process.execPath,
-    ['--import', tsxLoader, join(import.meta.dirname, 'paidServerProcess.ts')],
+    ['--import', tsxLoader, join(import.meta.dirname, script)],
     {
-      env: { ...process.env, PAID_SERVER_PROCESS: JSON.stringify(settings) },
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
@@ -81,7 +92,7 @@ export async function spawnPaidServer(
       })
     })
     void exited.then((how) =>
-      fail(new Error(`paid server exited (${how}) before listening:\n${output}`)),
+      fail(new Error(`${script} exited (${how}) before listening:\n${output}`)),
     )
   })
 }

@@ -6,6 +6,7 @@
  * Reasons are the reference implementation's strings character for character; the few that
  * the reference lacks are marked `tollgate` and documented in docs/ERRORS.md.
  */
+import { agentErrorCodes } from './agentCodes.ts'
 import { batchSettlementErrorCodes } from './batchSettlementCodes.ts'
 import { evmErrorCodes } from './evmCodes.ts'
 import { trustErrorCodes } from './trustCodes.ts'
@@ -55,6 +56,7 @@ export const errorCodes = {
   ...evmErrorCodes,
   ...batchSettlementErrorCodes,
   ...trustErrorCodes,
+  ...agentErrorCodes,
 
   // Tollgate additions: situations the reference reports only as free text or a 500.
   ASSET_NOT_ALLOWED: { reason: 'asset_not_allowed', kind: 'unsupported', origin: 'tollgate' },
