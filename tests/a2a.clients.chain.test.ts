@@ -11,10 +11,15 @@ import { join } from 'node:path'
 import { TaskState } from '@a2a-js/sdk'
 import { ServiceParameters, withA2AExtensions } from '@a2a-js/sdk/client'
 import {
+  chainOf,
   connectAgent,
+  createOpenMandate,
   dataOf,
+  generateMandateKeys,
   hireAgent,
   x402MetadataKeys as keys,
+  mandateCheck,
+  mandatePayer,
   message,
   textPart,
   x402ExtensionUri,
@@ -69,7 +74,11 @@ function payer(maxPayment = '$0.01', outcomes: PaymentOutcome[] = []) {
   }
 }
 
-async function ourMerchant(flow: 'standalone' | 'embedded' = 'standalone', runs: string[] = []) {
+async function ourMerchant(
+  flow: 'standalone' | 'embedded' = 'standalone',
+  runs: string[] = [],
+  checks: Parameters<typeof startA2aMerchant>[3] = {},
+) {
   const folder = await mkdtemp(join(tmpdir(), 'tollgate-a2a-'))
   const merchant = await startA2aMerchant(
     stack.manifest,
@@ -78,7 +87,7 @@ async function ourMerchant(flow: 'standalone' | 'embedded' = 'standalone', runs:
       runs.push(task.text)
       return { text: 'Answered.', artifacts: [{ name: 'answer', text: `Answer to: ${task.text}` }] }
     },
-    { flow, merchantName: 'Research Co' },
+    { flow, merchantName: 'Research Co', ...checks },
   )
   merchants.push(merchant)
   return merchant
@@ -179,5 +188,83 @@ describe('a merchant agent killed in the middle of a paid task', () => {
     ])
     expect(await debits()).toBe(before + 1)
     expect(outcomes).toHaveLength(1)
+  })
+})
+
+describe('an AP2 mandate between the owner, the agent and the merchant', () => {
+  async function mandated() {
+    const owner = await generateMandateKeys()
+    const agent = await generateMandateKeys()
+    const mandate = await createOpenMandate({
+      owner,
+      agentKey: agent.publicJwk,
+      budget: { amount: 1, currency: 'USD' },
+      payees: [{ id: stack.manifest.accounts.merchant.address }],
+      expiresAt: new Date(Date.now() + 3_600_000),
+    })
+    return { owner, agent, mandate }
+  }
+
+  it('pays a merchant that checks the binding; a tampered mandate is refused and not charged', async () => {
+    const runs: string[] = []
+    const merchant = await ourMerchant('standalone', runs, { checks: [mandateCheck()] })
+    const { agent, mandate } = await mandated()
+    const bound = await mandatePayer({
+      mandate,
+      agentKey: agent.privateJwk,
+      spending: payer().spending,
+    })
+    const before = await debits()
+    const hired = await hireAgent(await connectAgent(merchant.url), 'Bound question', {
+      ...payer(),
+      ...bound,
+    })
+    expect(hired.outcome?.state).toBe('settled')
+    expect(runs).toEqual(['Bound question'])
+    expect(await debits()).toBe(before + 1)
+
+    // Another owner's open mandate put in front of the agent's closed one.
+    const other = await mandated()
+    const tampering = {
+      ...bound,
+      bind: async (...args: Parameters<NonNullable<typeof bound.bind>>) => {
+        const binding = await bound.bind!(...args)
+        const chain = (binding!.extensions!['ap2-mandate'] as { payment_mandate_chain: string })
+          .payment_mandate_chain
+        const forged = `${other.mandate}~${chain.split('~~')[1]}`
+        return { ...binding, extensions: { 'ap2-mandate': { payment_mandate_chain: forged } } }
+      },
+    }
+    const refused = await hireAgent(await connectAgent(merchant.url), 'Tampered question', {
+      ...payer(),
+      ...tampering,
+    })
+    expect(refused.task?.status?.state).toBe(TaskState.TASK_STATE_FAILED)
+    expect(refused.outcome).toMatchObject({
+      state: 'failed',
+      reason: 'ap2_mandate_signature_invalid',
+    })
+    expect(runs).toEqual(['Bound question'])
+    expect(await debits()).toBe(before + 1)
+  })
+
+  it('refuses, unsigned, a payment to a payee outside the mandate', async () => {
+    const merchant = await ourMerchant('standalone', [], { checks: [mandateCheck()] })
+    const owner = await generateMandateKeys()
+    const agent = await generateMandateKeys()
+    const mandate = await createOpenMandate({
+      owner,
+      agentKey: agent.publicJwk,
+      payees: [{ id: '0x000000000000000000000000000000000000dEaD' }],
+      expiresAt: new Date(Date.now() + 3_600_000),
+    })
+    const signedBefore: string[] = []
+    const options = { ...payer(), ...(await mandatePayer({ mandate, agentKey: agent.privateJwk })) }
+    const refused = await hireAgent(await connectAgent(merchant.url), 'Elsewhere', {
+      ...options,
+      onPayment: (payment) => signedBefore.push(chainOf(payment) ?? ''),
+    }).catch((error) => error)
+    expect(isTollgateError(refused) && refused.reason).toBe('ap2_mandate_payee_not_allowed')
+    expect(signedBefore).toEqual([])
   })
 })

@@ -19,7 +19,6 @@ import {
   preparePayment,
 } from '@tollgate/client'
 import {
-  type PaymentPayload,
   type PaymentRequired,
   parsePaymentRequired,
   parseSettleResponse,
@@ -30,16 +29,8 @@ import { message, statusMetadata, terminalStates, textOf, textPart } from './mes
 import { isTransientReason } from './paymentChecks.ts'
 import { x402MetadataKeys as keys, x402ExtensionUri } from './x402Extension.ts'
 
-export interface HireOptions extends PayerOptions {
-  /**
-   * Signs what goes with the payment when the merchant wants more than the authorization (an
-   * AP2 mandate bound to it, `mandatePayer`). It may replace the payment it is given.
-   */
-  bind?: (
-    payment: PaymentPayload,
-    required: PaymentRequired,
-  ) => Promise<{ payment: PaymentPayload; metadata?: Record<string, unknown> }>
-}
+/** The payer's options; an AP2 mandate joins through `mandatePayer` (`spending` and `bind`). */
+export type HireOptions = PayerOptions & { agentUrl?: string }
 
 /** How hiring went: the final task, the agent's answer, and the payment if one was made. */
 export interface Hired {
@@ -76,7 +67,7 @@ export async function connectAgent(url: string): Promise<Client> {
 export async function hireAgent(
   client: Client,
   request: string | Message,
-  options: HireOptions & { agentUrl?: string },
+  options: HireOptions,
 ): Promise<Hired> {
   const asked = typeof request === 'string' ? message('user', [textPart(request)]) : request
   const first = await client.sendMessage(sendParams(asked), callOptions())
@@ -84,21 +75,14 @@ export async function hireAgent(
   const ask = paymentAsk(first)
   if (!ask) return hiredWithout(first)
   const resource = ask.required.resource?.url ?? options.agentUrl ?? `a2a://task/${first.id}`
-  let prepared: PreparedPayment = await preparePayment(ask.required, resource, options)
-  let extra: Record<string, unknown> = {}
-  if (options.bind) {
-    const bound = await options.bind(prepared.payment, ask.required)
-    prepared = { ...prepared, payment: bound.payment }
-    extra = bound.metadata ?? {}
-  }
+  const prepared: PreparedPayment = await preparePayment(ask.required, resource, options)
   const ids = { taskId: first.id, contextId: first.contextId }
   const paying =
     ask.flow === 'embedded'
-      ? embeddedPaymentMessage(prepared.payment, ask.cart, ids, extra)
+      ? embeddedPaymentMessage(prepared.payment, ask.cart, ids)
       : message('user', [textPart('Payment submitted.')], ids, {
           [keys.status]: 'payment-submitted',
           [keys.payload]: prepared.payment,
-          ...extra,
         })
   const attempts = attemptsAllowed(options)
   for (let attempt = 1; ; attempt++) {

@@ -6,6 +6,35 @@
  */
 export { type A2aHonoOptions, a2aHono, cardJson } from './a2aHono.ts'
 export { declaresX402, type PaidAgentCardOptions, paidAgentCard } from './agentCard.ts'
+export { chainOf, type MandateExtension, mandateExtensionKey, mandateNonce } from './ap2/binding.ts'
+export { evaluateMandate, type MandateHistory, scaledAmount } from './ap2/constraints.ts'
+export { type MandateCheckOptions, mandateCheck } from './ap2/mandateCheck.ts'
+export {
+  type MandateLedger,
+  type MandatePayerOptions,
+  MemoryMandateLedger,
+  mandatePayer,
+} from './ap2/mandatePayer.ts'
+export {
+  type ClosedPaymentMandate,
+  closedMandateFor,
+  closedPaymentMandateVct,
+  createOpenMandate,
+  type MandateAmount,
+  mandateId,
+  type OpenMandateTerms,
+  type OpenPaymentMandate,
+  openPaymentMandateVct,
+  type Payee,
+  type PaymentInstrument,
+} from './ap2/mandates.ts'
+export {
+  generateMandateKeys,
+  type MandateKeys,
+  publicJwkOf,
+  verifyChain,
+  verifyRoot,
+} from './ap2/sdJwt.ts'
 export {
   cartMandate,
   cartMandateKey,

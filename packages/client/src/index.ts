@@ -13,6 +13,7 @@ export {
   nextDelayMs,
   outcomeOf,
   type PayerOptions,
+  type PaymentBinding,
   type PreparedPayment,
   preparePayment,
 } from './paymentFlow.ts'

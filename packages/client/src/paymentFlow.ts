@@ -4,6 +4,7 @@ import {
   encodePaymentHeader,
   type PaymentPayload,
   type PaymentRequired,
+  type PaymentRequirements,
   paymentHeaders,
   reasonOf,
   type SchemeClient,
@@ -42,6 +43,15 @@ export interface PayerOptions extends PaymentPolicy {
   identify?:
     | ((required: PaymentRequired, url: string) => Promise<Identification | undefined>)
     | undefined
+  /**
+   * Binds a payment to something signed beside it, after the requirement is chosen and the
+   * spending guard agreed, before anything is signed: the nonce the authorization must carry and
+   * the payment extensions that carry the rest (an AP2 mandate chain, `mandatePayer` of
+   * `@tollgate/a2a`). A throw refuses the payment, unsigned.
+   */
+  bind?:
+    | ((requirements: PaymentRequirements, url: string) => Promise<PaymentBinding | undefined>)
+    | undefined
   /** Called after a payment was signed, before it is sent. */
   onPayment?: ((payment: PaymentPayload) => void) | undefined
   /** Called once per signed payment with how it ended. */
@@ -51,6 +61,12 @@ export interface PayerOptions extends PaymentPolicy {
    * presented again, the same signed bytes each time. @default { attempts: 5, delayMs: 500, maxDelayMs: 8000 }
    */
   retry?: { attempts?: number; delayMs?: number; maxDelayMs?: number } | undefined
+}
+
+/** What binds a payment to something signed beside it (`PayerOptions.bind`). */
+export interface PaymentBinding {
+  nonce?: string | undefined
+  extensions?: Record<string, unknown> | undefined
 }
 
 /** What a caller adds to a paid request to say who it is. */
@@ -105,11 +121,12 @@ export async function preparePayment(
   let payment: PaymentPayload
   let identification: Identification | undefined
   try {
+    const binding = await options.bind?.(requirements, url)
     identification = await options.identify?.(required, url)
     const echoed = echoExtensions(required.extensions)
     const extensions =
-      echoed || identification?.extensions
-        ? { ...echoed, ...identification?.extensions }
+      echoed || identification?.extensions || binding?.extensions
+        ? { ...echoed, ...identification?.extensions, ...binding?.extensions }
         : undefined
     payment = {
       x402Version: required.x402Version,
@@ -118,6 +135,7 @@ export async function preparePayment(
       payload: await scheme.createPayload(requirements, {
         x402Version: required.x402Version,
         resource: required.resource,
+        ...(binding?.nonce ? { nonce: binding.nonce } : {}),
       }),
       ...(extensions ? { extensions } : {}),
     }

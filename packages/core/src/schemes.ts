@@ -26,6 +26,12 @@ export type Price =
 export interface PaymentContext {
   x402Version: X402Version
   resource?: ResourceInfo | undefined
+  /**
+   * The nonce the authorization must carry (32 bytes, hex), when the payment is bound to
+   * something signed elsewhere: an AP2 mandate chain binds itself as keccak256 of its text. A
+   * scheme that cannot carry it must refuse rather than sign without it.
+   */
+  nonce?: string | undefined
 }
 
 /** Signs payments on the buyer's side. */

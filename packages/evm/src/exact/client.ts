@@ -11,6 +11,7 @@ import {
   bytesToHex,
   createPublicClient,
   getAddress,
+  type Hex,
   http,
   isAddress,
   type PublicClient,
@@ -58,7 +59,7 @@ export function exactEvmClient(options: ExactEvmClientOptions): SchemeClient {
     ...balances,
     scheme: 'exact',
     networks: options.networks ?? ['eip155:*'],
-    async createPayload(requirements: PaymentRequirements, _context: PaymentContext) {
+    async createPayload(requirements: PaymentRequirements, context: PaymentContext) {
       const chainId = evmChainId(requirements.network)
       if (chainId === undefined) {
         throw new TollgateError(
@@ -67,6 +68,11 @@ export function exactEvmClient(options: ExactEvmClientOptions): SchemeClient {
         )
       }
       if (requirements.extra?.assetTransferMethod === 'permit2') {
+        if (context.nonce !== undefined)
+          throw new TollgateError(
+            'PAYLOAD_TYPE_UNSUPPORTED',
+            'a bound nonce (an AP2 mandate) needs an EIP-3009 payment; this one is Permit2',
+          )
         return signExactPermit2(options.signer, requirements, chainId, now())
       }
       const name = requirements.extra?.name
@@ -84,7 +90,7 @@ export function exactEvmClient(options: ExactEvmClientOptions): SchemeClient {
         // "0" rather than now-minus-a-margin: clocks that disagree can then never make it early.
         validAfter: '0',
         validBefore: String(now() + requirements.maxTimeoutSeconds),
-        nonce: bytesToHex(crypto.getRandomValues(new Uint8Array(32))),
+        nonce: boundNonce(context.nonce) ?? bytesToHex(crypto.getRandomValues(new Uint8Array(32))),
       }
       const domain = { name, version, chainId, verifyingContract: getAddress(requirements.asset) }
       const signature = await options.signer.signTypedData(
@@ -104,6 +110,16 @@ export function exactEvmClient(options: ExactEvmClientOptions): SchemeClient {
       }
     },
   }
+}
+
+function boundNonce(nonce: string | undefined): Hex | undefined {
+  if (nonce === undefined) return undefined
+  if (!/^0x[0-9a-fA-F]{64}$/.test(nonce))
+    throw new TollgateError(
+      'PAYLOAD_MALFORMED',
+      `a bound nonce must be 32 bytes of hex, not ${nonce}`,
+    )
+  return nonce as Hex
 }
 
 /** `balanceOf` over the configured RPCs: the buyer's ERC-20 balance, one client per network. */
