@@ -86,6 +86,7 @@ describe('tollgate mcp over stdio', () => {
       'call_paid_tool',
       'discover',
       'fetch',
+      'hire_agent',
       'spending',
       'tip',
     ])

@@ -57,6 +57,7 @@ const allowedInternal: Record<string, string[]> = {
     '@tollgate/svm',
     '@tollgate/dashboard',
     '@tollgate/trust',
+    '@tollgate/a2a',
   ],
 }
 

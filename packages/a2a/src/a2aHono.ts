@@ -32,7 +32,8 @@ export interface A2aHonoOptions {
  * beside it (`url`, `protocolVersion`, `preferredTransport`), so clients of either version read it.
  */
 export function a2aHono(requestHandler: A2ARequestHandler, options: A2aHonoOptions = {}): Hono {
-  const app = new Hono()
+  // Not strict: `/a2a` and `/a2a/` are the same endpoint, as card URLs are written both ways.
+  const app = new Hono({ strict: false })
   const current = new JsonRpcTransportHandler(requestHandler)
   const legacy = new LegacyJsonRpcTransportHandler(requestHandler)
   app.get(`/${AGENT_CARD_PATH}`, async (c) => c.json(cardJson(await requestHandler.getAgentCard())))

@@ -51,10 +51,10 @@ export async function connectAgent(url: string): Promise<Client> {
       cardResolverOptions: { legacyCompat: { enabled: true } },
     } as Partial<ClientFactoryOptions>),
   )
-  const card = url.endsWith('.json')
-  return card
-    ? factory.createFromUrl(new URL(url).origin, new URL(url).pathname)
-    : factory.createFromUrl(url)
+  if (url.endsWith('.json'))
+    return factory.createFromUrl(new URL(url).origin, new URL(url).pathname)
+  // The card is at `<base>/.well-known/agent-card.json`, under the base's path when it has one.
+  return factory.createFromUrl(url.endsWith('/') ? url : `${url}/`)
 }
 
 /**

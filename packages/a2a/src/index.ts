@@ -7,11 +7,18 @@
 export { type A2aHonoOptions, a2aHono, cardJson } from './a2aHono.ts'
 export { declaresX402, type PaidAgentCardOptions, paidAgentCard } from './agentCard.ts'
 export { chainOf, type MandateExtension, mandateExtensionKey, mandateNonce } from './ap2/binding.ts'
-export { evaluateMandate, type MandateHistory, scaledAmount } from './ap2/constraints.ts'
+export {
+  amountText,
+  evaluateMandate,
+  type MandateHistory,
+  scaledAmount,
+} from './ap2/constraints.ts'
+export { FolderMandateLedger } from './ap2/folderMandateLedger.ts'
 export { type MandateCheckOptions, mandateCheck } from './ap2/mandateCheck.ts'
 export {
   type MandateLedger,
   type MandatePayerOptions,
+  type MandateReservation,
   MemoryMandateLedger,
   mandatePayer,
 } from './ap2/mandatePayer.ts'
@@ -27,6 +34,8 @@ export {
   openPaymentMandateVct,
   type Payee,
   type PaymentInstrument,
+  readClosedMandate,
+  readOpenMandate,
 } from './ap2/mandates.ts'
 export {
   generateMandateKeys,

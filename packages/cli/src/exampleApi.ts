@@ -4,6 +4,7 @@ import { paymentMiddleware } from '@tollgate/server/hono'
 import { type ContentStore, contentRoutes } from '@tollgate/trust'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
+import { mountExampleA2a } from './exampleA2a.ts'
 import { mountExampleMcp } from './exampleMcp.ts'
 import { mountVoucherRoute } from './exampleVouchers.ts'
 
@@ -102,6 +103,7 @@ export function createExampleApi(options: ExampleApiOptions): Hono {
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/weather', (c) => c.json(weatherFor(c.req.query('city') ?? 'Lisbon')))
   mountExampleMcp(app, options, weatherFor, store)
+  mountExampleA2a(app, options, weatherFor, store)
   return app
 }
 

@@ -3,6 +3,7 @@
  * it runs, so help and quick commands start fast.
  */
 import { Command } from 'commander'
+import { registerA2a, registerMandate } from './commands/a2a.ts'
 import { registerAgent } from './commands/agent.ts'
 import { registerDemo, registerDev } from './commands/dev.ts'
 import { registerFacilitator } from './commands/facilitator.ts'
@@ -30,6 +31,8 @@ registerDiscover(program)
 registerMcp(program)
 registerWallet(program)
 registerAgent(program)
+registerA2a(program)
+registerMandate(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -1,4 +1,4 @@
-import { type ErrorCode, reasonOf } from '@tollgate/core'
+import { type ErrorCode, formatAtomicUnits, reasonOf } from '@tollgate/core'
 import type { PaymentRefusal } from '../paymentChecks.ts'
 import {
   type ClosedPaymentMandate,
@@ -28,6 +28,14 @@ export function scaledAmount(amount: MandateAmount): Scaled {
   if (amount.currency === 'USD') return { unit: 'usd', value: value * 10_000n }
   if (amount.currency === 'USDC') return { unit: 'usd', value }
   return { unit: amount.currency, value }
+}
+
+/** An AP2 amount as people read it: `$0.05`, `0.001 USDC`. */
+export function amountText(amount: unknown, currency: unknown): string {
+  const units = BigInt(Math.trunc(Number(amount ?? 0)))
+  if (currency === 'USD') return `$${formatAtomicUnits(units, 2)}`
+  if (currency === 'USDC') return `${formatAtomicUnits(units, 6)} USDC`
+  return `${units} (minor units of ${String(currency)})`
 }
 
 function refuse(code: ErrorCode, message: string): PaymentRefusal {
@@ -97,7 +105,7 @@ function check(
       if (max.unit !== paying.unit || paying.value > max.value || paying.value < min.value)
         return refuse(
           'MANDATE_AMOUNT_OUT_OF_RANGE',
-          `${closed.payment_amount.amount} ${closed.payment_amount.currency} is outside the mandate's range ${String(constraint.min ?? 0)}–${String(constraint.max)} ${String(constraint.currency)}`,
+          `${amountText(closed.payment_amount.amount, closed.payment_amount.currency)} is outside the mandate's range of ${amountText(constraint.min ?? 0, constraint.currency)} to ${amountText(constraint.max, constraint.currency)} a payment`,
         )
       return undefined
     }
@@ -107,7 +115,7 @@ function check(
       if (max.unit !== paying.unit || total > max.value)
         return refuse(
           'MANDATE_BUDGET_EXCEEDED',
-          `the payment would bring the mandate's spending over its budget of ${String(constraint.max)} ${String(constraint.currency)}`,
+          `the payment would bring the mandate's spending over its budget of ${amountText(constraint.max, constraint.currency)} (${amountText(String(history?.spent ?? 0n), paying.unit === 'usd' ? 'USDC' : constraint.currency)} already spent or reserved)`,
         )
       return undefined
     }

@@ -11,41 +11,57 @@ import {
 } from './mandates.ts'
 import { delegate, publicJwkOf, verifyRoot } from './sdJwt.ts'
 
+/** A reservation under a mandate, told how its payment ended. */
+export interface MandateReservation {
+  settled(): Promise<void>
+  /** The payment failed; it counts until `until` (its authorization's expiry, in seconds). */
+  failed(until: number): Promise<void>
+  /** Nothing was signed: it no longer counts. */
+  released(): Promise<void>
+}
+
 /**
  * What has been spent under each open mandate, so its budget and payment count hold across
- * payments. `reserve` checks and reserves at once, so concurrent payments cannot together pass.
+ * payments. `reserve` checks and reserves at once, so concurrent payments cannot together pass
+ * (the `check` returns a refusal to throw, or nothing).
  */
 export interface MandateLedger {
   reserve(
     mandate: string,
     amount: bigint,
     check: (history: MandateHistory) => string | undefined,
-  ): Promise<{ settled(): void; released(): void }>
+  ): Promise<MandateReservation>
 }
 
 /** The ledger in this process's memory: budgets hold within one process. */
 export class MemoryMandateLedger implements MandateLedger {
-  readonly #spent = new Map<string, MandateHistory>()
+  readonly #entries = new Map<string, Map<string, { amount: bigint; until?: number }>>()
 
   async reserve(
     mandate: string,
     amount: bigint,
     check: (history: MandateHistory) => string | undefined,
-  ) {
-    const history = this.#spent.get(mandate) ?? { spent: 0n, payments: 0 }
-    const refusal = check(history)
+  ): Promise<MandateReservation> {
+    const entries = this.#entries.get(mandate) ?? new Map()
+    this.#entries.set(mandate, entries)
+    const now = Date.now() / 1000
+    const live = [...entries.values()].filter(
+      (entry) => entry.until === undefined || entry.until > now,
+    )
+    const refusal = check({
+      spent: live.reduce((sum, entry) => sum + entry.amount, 0n),
+      payments: live.length,
+    })
     if (refusal) throw new Error(refusal)
-    this.#spent.set(mandate, { spent: history.spent + amount, payments: history.payments + 1 })
-    let done = false
+    const token = crypto.randomUUID()
+    entries.set(token, { amount })
     return {
-      settled: () => {
-        done = true
+      settled: async () => undefined,
+      failed: async (until) => {
+        entries.set(token, { amount, until })
       },
-      released: () => {
-        if (done) return
-        done = true
-        const now = this.#spent.get(mandate) ?? { spent: amount, payments: 1 }
-        this.#spent.set(mandate, { spent: now.spent - amount, payments: now.payments - 1 })
+      released: async () => {
+        entries.delete(token)
       },
     }
   }
@@ -89,7 +105,7 @@ export async function mandatePayer(
     async authorize(intent): Promise<SpendAuthorization> {
       const closed = closedMandateFor(intent.requirements, intent.asset, intent.url)
       const amount = scaledAmount(closed.payment_amount).value
-      let reservation: { settled(): void; released(): void }
+      let reservation: MandateReservation
       try {
         reservation = await ledger.reserve(id, amount, (history) => {
           const refusal = evaluateMandate(open, closed, { history })
@@ -104,19 +120,19 @@ export async function mandatePayer(
       try {
         inner = await options.spending?.authorize(intent)
       } catch (error) {
-        reservation.released()
+        await reservation.released()
         throw error
       }
       closing.set(keyOf(intent.requirements, intent.url), closed)
       return {
         signed: async (payment) => inner?.signed(payment),
         finished: async (outcome) => {
-          if (outcome.state === 'failed') reservation.released()
-          else reservation.settled()
+          if (outcome.state === 'failed') await reservation.failed(expiryOf(outcome.payment))
+          else await reservation.settled()
           await inner?.finished(outcome)
         },
         abandoned: async (reason) => {
-          reservation.released()
+          await reservation.released()
           await inner?.abandoned(reason)
         },
       }
@@ -144,4 +160,15 @@ export async function mandatePayer(
       }
     },
   }
+}
+
+/**
+ * When a signed payment stops being settleable: its authorization's `validBefore`. Until then a
+ * failed one still counts, since whoever holds it could settle it.
+ */
+function expiryOf(payment: { payload: Record<string, unknown> }): number {
+  const before = Number(
+    (payment.payload.authorization as { validBefore?: unknown } | undefined)?.validBefore,
+  )
+  return Number.isFinite(before) && before > 0 ? before : Math.floor(Date.now() / 1000) + 600
 }

@@ -94,7 +94,7 @@ describe('an AP2 open payment mandate in the wallet', () => {
     expect(signed).toHaveLength(0)
   })
 
-  it('holds the budget across payments and counts a failed one back', async () => {
+  it('holds the budget across payments', async () => {
     const { pay, signed } = await setUp({ amountRange: { max: 5, currency: 'USD' } })
     await pay(offer('20000'))
     await pay(offer('20000'))
@@ -199,13 +199,10 @@ describe("the merchant's mandate check", () => {
     const payment = await boundPayment()
     const check = mandateCheck()
     await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(fc.string(), fc.stringMatching(/^[A-Za-z0-9_.~-]{0,400}$/)),
-        async (chain) => {
-          const refusal = await check(withChain(payment, chain))
-          expect(refusal?.reason).toMatch(/^ap2_mandate_/)
-        },
-      ),
+      fc.asyncProperty(fc.oneof(fc.string(), shapedChain(chainOf(payment)!)), async (chain) => {
+        const refusal = await check(withChain(payment, chain))
+        expect(refusal?.reason).toMatch(/^ap2_mandate_/)
+      }),
       { numRuns: 200 },
     )
   })

@@ -31,6 +31,7 @@ ${green('Ready.')}
   Dashboard    ${cyan(`${m.facilitatorUrl}/dashboard/`)}  ${dim('payments, signers and revenue, live')}
   Example API  ${cyan(m.exampleApiUrl)}  ${dim('GET /weather costs $0.001 on EVM or Solana · GET /forecast?days=N $0.001 a day (upto) · GET /joke $0.001 a voucher (batch-settlement) · GET /report $0.001, served first to agents the merchant rated (credit) · GET /health is free')}
   Paid MCP     ${cyan(`${m.exampleApiUrl}/mcp`)}  ${dim('tool forecast costs $0.001')}
+  Paid agent   ${cyan(`${m.exampleApiUrl}/a2a/`)}  ${dim('A2A (v1.0 and v0.3): a weather task costs $0.001; tollgate a2a send')}
   Test USDC    ${m.asset.address}
   Solana mint  ${sol.mint}  ${dim('(local test USDC, 6 decimals)')}
   Payer        ${m.accounts.payer.address}  ${dim('1,000,000 USDC; its devnet key is in the manifest')}
@@ -46,6 +47,7 @@ ${green('Ready.')}
 Try it, in another terminal:
   export TOLLGATE_PRIVATE_KEY=$(node -p "require('${resolve(options.manifest)}').accounts.payer.privateKey")
   npx tollgate pay ${m.exampleApiUrl}/weather
+  npx tollgate a2a send ${m.exampleApiUrl}/a2a/ "What is the weather in Oslo?"
   npx tollgate ledger    ${dim('# payments and their states')}
   npx tollgate mcp --daily-budget 1    ${dim('# a wallet for your LLM client (README: Give your agent a wallet)')}
 Or with a wallet of your own:

@@ -23,6 +23,8 @@ interface McpOptions extends WalletCliOptions {
   host: string
   facilitatorUrl?: string
   networks?: string
+  mandate?: string
+  agentKey?: string
 }
 
 const howToRaise =
@@ -46,6 +48,7 @@ export async function serveMcp(options: McpOptions): Promise<void> {
       ...(options.networks ? await readNetworks(options.networks) : {}),
     },
     facilitatorUrl: options.facilitatorUrl ?? manifest?.facilitatorUrl,
+    ...(options.mandate ? { mandate: { file: options.mandate, agentKey: options.agentKey } } : {}),
   }
   let closing = false
   const close = async (code: number) => {

@@ -41,20 +41,21 @@ export async function pay(url: string, options: PayOptions): Promise<void> {
     })
     process.stdout.write(await response.text())
     process.stdout.write('\n')
-    reportOutcome(response, outcome, wallet.schemes)
+    reportOutcome(outcome, wallet.schemes, `HTTP ${response.status}, no payment asked`)
     if (!response.ok) process.exitCode = 1
   } finally {
     await wallet.close()
   }
 }
 
-function reportOutcome(
-  response: Response,
+/** One line on stderr saying how the payment went, or `unpaid` when none was asked. */
+export function reportOutcome(
   outcome: PaymentOutcome | undefined,
   schemes: readonly SchemeClient[],
+  unpaid: string,
 ): void {
   if (!outcome) {
-    note(dim(`HTTP ${response.status}, no payment asked`))
+    note(dim(unpaid))
     return
   }
   const accepted = outcome.payment.accepted

@@ -31,5 +31,7 @@ export function registerMcp(program: Command): void {
       '--networks <file>',
       'JSON {"eip155:84532": {"rpcUrl": "https://…"}}: networks whose balances `balance` reads',
     )
+    .option('--mandate <file>', 'an AP2 open payment mandate that `hire_agent` pays within')
+    .option('--agent-key <file>', 'the agent key the mandate was made out to')
   addWalletOptions(command).action(lazy(async () => (await import('../actions/mcp.ts')).serveMcp))
 }

@@ -9,6 +9,8 @@ export interface WalletMcpContext {
   /** The facilitator `discover` searches and `tip` settles through. */
   facilitatorUrl?: string | undefined
   fetch?: typeof fetch
+  /** The AP2 mandate `hire_agent` pays within, when the owner gave one. */
+  mandate?: { file?: string | undefined; agentKey?: string | undefined } | undefined
 }
 
 /** Bodies longer than this are cut in a tool result, so one answer cannot flood the model. */
