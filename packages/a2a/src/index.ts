@@ -5,7 +5,15 @@
  * for tasks, built on `@a2a-js/sdk`, and a client that hires them within a spending policy.
  */
 export { type A2aHonoOptions, a2aHono, cardJson } from './a2aHono.ts'
-export { declaresX402, type PaidAgentCardOptions, paidAgentCard } from './agentCard.ts'
+export {
+  a2aService,
+  cardIdentity,
+  declaresX402,
+  type Erc8004Identity,
+  erc8004ExtensionUri,
+  type PaidAgentCardOptions,
+  paidAgentCard,
+} from './agentCard.ts'
 export { chainOf, type MandateExtension, mandateExtensionKey, mandateNonce } from './ap2/binding.ts'
 export {
   amountText,

@@ -14,6 +14,7 @@ import {
   failedHandler,
   PaymentGate,
   type PaymentOption,
+  type RouteDiscovery,
   type VerifiedPayment,
 } from '@tollgate/server'
 import { embeddedPayment } from './embeddedFlow.ts'
@@ -91,6 +92,12 @@ export interface PaidAgentOptions {
   flow?: 'standalone' | 'embedded'
   /** The merchant's name in an embedded flow's cart. @default 'merchant' */
   merchantName?: string
+  /**
+   * How the agent is listed in discovery catalogues (the `bazaar` extension of its payment
+   * request): as the JSON-RPC call that sends it a task, which any x402 catalogue reads.
+   * `false` keeps it out. @default a `message/send` with an example text
+   */
+  discovery?: { example?: string; output?: unknown } | false
 }
 
 /**
@@ -113,6 +120,9 @@ export function paidAgentExecutor(options: PaidAgentOptions): AgentExecutor {
         accepts,
         ...(options.description ? { description: options.description } : {}),
         mimeType: 'application/json',
+        ...(options.discovery === false
+          ? {}
+          : { discovery: taskDiscovery(options.discovery ?? {}) }),
       },
     },
     facilitator: options.facilitator,
@@ -237,4 +247,39 @@ async function serveTask(
     return
   }
   task.complete(stored, receiptOf(finished.headers))
+}
+
+/**
+ * A task as a catalogue sees it: the A2A v0.3 JSON-RPC request that sends one (`message/send`
+ * with a text part), and the task that comes back.
+ */
+function taskDiscovery(discovery: { example?: string; output?: unknown }): RouteDiscovery {
+  return {
+    bodyType: 'json',
+    input: {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'message/send',
+      params: {
+        message: {
+          kind: 'message',
+          messageId: 'example',
+          role: 'user',
+          parts: [{ kind: 'text', text: discovery.example ?? 'What can you do?' }],
+        },
+      },
+    },
+    inputSchema: {
+      properties: {
+        jsonrpc: { const: '2.0' },
+        method: { type: 'string', enum: ['message/send', 'SendMessage'] },
+        params: {
+          type: 'object',
+          description: 'An A2A message; the card is at /.well-known/agent-card.json',
+        },
+      },
+      required: ['jsonrpc', 'method', 'params'],
+    },
+    ...(discovery.output === undefined ? {} : { output: { example: discovery.output } }),
+  }
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import type { Erc8004Identity } from '@tollgate/a2a'
 import {
   HttpFacilitatorClient,
   solanaNetworks,
@@ -39,6 +40,7 @@ import { type Address, createWalletClient, type Hex, http, keccak256, stringToHe
 import { privateKeyToAccount } from 'viem/accounts'
 import { buildFacilitator } from './buildFacilitator.ts'
 import { chains } from './chains.ts'
+import { registerExampleAgent } from './exampleAgentIdentity.ts'
 import { createExampleApi } from './exampleApi.ts'
 import { exampleCredit } from './exampleCredit.ts'
 import { type Listening, listen } from './listen.ts'
@@ -248,6 +250,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         options.logger?.warn({ err: error }, 'example API voucher claims failed; retrying'),
     })
     started.push(() => claiming.stop())
+    let merchantAgent: Erc8004Identity | undefined
     const api = await listen(
       createExampleApi({
         network,
@@ -267,10 +270,20 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
             )
           : new MemoryContentStore(),
         credit: credit.credit,
+        agentIdentity: () => merchantAgent,
       }),
       options.apiPort ?? 4021,
     )
     started.push(() => api.close())
+    progress('registering the example merchant agent in ERC-8004')
+    merchantAgent = await registerExampleAgent({
+      rpcUrl: anvil.rpcUrl,
+      chainId,
+      multicall3: contracts.multicall3,
+      registries: contracts.canonical,
+      merchantKey: merchant.privateKey,
+      apiUrl: api.url,
+    })
 
     const manifest: DevManifest = {
       network,
@@ -305,6 +318,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         reputationRegistry: contracts.canonical.reputationRegistry,
         validationRegistry: contracts.canonical.validationRegistry,
         contentUrl: api.url,
+        merchantAgentId: String(merchantAgent.agentId),
       },
       solana: {
         network: solana.network,

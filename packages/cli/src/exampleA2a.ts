@@ -43,6 +43,7 @@ function buildAgent(
         examples: ['What is the weather in Oslo?'],
       },
     ],
+    erc8004: options.agentIdentity?.(),
   })
   const executor = paidAgentExecutor({
     facilitator: { url: options.facilitatorUrl },
@@ -51,6 +52,7 @@ function buildAgent(
     agentUrl: url,
     description: 'A weather report for one city',
     store,
+    discovery: { example: 'What is the weather in Oslo?' },
     work: async (task) => {
       const city =
         /\bin\s+([\p{L} .'-]+?)\s*[?.!]*$/u.exec(task.text)?.[1] ?? (task.text.trim() || 'Lisbon')

@@ -1,3 +1,4 @@
+import type { Erc8004Identity } from '@tollgate/a2a'
 import type { CreditLine, ResponseStore, SchemeServer } from '@tollgate/core'
 import { FolderResponseStore } from '@tollgate/server'
 import { paymentMiddleware } from '@tollgate/server/hono'
@@ -32,6 +33,11 @@ export interface ExampleApiOptions {
    * payment settles; everyone else pays first. Without one the route is not mounted.
    */
   credit?: CreditLine | undefined
+  /**
+   * The merchant's ERC-8004 identity, named in the card of the agent at `/a2a/`; read when the
+   * card is first served (the identity is registered once the API listens).
+   */
+  agentIdentity?: (() => Erc8004Identity | undefined) | undefined
 }
 
 const conditions = ['sunny', 'cloudy', 'light rain', 'windy', 'clear'] as const

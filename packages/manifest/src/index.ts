@@ -76,6 +76,8 @@ export const devManifestSchema = z.looseObject({
       validationRegistry: address,
       /** Base URL of a content store for registration and feedback files (`POST /content`). */
       contentUrl: z.string().optional(),
+      /** The example merchant's agent id, registered by the dev stack (its card names it too). */
+      merchantAgentId: z.string().optional(),
     })
     .optional(),
   solana: solanaSchema,

@@ -39,7 +39,12 @@ ${green('Ready.')}
   Merchant     ${m.accounts.merchant.address}${
     m.erc8004
       ? `
-  ERC-8004     identity ${m.erc8004.identityRegistry}  ${dim(`reputation ${m.erc8004.reputationRegistry}; files at ${m.erc8004.contentUrl ?? m.exampleApiUrl}/content; tollgate agent --help`)}`
+  ERC-8004     identity ${m.erc8004.identityRegistry}  ${dim(`reputation ${m.erc8004.reputationRegistry}; files at ${m.erc8004.contentUrl ?? m.exampleApiUrl}/content; tollgate agent --help`)}${
+    m.erc8004.merchantAgentId
+      ? `
+  Merchant id  agent ${m.erc8004.merchantAgentId}  ${dim('registered with its A2A card, MCP server and API; tollgate agent show')}`
+      : ''
+  }`
       : ''
   }
   Manifest     ${options.manifest}
