@@ -3,6 +3,7 @@ import { AgentEvent, type AgentExecutor, type RequestContext } from '@a2a-js/sdk
 import {
   encodeJsonHeader,
   type FacilitatorClient,
+  type PaymentRequired,
   type Price,
   paymentHeaders,
   type ResponseStore,
@@ -175,10 +176,10 @@ async function serveTask(
   }
   const payload = said?.[keys.payload] ?? embeddedPayment(context.userMessage)
   if (paymentStatus !== 'payment-submitted' || payload === undefined) {
-    const offered = gate.paymentRequired(request)
-    if (!offered) throw new Error('a paid agent always has a route')
+    const offered = await offer(gate, request)
     const error =
-      paymentStatus === 'payment-submitted' ? reasonOf('A2A_PAYMENT_MISSING') : undefined
+      offered.error ??
+      (paymentStatus === 'payment-submitted' ? reasonOf('A2A_PAYMENT_MISSING') : undefined)
     task.askForPayment(error ? { ...offered, error } : offered)
     return
   }
@@ -282,4 +283,24 @@ function taskDiscovery(discovery: { example?: string; output?: unknown }): Route
     },
     ...(discovery.output === undefined ? {} : { output: { example: discovery.output } }),
   }
+}
+
+/**
+ * What a task asks for. The facilitator's capabilities are loaded first, since some schemes'
+ * requirements carry what only it knows (the upto facilitator, the channel's authorizer); when
+ * it cannot be reached the request says so, as a reason the buyer may retry on.
+ */
+async function offer(
+  gate: PaymentGate,
+  request: { method: string; path: string; url: string },
+): Promise<PaymentRequired> {
+  const unreachable = await gate.initialize().then(
+    () => undefined,
+    () => reasonOf('FACILITATOR_UNAVAILABLE'),
+  )
+  const offered = gate.paymentRequired(request)
+  if (!offered) throw new Error('a paid agent always has a route')
+  // The HTTP 402's generic "Payment required" is no reason: only a real one is kept.
+  const { error: _generic, ...required } = offered
+  return unreachable ? { ...required, error: unreachable } : required
 }

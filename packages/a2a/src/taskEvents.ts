@@ -51,18 +51,19 @@ export class TaskEvents {
     this.#context = context
     this.#bus = bus
     this.#options = options
-    if (!context.task) {
-      bus.publish(
-        AgentEvent.task({
+    // A stream opens with the task, new or continued, before any update of it.
+    bus.publish(
+      AgentEvent.task(
+        context.task ?? {
           id: context.taskId,
           contextId: context.contextId,
           status: status(TaskState.TASK_STATE_SUBMITTED),
           artifacts: [],
           history: [context.userMessage],
           metadata: undefined,
-        }),
-      )
-    }
+        },
+      ),
+    )
   }
 
   askForPayment(required: PaymentRequired): void {
