@@ -186,6 +186,35 @@ await client.close()
     expect(paid.receipt.transaction).toMatch(/^0x[0-9a-f]{64}$/)
   })
 
+  it('the README merchant agent, run with plain node, is hired and paid by the README hiring snippet', async () => {
+    const merchant = await asModule('readme-a2a-merchant', snippet('paidAgentExecutor({'))
+    const hirer = await asModule('readme-a2a-hire', snippet('hireAgent(agent'))
+    const port = await freePort()
+    const child = spawn(process.execPath, [merchant], {
+      cwd: project.dir,
+      env: { ...newUserEnv(), PORT: String(port) },
+    })
+    let stderr = ''
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+    })
+    try {
+      const card = `http://127.0.0.1:${port}/.well-known/agent-card.json`
+      await waitFor(
+        async () => (await fetch(card).catch(() => undefined))?.status === 200,
+        `${card} to answer (stderr: ${stderr})`,
+      )
+      const { stdout } = await run(process.execPath, [hirer], {
+        cwd: project.dir,
+        env: { ...newUserEnv(), AGENT_URL: `http://127.0.0.1:${port}/` },
+      })
+      expect(stdout).toMatch(/^Here is your haiku\.\nWhat is the weather in Lisbon\?\nwritten, paid/)
+      expect(stdout).toMatch(/settled in 0x[0-9a-f]{64}/)
+    } finally {
+      child.kill()
+    }
+  })
+
   it('a strict nodenext TypeScript consumer type-checks every entry point and snippet', async () => {
     const entries = Object.keys(project.dependencies).filter((name) => name.includes('tollgate'))
     const subpaths = ['hono', 'express', 'fastify', 'next'].map(

@@ -29,6 +29,7 @@ const snippetDependencies = [
   'viem',
   'zod',
   '@modelcontextprotocol/sdk',
+  '@a2a-js/sdk',
   '@types/node',
   '@types/express',
 ]
