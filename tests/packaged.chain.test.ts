@@ -5,7 +5,7 @@
  * strict `nodenext` consumer would.
  */
 import { execFile, spawn } from 'node:child_process'
-import { cp, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { readReceipt, wrapFetch } from '@tollgate/client'
@@ -22,6 +22,7 @@ import {
 } from './support/consumerProject.ts'
 import { toolsListHandshake, toolsListId } from './support/mcpStdio.ts'
 import { payerAccount } from './support/stack.ts'
+import { type CommandResult, typeCommands } from './support/typedCommands.ts'
 
 const run = promisify(execFile)
 let project: ConsumerProject
@@ -208,7 +209,9 @@ await client.close()
         cwd: project.dir,
         env: { ...newUserEnv(), AGENT_URL: `http://127.0.0.1:${port}/` },
       })
-      expect(stdout).toMatch(/^Here is your haiku\.\nWhat is the weather in Lisbon\?\nwritten, paid/)
+      expect(stdout).toMatch(
+        /^Here is your haiku\.\nWhat is the weather in Lisbon\?\nwritten, paid/,
+      )
       expect(stdout).toMatch(/settled in 0x[0-9a-f]{64}/)
     } finally {
       child.kill()
@@ -253,51 +256,6 @@ await client.close()
   }, 120_000)
 })
 
-/** The README's ports, as the test stack has them. */
-function withPorts(command: string): string {
-  return command
-    .replaceAll(':4021', `:${ports.api}`)
-    .replaceAll(':4020', `:${ports.facilitator}`)
-    .replaceAll(':8545', `:${ports.rpc}`)
-    .replaceAll(':8899', `:${ports.solana}`)
-}
-
-interface CommandResult {
-  command: string
-  code: number
-  stdout: string
-  stderr: string
-}
-
-/**
- * Runs lines in one bash session in the project folder, as a user types them: `export`s carry
- * over, and each other line's exit code and output are kept apart.
- */
-async function typeCommands(lines: string[], env: NodeJS.ProcessEnv): Promise<CommandResult[]> {
-  const commands = lines.map((line) => withPorts(line.replace(/\s+#.*$/, '').trim()))
-  const script = commands
-    .map((command, index) =>
-      command.startsWith('export ')
-        ? command
-        : `( timeout 60 bash -c ${JSON.stringify(command).replaceAll('$', '\\$')} ) > out.${index} 2> err.${index} < /dev/null; echo $? > rc.${index}`,
-    )
-    .join('\n')
-  await writeFile(join(project.dir, 'typed.sh'), `${script}\n`)
-  await run('bash', ['typed.sh'], { cwd: project.dir, env })
-  const results: CommandResult[] = []
-  for (const [index, command] of commands.entries()) {
-    if (command.startsWith('export ')) continue
-    const read = (name: string) => readFile(join(project.dir, `${name}.${index}`), 'utf8')
-    results.push({
-      command,
-      code: Number((await read('rc')).trim()),
-      stdout: await read('out'),
-      stderr: await read('err'),
-    })
-  }
-  return results
-}
-
 /** What every command must honour, whatever it does: no stack trace, no secret in its output. */
 function expectClean(result: CommandResult): void {
   const output = result.stdout + result.stderr
@@ -317,6 +275,8 @@ describe('the README commands, as a new user types them', () => {
       block.split('\n').filter((line) => /^(npx tollgate|export) /.test(line)),
     )
     const results = await typeCommands(
+      project.dir,
+      ports,
       lines,
       newUserEnv({ TOLLGATE_KEYSTORE_PASSWORD: 'a new user password' }),
     )
@@ -352,6 +312,8 @@ describe('the README commands, as a new user types them', () => {
       .filter((line) => !line.includes('tollgate mcp'))
     expect(lines.length).toBeGreaterThanOrEqual(5)
     const results = await typeCommands(
+      project.dir,
+      ports,
       lines,
       newUserEnv({ TOLLGATE_KEYSTORE_PASSWORD: 'another password', HOME: await anotherHome() }),
     )
