@@ -1,13 +1,3 @@
-/**
- * A merchant agent built with `paidAgentExecutor` on `@a2a-js/sdk`, hired and paid by the SDK's
- * own client in A2A v1.0 and in v0.3, and by a client written to the a2a-x402 spec with plain
- * `fetch`: every one sees `input-required` with `payment-required`, pays with the official
- * `@x402/evm` client, and gets the completed task with `x402.payment.receipts` and one transfer on
- * the devnet. Work that fails is not charged.
- */
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { type Task, TaskState } from '@a2a-js/sdk'
 import {
   type Client,
@@ -27,42 +17,25 @@ import {
 } from '@tollgate/a2a'
 import type { PaymentPayload, PaymentRequired } from '@tollgate/core'
 import { ExactEvmScheme as OfficialEvmClient } from '@x402/evm/exact/client'
-import type { DevStack } from 'tollgate'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type A2aMerchant, startA2aMerchant } from './support/a2aMerchant.ts'
-import { payerAccount, startTestStack, transferCount } from './support/stack.ts'
+import { describe, expect, it } from 'vitest'
+import { merchantAgentForFile } from './support/a2aMerchant.ts'
+import { payerAccount } from './support/stack.ts'
 
-let stack: DevStack
-let merchant: A2aMerchant
 const worked: string[] = []
-
-beforeAll(async () => {
-  stack = await startTestStack()
-  const folder = await mkdtemp(join(tmpdir(), 'tollgate-a2a-'))
-  merchant = await startA2aMerchant(stack.manifest, folder, async (task) => {
-    worked.push(task.text)
-    if (task.text.includes('impossible')) throw new Error('no answer exists')
-    return {
-      text: 'Here is your report.',
-      artifacts: [{ name: 'report', text: `Report: ${task.text}` }],
-    }
-  })
+const world = merchantAgentForFile(async (task) => {
+  worked.push(task.text)
+  if (task.text.includes('impossible')) throw new Error('no answer exists')
+  return {
+    text: 'Here is your report.',
+    artifacts: [{ name: 'report', text: `Report: ${task.text}` }],
+  }
 })
-afterAll(async () => {
-  await merchant?.close()
-  await stack?.stop()
-})
-
-const debits = () =>
-  transferCount(
-    stack.manifest,
-    stack.manifest.accounts.payer.address,
-    stack.manifest.accounts.merchant.address,
-  )
 
 async function officialPayment(required: PaymentRequired): Promise<PaymentPayload> {
   const accepted = required.accepts[0]!
-  const signed = await new OfficialEvmClient(payerAccount(stack.manifest)).createPaymentPayload(2, {
+  const signed = await new OfficialEvmClient(
+    payerAccount(world.stack().manifest),
+  ).createPaymentPayload(2, {
     ...accepted,
     network: accepted.network as `${string}:${string}`,
     extra: accepted.extra ?? {},
@@ -76,8 +49,8 @@ async function sdkClient(version: '1.0' | '0.3'): Promise<Client> {
       transports: [new JsonRpcTransportFactory({ legacyCompat: { enabled: true } })],
     }),
   )
-  const card = await (await fetch(`${merchant.url}.well-known/agent-card.json`)).json()
-  const chosen = await factory.createFromUrl(merchant.url)
+  const card = await (await fetch(`${world.merchant().url}.well-known/agent-card.json`)).json()
+  const chosen = await factory.createFromUrl(world.merchant().url)
   // The card lists a v1.0 and a v0.3 interface: keep only the one under test.
   const agentCard = await chosen.getAgentCard()
   expect(card.capabilities.extensions[0].uri).toBe(x402ExtensionUri)
@@ -106,13 +79,13 @@ describe.each(['1.0', '0.3'] as const)('the @a2a-js/sdk client in A2A v%s', (ver
   it('is asked for payment, pays, and gets the work with the receipt; one transfer', async () => {
     const client = await sdkClient(version)
     expect(client.protocolVersion.startsWith(version)).toBe(true)
-    const before = await debits()
+    const before = await world.debits()
     const asked = await send(client, message('user', [textPart(`What is x402? (${version})`)]))
     expect(asked.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED)
     const said = asked.status?.message?.metadata ?? {}
     expect(said[keys.status]).toBe('payment-required')
     const required = said[keys.required] as PaymentRequired
-    expect(required).toMatchObject({ x402Version: 2, resource: { url: merchant.url } })
+    expect(required).toMatchObject({ x402Version: 2, resource: { url: world.merchant().url } })
     expect(required.accepts[0]).toMatchObject({ scheme: 'exact', amount: '1000' })
     expect(worked).not.toContain(`What is x402? (${version})`)
 
@@ -135,19 +108,19 @@ describe.each(['1.0', '0.3'] as const)('the @a2a-js/sdk client in A2A v%s', (ver
     expect(final[keys.receipts]).toEqual([
       expect.objectContaining({
         success: true,
-        network: stack.manifest.network,
+        network: world.stack().manifest.network,
         transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/),
       }),
     ])
     expect(textOf(done.artifacts[0])).toBe(`Report: What is x402? (${version})`)
     expect(worked).toContain(`What is x402? (${version})`)
-    expect(await debits()).toBe(before + 1)
+    expect(await world.debits()).toBe(before + 1)
   })
 })
 
 /** JSON-RPC as the a2a-x402 spec's examples write it: A2A v0.3, `message/send`, `kind`. */
 async function rpc(method: string, params: unknown, extension = x402ExtensionUris[1]!) {
-  const response = await fetch(merchant.url, {
+  const response = await fetch(world.merchant().url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'X-A2A-Extensions': extension },
     body: JSON.stringify({ jsonrpc: '2.0', id: crypto.randomUUID(), method, params }),
@@ -159,75 +132,72 @@ async function rpc(method: string, params: unknown, extension = x402ExtensionUri
   return { body, activated: response.headers.get('x-a2a-extensions') }
 }
 
+/** `message/send` of a new task with one text part, as the spec's examples write it. */
+function askSpec(text: string) {
+  return rpc('message/send', {
+    message: {
+      kind: 'message',
+      messageId: crypto.randomUUID(),
+      role: 'user',
+      parts: [{ kind: 'text', text }],
+    },
+  })
+}
+
+/** `message/send` of a payment on the task that asked for it. */
+function paySpec(
+  task: { id: string; contextId: string },
+  payload: unknown,
+  text = 'here is the payment',
+) {
+  return rpc('message/send', {
+    message: {
+      kind: 'message',
+      messageId: crypto.randomUUID(),
+      role: 'user',
+      taskId: task.id,
+      contextId: task.contextId,
+      parts: [{ kind: 'text', text }],
+      metadata: { [keys.status]: 'payment-submitted', [keys.payload]: payload },
+    },
+  })
+}
+
 describe('a client written to the spec, not to the SDK', () => {
   it('reads the v0.3 card and gets the same states and metadata', async () => {
-    const card = await (await fetch(`${merchant.url}.well-known/agent-card.json`)).json()
-    expect(card).toMatchObject({ url: merchant.url, protocolVersion: '0.3.0' })
+    const card = await (await fetch(`${world.merchant().url}.well-known/agent-card.json`)).json()
+    expect(card).toMatchObject({ url: world.merchant().url, protocolVersion: '0.3.0' })
     expect(card.capabilities.extensions).toContainEqual(
       expect.objectContaining({ uri: x402ExtensionUri, required: true }),
     )
-    const before = await debits()
-    const first = await rpc('message/send', {
-      message: {
-        kind: 'message',
-        messageId: crypto.randomUUID(),
-        role: 'user',
-        parts: [{ kind: 'text', text: 'Summarise A2A' }],
-      },
-    })
+    const before = await world.debits()
+    const first = await askSpec('Summarise A2A')
     const task = first.body.result
     // Activated under the v0.2 spelling the client used, and echoed back in it.
     expect(first.activated).toBe(x402ExtensionUris[1])
     expect(task).toMatchObject({ kind: 'task', status: { state: 'input-required' } })
     expect(task.status.message.metadata[keys.status]).toBe('payment-required')
     const payment = await officialPayment(task.status.message.metadata[keys.required])
-    const second = await rpc('message/send', {
-      message: {
-        kind: 'message',
-        messageId: crypto.randomUUID(),
-        role: 'user',
-        taskId: task.id,
-        contextId: task.contextId,
-        parts: [{ kind: 'text', text: 'here is the payment' }],
-        metadata: { [keys.status]: 'payment-submitted', [keys.payload]: payment },
-      },
-    })
+    const second = await paySpec(task, payment, 'here is the payment')
     const done = second.body.result
     expect(done).toMatchObject({ kind: 'task', id: task.id, status: { state: 'completed' } })
     expect(done.status.message.metadata[keys.status]).toBe('payment-completed')
     expect(done.status.message.metadata[keys.receipts][0]).toMatchObject({ success: true })
     expect(done.artifacts[0].parts[0]).toEqual({ kind: 'text', text: 'Report: Summarise A2A' })
-    expect(await debits()).toBe(before + 1)
+    expect(await world.debits()).toBe(before + 1)
 
     // The same payment again buys nothing more: the stored result, no second transfer.
     const again = await rpc('tasks/get', { id: task.id })
     expect(again.body.result.status.state).toBe('completed')
-    expect(await debits()).toBe(before + 1)
+    expect(await world.debits()).toBe(before + 1)
   })
 
   it('fails the task without charging when the work fails', async () => {
-    const before = await debits()
-    const first = await rpc('message/send', {
-      message: {
-        kind: 'message',
-        messageId: crypto.randomUUID(),
-        role: 'user',
-        parts: [{ kind: 'text', text: 'an impossible question' }],
-      },
-    })
+    const before = await world.debits()
+    const first = await askSpec('an impossible question')
     const task = first.body.result
     const payment = await officialPayment(task.status.message.metadata[keys.required])
-    const second = await rpc('message/send', {
-      message: {
-        kind: 'message',
-        messageId: crypto.randomUUID(),
-        role: 'user',
-        taskId: task.id,
-        contextId: task.contextId,
-        parts: [{ kind: 'text', text: 'paid' }],
-        metadata: { [keys.status]: 'payment-submitted', [keys.payload]: payment },
-      },
-    })
+    const second = await paySpec(task, payment, 'paid')
     const failed = second.body.result
     expect(failed.status.state).toBe('failed')
     expect(failed.status.message.metadata).toMatchObject({
@@ -237,45 +207,28 @@ describe('a client written to the spec, not to the SDK', () => {
       ],
     })
     expect(failed.artifacts ?? []).toEqual([])
-    expect(await debits()).toBe(before)
+    expect(await world.debits()).toBe(before)
   })
 
   it('fails a forged payment with the extension code and charges nothing', async () => {
-    const before = await debits()
-    const first = await rpc('message/send', {
-      message: {
-        kind: 'message',
-        messageId: crypto.randomUUID(),
-        role: 'user',
-        parts: [{ kind: 'text', text: 'forged' }],
-      },
-    })
+    const before = await world.debits()
+    const first = await askSpec('forged')
     const task = first.body.result
     const payment = await officialPayment(task.status.message.metadata[keys.required])
     const forged = {
       ...payment,
       payload: { ...payment.payload, signature: `0x${'11'.repeat(65)}` },
     }
-    const second = await rpc('message/send', {
-      message: {
-        kind: 'message',
-        messageId: crypto.randomUUID(),
-        role: 'user',
-        taskId: task.id,
-        contextId: task.contextId,
-        parts: [],
-        metadata: { [keys.status]: 'payment-submitted', [keys.payload]: forged },
-      },
-    })
+    const second = await paySpec(task, forged)
     const failed = second.body.result
     expect(failed.status.state).toBe('failed')
     expect(failed.status.message.metadata[keys.status]).toBe('payment-failed')
     expect(failed.status.message.metadata[keys.error]).toBe('INVALID_SIGNATURE')
     expect(worked).not.toContain('forged')
-    expect(await debits()).toBe(before)
+    expect(await world.debits()).toBe(before)
   })
 
-  it('answers a task sent without the payment status as a plain request for payment', async () => {
+  it('answers payment-submitted without a payment as a request for payment, with the reason', async () => {
     const { body } = await rpc('message/send', {
       message: {
         kind: 'message',

@@ -1,12 +1,3 @@
-/**
- * A merchant agent under hostile and unusual input: any JSON where the payment should be is a
- * failed or re-asked task with a reason (never a JSON-RPC internal error, never work done, never
- * a charge); broken JSON-RPC gets the protocol's error codes over HTTP 200; and a paid task sent
- * with `SendStreamingMessage` streams its payment states, artifact and receipt.
- */
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { TaskState } from '@a2a-js/sdk'
 import { ServiceParameters, withA2AExtensions } from '@a2a-js/sdk/client'
 import {
@@ -19,40 +10,18 @@ import {
 import type { PaymentRequired } from '@tollgate/core'
 import { exactEvmClient } from '@tollgate/evm'
 import fc from 'fast-check'
-import type { DevStack } from 'tollgate'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type A2aMerchant, startA2aMerchant } from './support/a2aMerchant.ts'
-import { payerAccount, startTestStack, transferCount } from './support/stack.ts'
+import { describe, expect, it } from 'vitest'
+import { merchantAgentForFile } from './support/a2aMerchant.ts'
+import { payerAccount } from './support/stack.ts'
 
-let stack: DevStack
-let merchant: A2aMerchant
 const worked: string[] = []
-
-beforeAll(async () => {
-  stack = await startTestStack()
-  merchant = await startA2aMerchant(
-    stack.manifest,
-    await mkdtemp(join(tmpdir(), 'tollgate-a2a-')),
-    async (task) => {
-      worked.push(task.text)
-      return { text: 'Done.', artifacts: [{ name: 'answer', text: `Answer: ${task.text}` }] }
-    },
-  )
+const world = merchantAgentForFile(async (task) => {
+  worked.push(task.text)
+  return { text: 'Done.', artifacts: [{ name: 'answer', text: `Answer: ${task.text}` }] }
 })
-afterAll(async () => {
-  await merchant?.close()
-  await stack?.stop()
-})
-
-const debits = () =>
-  transferCount(
-    stack.manifest,
-    stack.manifest.accounts.payer.address,
-    stack.manifest.accounts.merchant.address,
-  )
 
 async function post(body: string, headers: Record<string, string> = {}) {
-  const response = await fetch(merchant.url, {
+  const response = await fetch(world.merchant().url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -75,7 +44,7 @@ const send = (said: unknown) =>
 
 describe('hostile input to a merchant agent', () => {
   it('answers any JSON in place of the payment with a reason, and does no work', async () => {
-    const before = await debits()
+    const before = await world.debits()
     const ask = (text: string) =>
       send({
         kind: 'message',
@@ -107,7 +76,7 @@ describe('hostile input to a merchant agent', () => {
       { numRuns: 60 },
     )
     expect(worked).not.toContain('fuzzed')
-    expect(await debits()).toBe(before)
+    expect(await world.debits()).toBe(before)
   })
 
   it('gives broken JSON-RPC the protocol’s error codes over HTTP 200', async () => {
@@ -132,7 +101,7 @@ describe('hostile input to a merchant agent', () => {
       ).json.error?.code,
     ).toBe(-32602)
     expect((await post(JSON.stringify([1, 2, 3]))).json.error?.code).toBe(-32600)
-    const noExtension = await fetch(merchant.url, {
+    const noExtension = await fetch(world.merchant().url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -156,8 +125,8 @@ describe('hostile input to a merchant agent', () => {
 
 describe('a paid task over SendStreamingMessage', () => {
   it('streams the verified payment, the artifact and the completed task with its receipt', async () => {
-    const { manifest } = stack
-    const client = await connectAgent(merchant.url)
+    const { manifest } = world.stack()
+    const client = await connectAgent(world.merchant().url)
     const withExtension = {
       serviceParameters: ServiceParameters.create(withA2AExtensions(x402ExtensionUri)),
     }

@@ -7,12 +7,12 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import type { DevStack } from 'tollgate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type CliResult, cliPath, runCli } from './support/cli.ts'
+import { type CliResult, runCli } from './support/cli.ts'
+import { connectWalletOverStdio } from './support/mcpStdio.ts'
 import { freePort } from './support/spawnPaidServer.ts'
 import { startTestStack, transferCount } from './support/stack.ts'
 
@@ -149,20 +149,11 @@ describe('tollgate mandate', () => {
 })
 
 async function wallet(extraEnv: Record<string, string>, flags: string[]): Promise<Client> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [cliPath, 'mcp', '--manifest', join(workdir, 'dev.json'), ...flags],
-    env: {
-      ...(process.env as Record<string, string>),
-      NO_COLOR: '1',
-      HOME: join(workdir, 'home'),
-      TOLLGATE_PRIVATE_KEY: key(),
-      ...extraEnv,
-    },
-    stderr: 'pipe',
+  const client = await connectWalletOverStdio(['--manifest', join(workdir, 'dev.json'), ...flags], {
+    HOME: join(workdir, 'home'),
+    TOLLGATE_PRIVATE_KEY: key(),
+    ...extraEnv,
   })
-  const client = new Client({ name: 'test-agent', version: '1.0.0' })
-  await client.connect(transport)
   clients.push(client)
   return client
 }

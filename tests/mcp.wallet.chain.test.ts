@@ -18,6 +18,7 @@ import { encryptKeystore } from '@tollgate/wallet'
 import type { DevStack } from 'tollgate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cliPath, startCli } from './support/cli.ts'
+import { connectWalletOverStdio } from './support/mcpStdio.ts'
 import { splBalance } from './support/solana.ts'
 import { startTestStack, tokenBalance, transferCount } from './support/stack.ts'
 
@@ -38,19 +39,10 @@ afterAll(async () => {
 
 /** Starts `tollgate mcp` the way an MCP client's configuration does, and connects to it. */
 async function walletOverStdio(flags: string[]): Promise<Client> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [cliPath, 'mcp', '--manifest', join(workdir, 'dev.json'), ...flags],
-    env: {
-      ...(process.env as Record<string, string>),
-      NO_COLOR: '1',
-      TOLLGATE_PRIVATE_KEY: stack.manifest.accounts.payer.privateKey,
-      TOLLGATE_SPEND_STORE: join(workdir, 'spending'),
-    },
-    stderr: 'pipe',
+  const client = await connectWalletOverStdio(['--manifest', join(workdir, 'dev.json'), ...flags], {
+    TOLLGATE_PRIVATE_KEY: stack.manifest.accounts.payer.privateKey,
+    TOLLGATE_SPEND_STORE: join(workdir, 'spending'),
   })
-  const client = new Client({ name: 'test-agent', version: '1.0.0' })
-  await client.connect(transport)
   clients.push(client)
   return client
 }

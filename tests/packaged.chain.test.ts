@@ -90,6 +90,20 @@ function snippet(marker: string): string {
   return found
 }
 
+/** Runs a README server snippet with plain node on a free port (its `PORT`). */
+async function spawnSnippet(file: string) {
+  const port = await freePort()
+  const child = spawn(process.execPath, [file], {
+    cwd: project.dir,
+    env: { ...newUserEnv(), PORT: String(port) },
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk
+  })
+  return { port, child, stderr: () => stderr }
+}
+
 /** Writes a README snippet into the project as JavaScript: the snippets are plain JS as well. */
 async function asModule(name: string, code: string): Promise<string> {
   const file = join(project.dir, `${name}.mjs`)
@@ -120,20 +134,12 @@ describe('installed from the npm tarballs', () => {
     ['Fastify', "from '@tollgate/server/fastify'", '/forecast'],
   ])('the README %s app, run with plain node, sells its route', async (name, marker, path) => {
     const file = await asModule(`readme-${name.toLowerCase()}`, snippet(marker))
-    const port = await freePort()
-    const child = spawn(process.execPath, [file], {
-      cwd: project.dir,
-      env: { ...newUserEnv(), PORT: String(port) },
-    })
-    let stderr = ''
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
+    const { port, child, stderr } = await spawnSnippet(file)
     try {
       const url = `http://127.0.0.1:${port}${path}`
       await waitFor(
         async () => (await fetch(url).catch(() => undefined))?.status === 402,
-        `${url} to answer 402 (stderr: ${stderr})`,
+        `${url} to answer 402 (stderr: ${stderr()})`,
       )
       const response = await payer()(url)
       expect(response.status).toBe(200)
@@ -190,20 +196,12 @@ await client.close()
   it('the README merchant agent, run with plain node, is hired and paid by the README hiring snippet', async () => {
     const merchant = await asModule('readme-a2a-merchant', snippet('paidAgentExecutor({'))
     const hirer = await asModule('readme-a2a-hire', snippet('hireAgent(agent'))
-    const port = await freePort()
-    const child = spawn(process.execPath, [merchant], {
-      cwd: project.dir,
-      env: { ...newUserEnv(), PORT: String(port) },
-    })
-    let stderr = ''
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
+    const { port, child, stderr } = await spawnSnippet(merchant)
     try {
       const card = `http://127.0.0.1:${port}/.well-known/agent-card.json`
       await waitFor(
         async () => (await fetch(card).catch(() => undefined))?.status === 200,
-        `${card} to answer (stderr: ${stderr})`,
+        `${card} to answer (stderr: ${stderr()})`,
       )
       const { stdout } = await run(process.execPath, [hirer], {
         cwd: project.dir,

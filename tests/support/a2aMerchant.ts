@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { DefaultRequestHandler } from '@a2a-js/sdk/server'
 import {
   a2aHono,
@@ -8,7 +11,9 @@ import {
 } from '@tollgate/a2a'
 import { exactEvmServer } from '@tollgate/evm'
 import { FolderResponseStore } from '@tollgate/server'
-import { type DevManifest, listen } from 'tollgate'
+import { type DevManifest, type DevStack, listen } from 'tollgate'
+import { afterAll, beforeAll } from 'vitest'
+import { startTestStack, transferCount } from './stack.ts'
 
 export interface A2aMerchant {
   url: string
@@ -47,4 +52,41 @@ export async function startA2aMerchant(
   const handler = new DefaultRequestHandler(card, new FolderTaskStore(`${folder}/tasks`), executor)
   app = a2aHono(handler)
   return { url, close: () => server.close() }
+}
+
+/**
+ * A dev stack and one merchant agent for a test file, started before its tests and stopped
+ * after; `debits` counts the payer's transfers to the merchant on the devnet.
+ */
+export function merchantAgentForFile(work: PaidAgentOptions['work']) {
+  let stack: DevStack | undefined
+  let merchant: A2aMerchant | undefined
+  beforeAll(async () => {
+    stack = await startTestStack()
+    merchant = await startA2aMerchant(
+      stack.manifest,
+      await mkdtemp(join(tmpdir(), 'tollgate-a2a-')),
+      work,
+    )
+  })
+  afterAll(async () => {
+    await merchant?.close()
+    await stack?.stop()
+  })
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the dev stack is not started yet')
+    return value
+  }
+  return {
+    stack: () => started(stack),
+    merchant: () => started(merchant),
+    debits: () => {
+      const { manifest } = started(stack)
+      return transferCount(
+        manifest,
+        manifest.accounts.payer.address,
+        manifest.accounts.merchant.address,
+      )
+    },
+  }
 }

@@ -11,6 +11,7 @@ import {
   type A2ARequestHandler,
   defaultServerCallContextBuilder,
   JsonRpcTransportHandler,
+  type ServerCallContextBuilder,
   UnauthenticatedUser,
   validateVersion,
 } from '@a2a-js/sdk/server'
@@ -66,8 +67,8 @@ export function a2aHono(requestHandler: A2ARequestHandler, options: A2aHonoOptio
         ? (c.req.header(LEGACY_HTTP_EXTENSION_HEADER) ?? c.req.header(HTTP_EXTENSION_HEADER))
         : c.req.header(HTTP_EXTENSION_HEADER)
       const requested = Extensions.parseServiceParameter(extensionHeader)
-      const context = defaultServerCallContextBuilder({
-        extensions: withX402Spellings(requested),
+      const context = x402ContextBuilder({
+        extensions: requested,
         user: new UnauthenticatedUser(),
         headers: c.req.header(),
         ...(version ? { requestedVersion: version } : {}),
@@ -113,6 +114,17 @@ export function cardJson(card: AgentCard): Record<string, unknown> {
     protocolVersion: '0.3.0',
   }
 }
+
+/**
+ * The SDK's call-context builder, with the x402 extension activated under whichever of its URIs
+ * the client sent. For the SDK's Express handlers: `jsonRpcHandler({ …, contextBuilder:
+ * x402ContextBuilder })`.
+ */
+export const x402ContextBuilder: ServerCallContextBuilder = (options) =>
+  defaultServerCallContextBuilder({
+    ...options,
+    extensions: options.extensions && withX402Spellings(options.extensions),
+  })
 
 /**
  * A client that activates the x402 extension by another of its URIs activates the one the card

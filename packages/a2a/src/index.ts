@@ -4,7 +4,13 @@
  * x402 over A2A (the x402 extension for A2A, in A2A v1.0 and v0.3): merchant agents that charge
  * for tasks, built on `@a2a-js/sdk`, and a client that hires them within a spending policy.
  */
-export { type A2aHonoOptions, a2aHono, cardJson } from './a2aHono.ts'
+export {
+  type A2aHonoOptions,
+  a2aHono,
+  cardJson,
+  withX402Spellings,
+  x402ContextBuilder,
+} from './a2aHono.ts'
 export {
   a2aService,
   cardIdentity,

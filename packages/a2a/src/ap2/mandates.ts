@@ -157,22 +157,20 @@ const closedMandateSchema = z.looseObject({
   exp: z.number().optional(),
 })
 
-export function readOpenMandate(payload: Json): OpenPaymentMandate {
-  const parsed = openMandateSchema.safeParse(payload)
+function readMandate<T>(schema: z.ZodType, payload: Json, what: string): T {
+  const parsed = schema.safeParse(payload)
   if (!parsed.success)
     throw new TollgateError(
       'MANDATE_MALFORMED',
-      `the open mandate is malformed: ${parsed.error.issues[0]?.message ?? ''}`,
+      `the ${what} mandate is malformed: ${parsed.error.issues[0]?.message ?? ''}`,
     )
-  return parsed.data as OpenPaymentMandate
+  return parsed.data as T
+}
+
+export function readOpenMandate(payload: Json): OpenPaymentMandate {
+  return readMandate(openMandateSchema, payload, 'open')
 }
 
 export function readClosedMandate(payload: Json): ClosedPaymentMandate {
-  const parsed = closedMandateSchema.safeParse(payload)
-  if (!parsed.success)
-    throw new TollgateError(
-      'MANDATE_MALFORMED',
-      `the closed mandate is malformed: ${parsed.error.issues[0]?.message ?? ''}`,
-    )
-  return parsed.data as ClosedPaymentMandate
+  return readMandate(closedMandateSchema, payload, 'closed')
 }
