@@ -1,6 +1,11 @@
 import { configDefaults, defineConfig } from 'vitest/config'
 
-const everywhere = (suffix: string) => [`packages/*/src/**/*${suffix}`, `tests/**/*${suffix}`]
+const everywhere = (suffix: string) => [
+  `packages/*/src/**/*${suffix}`,
+  `examples/*/src/**/*${suffix}`,
+  `examples/*/test/**/*${suffix}`,
+  `tests/**/*${suffix}`,
+]
 
 /**
  * Tiers by file suffix: `.chain.test.ts` starts a devnet (anvil, the embedded Solana VM, the dev

@@ -43,7 +43,12 @@ export async function createConsumerProject(): Promise<ConsumerProject> {
   const dir = join(base, 'project')
   const home = join(base, 'home')
   await Promise.all([mkdir(packs), mkdir(dir), mkdir(home)])
-  await run('npm', ['pack', '--workspaces', '--pack-destination', packs, '--ignore-scripts'], {
+  // The published packages only: the examples are private workspaces, copied, not installed.
+  const workspaces = (await readdir(join(repoRoot, 'packages'))).flatMap((name) => [
+    '--workspace',
+    `packages/${name}`,
+  ])
+  await run('npm', ['pack', ...workspaces, '--pack-destination', packs, '--ignore-scripts'], {
     cwd: repoRoot,
     maxBuffer: 16 * 1024 * 1024,
   })
