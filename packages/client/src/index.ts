@@ -4,6 +4,8 @@
  * Paying for HTTP: `wrapFetch(fetch, { schemes, maxPaymentUsd, spending })`, and the pieces other
  * transports (axios in `@tollgate/client/axios`, MCP) pay with.
  */
+
+export { payDirectly } from './directPayment.ts'
 export {
   attemptsAllowed,
   finish,

@@ -1,20 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import {
-  attemptsAllowed,
-  finish,
-  type Judgement,
-  nextDelayMs,
-  outcomeOf,
-  type PaymentOutcome,
-  preparePayment,
-  wrapFetch,
-} from '@tollgate/client'
+import { type PaymentOutcome, payDirectly, wrapFetch } from '@tollgate/client'
 import {
   HttpFacilitatorClient,
   type PaymentRequired,
   type PaymentRequirements,
-  reasonOf,
-  type SettleResponse,
   toAtomicUnits,
 } from '@tollgate/core'
 import { getAddress, isAddress } from 'viem'
@@ -115,48 +104,16 @@ async function tipAddress(
     accepts: [requirements],
   }
   let outcome: PaymentOutcome | undefined
-  const options = wallet.payer({
-    onOutcome: (finished) => {
-      outcome = finished
-    },
-  })
   try {
-    const prepared = await preparePayment(required, url, options)
     const facilitator = new HttpFacilitatorClient({ url: context.facilitatorUrl })
-    // Settling is idempotent: an unknown outcome is asked again with the same signed payment.
-    for (let attempt = 1; ; attempt++) {
-      const judgement = await settleOnce(facilitator, prepared.payment, requirements)
-      if (judgement.kind !== 'unknown' || attempt >= attemptsAllowed(options)) {
-        await finish(prepared, outcomeOf(judgement, prepared.payment, attempt), options)
-        break
-      }
-      await new Promise((resolve) => setTimeout(resolve, nextDelayMs(attempt, options)))
-    }
+    outcome = await payDirectly(facilitator, required, wallet.payer())
   } catch (error) {
-    const payment = paymentFacts(outcome, wallet.schemes)
-    return refusal(messageOf(error), payment ? { payment } : {})
+    return refusal(messageOf(error))
   }
   const payment = paymentFacts(outcome, wallet.schemes)
   const text = `Tip to ${to}: ${describePayment(payment)}`
   const result = answer(text, { to, ...(payment ? { payment } : {}) })
   return outcome?.state === 'settled' ? result : { ...result, isError: true }
-}
-
-async function settleOnce(
-  facilitator: HttpFacilitatorClient,
-  payment: Parameters<HttpFacilitatorClient['settle']>[0],
-  requirements: PaymentRequirements,
-): Promise<Judgement> {
-  let receipt: SettleResponse
-  try {
-    receipt = await facilitator.settle(payment, requirements)
-  } catch (error) {
-    return { kind: 'unknown', reason: `no answer from the facilitator: ${messageOf(error)}` }
-  }
-  if (receipt.success) return { kind: 'settled', receipt }
-  if (receipt.errorReason === reasonOf('SETTLEMENT_PENDING'))
-    return { kind: 'unknown', reason: reasonOf('SETTLEMENT_PENDING') }
-  return { kind: 'failed', reason: receipt.errorReason ?? 'settlement failed', receipt }
 }
 
 function minimumDollars(a: string, b: string | number | undefined): string {
