@@ -98,9 +98,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     started.length = 0
   }
   try {
-    progress(`starting anvil (chain ${chainId}) on ${portLabel(options.rpcPort ?? 8545)}`)
     const anvil: AnvilProcess = await startAnvil({ port: options.rpcPort ?? 8545, chainId })
     started.push(() => anvil.stop())
+    progress(`anvil (chain ${chainId}) listening on ${anvil.rpcUrl}`)
 
     progress(
       'deploying TestUSDC, Multicall3, Permit2, the x402 Permit2 proxies and the batch-settlement escrow',
@@ -131,10 +131,10 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     await approvePermit2(anvil.rpcUrl, payer.privateKey, token.address)
 
     const solanaPort = options.solanaPort ?? 8899
-    progress(`starting the embedded Solana devnet on ${portLabel(solanaPort)}`)
     // Labelled as Solana devnet: the official @x402/svm packages accept no other id.
     const solana = await startSolanaDevnet({ port: solanaPort, network: solanaNetworks.devnet })
     started.push(() => solana.stop())
+    progress(`the embedded Solana devnet listening on ${solana.rpcUrl}`)
     // The network id maps to the public devnet USDC in default tables: name the local mint.
     const solanaAsset: SvmAsset = {
       address: solana.mint,
@@ -143,7 +143,6 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     }
 
     const asset = { ...token, symbol: token.symbol }
-    progress(`starting the facilitator on ${portLabel(options.facilitatorPort ?? 4020)}`)
     const genesis = await rpcClient(anvil.rpcUrl).getBlock({ blockNumber: 0n })
     // A devnet is new each time, so is its ledger: one folder per chain (genesis block).
     const ledger = await openLedger(
@@ -236,8 +235,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     const facilitatorApp = built.app
     const facilitator: Listening = await listen(facilitatorApp, options.facilitatorPort ?? 4020)
     started.push(() => facilitator.close())
+    progress(`the facilitator listening on ${facilitator.url}`)
 
-    progress(`starting the example API on ${portLabel(options.apiPort ?? 4021)}`)
     // The example seller claims its vouchers every few seconds, long before any payer could
     // withdraw them (the withdraw delay is 15 minutes).
     const claiming = vouchers.channels.startClaiming({
@@ -275,6 +274,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       options.apiPort ?? 4021,
     )
     started.push(() => api.close())
+    progress(`the example API listening on ${api.url}`)
     progress('registering the example merchant agent in ERC-8004')
     merchantAgent = await registerExampleAgent({
       rpcUrl: anvil.rpcUrl,
@@ -348,9 +348,4 @@ async function approvePermit2(rpcUrl: string, privateKey: Hex, token: Address): 
   })
   const hash = await wallet.sendTransaction({ ...permit2ApprovalCall(token), chain: null })
   await rpcClient(rpcUrl).waitForTransactionReceipt({ hash })
-}
-
-/** Port 0 asks the system for a free one: say so rather than print a port nothing listens on. */
-function portLabel(port: number): string {
-  return port === 0 ? 'a free port' : `port ${port}`
 }

@@ -56,6 +56,46 @@ describe('the example facilitator configs', () => {
     ).rejects.toThrow('environment variable FACILITATOR_KEYSTORE is not set')
   })
 
+  it.each([
+    ['kite-testnet', 'KITE_TESTNET', 2368],
+    ['kite', 'KITE', 2366],
+    ['peaq', 'PEAQ', 3338],
+  ])('%s asks for every fact it does not hold, and reads them', async (name, prefix, chainId) => {
+    const config = await loadFacilitatorConfig(resolve(configDir, `facilitator.${name}.json`))
+    const env: Record<string, string> = {
+      [`${prefix}_RPC_URL`]: 'https://rpc.example',
+      FACILITATOR_PRIVATE_KEY: key,
+      [`${prefix}_TOKEN_ADDRESS`]: `0x${'12'.repeat(20)}`,
+      [`${prefix}_TOKEN_EIP712_NAME`]: 'Bridged USDC',
+      [`${prefix}_TOKEN_EIP712_VERSION`]: '2',
+      [`${prefix}_TOKEN_DECIMALS`]: '6',
+      [`${prefix}_MULTICALL3_ADDRESS`]: `0x${'34'.repeat(20)}`,
+    }
+    expect(evmOf(await resolveNetworks(config, env))).toEqual([
+      {
+        network: `eip155:${chainId}`,
+        rpcUrl: 'https://rpc.example',
+        signerKeys: [key],
+        assets: [
+          { address: `0x${'12'.repeat(20)}`, name: 'Bridged USDC', version: '2', decimals: 6 },
+        ],
+        multicall3: `0x${'34'.repeat(20)}`,
+      },
+    ])
+    for (const missing of Object.keys(env)) {
+      const { [missing]: _left, ...rest } = env
+      await expect(resolveNetworks(config, rest)).rejects.toThrow(
+        `environment variable ${missing} is not set`,
+      )
+    }
+    await expect(
+      resolveNetworks(config, { ...env, [`${prefix}_TOKEN_ADDRESS`]: 'usdc' }),
+    ).rejects.toThrow(`eip155:${chainId} asset 1 address must be a 0x address of 20 bytes`)
+    await expect(
+      resolveNetworks(config, { ...env, [`${prefix}_TOKEN_DECIMALS`]: 'six' }),
+    ).rejects.toThrow(`eip155:${chainId} asset 1 decimals must be a whole number from 0 to 36`)
+  })
+
   it('rejects a malformed key without echoing it', async () => {
     const config = await loadFacilitatorConfig(resolve(configDir, 'facilitator.base-sepolia.json'))
     const secretish = 'deadbeef-not-a-key'

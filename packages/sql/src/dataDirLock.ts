@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { link, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 /** The embedded database folder is held by another running process. */
@@ -28,6 +28,8 @@ const takeoverStaleMs = 5_000
  */
 export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   const path = `${resolve(dir)}.lock`
+  // A first run in a fresh folder: the lock sits beside the data folder, in a parent not made yet.
+  await mkdir(dirname(path), { recursive: true })
   const release = () => rm(path, { force: true })
   const deadline = Date.now() + 2_000
   for (;;) {

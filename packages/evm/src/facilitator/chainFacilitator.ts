@@ -69,6 +69,14 @@ export function rpcClient(rpcUrl: string, chain?: Chain): PublicClient {
 }
 
 const hexAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address of 20 bytes')
+/**
+ * A fact the config leaves to whoever runs it (a token's address on a newer chain): an `$ENV`
+ * reference, resolved and checked when the network is resolved.
+ */
+const envReference = z
+  .string()
+  .regex(/^\$(\{[A-Za-z_]\w*\}|[A-Za-z_]\w*)$/, 'must be an $ENV reference')
+const addressOrReference = z.union([hexAddress, envReference])
 
 const signerConfig = z.union([
   z.string().describe('a private key or an $ENV reference to one'),
@@ -83,15 +91,16 @@ export const evmNetworkConfig = z.object({
   assets: z
     .array(
       z.object({
-        address: hexAddress,
+        address: addressOrReference,
+        /** The token's EIP-712 domain name and version (its `eip712Domain()`), or $ENV references. */
         name: z.string(),
         version: z.string(),
-        decimals: z.number().int().min(0).max(36),
+        decimals: z.union([z.number().int().min(0).max(36), envReference]),
         symbol: z.string().optional(),
       }),
     )
     .optional(),
-  multicall3: hexAddress.optional(),
+  multicall3: addressOrReference.optional(),
   /** Blocks on top of a settlement before it is confirmed; absent: the network's default. */
   confirmationDepth: z.number().int().min(0).max(10_000).optional(),
   /** Blocks behind the head watched for reorganisations (at least the depth); absent: 64. */
@@ -108,7 +117,16 @@ export async function resolveEvmNetwork(
   secrets: ConfigSecrets,
 ): Promise<EvmNetworkSetup> {
   const assets: EvmAsset[] =
-    entry.assets?.map((asset) => ({ ...asset, address: asset.address as Address })) ?? []
+    entry.assets?.map((asset, index) => {
+      const source = `${entry.network} asset ${index + 1}`
+      return {
+        ...asset,
+        address: addressFrom(secrets.text(asset.address, `${source} address`), `${source} address`),
+        name: secrets.text(asset.name, `${source} name`),
+        version: secrets.text(asset.version, `${source} version`),
+        decimals: decimalsFrom(asset.decimals, secrets, `${source} decimals`),
+      }
+    }) ?? []
   const fallback = defaultEvmAssets[entry.network]
   if (assets.length === 0 && fallback) assets.push(fallback)
   if (assets.length === 0) {
@@ -139,7 +157,12 @@ export async function resolveEvmNetwork(
     rpcUrl: secrets.text(entry.rpcUrl, `${entry.network} rpcUrl`),
     signerKeys,
     assets,
-    multicall3: (entry.multicall3 ?? canonicalMulticall3) as Address,
+    multicall3: entry.multicall3
+      ? addressFrom(
+          secrets.text(entry.multicall3, `${entry.network} multicall3`),
+          `${entry.network} multicall3`,
+        )
+      : (canonicalMulticall3 as Address),
     ...(entry.confirmationDepth !== undefined
       ? { confirmationDepth: entry.confirmationDepth }
       : {}),
@@ -147,6 +170,21 @@ export async function resolveEvmNetwork(
       ? { reorgWindowBlocks: entry.reorgWindowBlocks }
       : {}),
   }
+}
+
+function decimalsFrom(value: number | string, secrets: ConfigSecrets, source: string): number {
+  if (typeof value === 'number') return value
+  const text = secrets.text(value, source).trim()
+  const decimals = Number(text)
+  if (!/^\d{1,2}$/.test(text) || decimals > 36)
+    throw new Error(`${source} must be a whole number from 0 to 36, not "${text.slice(0, 20)}"`)
+  return decimals
+}
+
+function addressFrom(value: string, source: string): Address {
+  if (!hexAddress.safeParse(value.trim()).success)
+    throw new Error(`${source} must be a 0x address of 20 bytes, not "${value.slice(0, 60)}"`)
+  return value.trim() as Address
 }
 
 /**
