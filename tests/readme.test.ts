@@ -39,7 +39,7 @@ describe('README', () => {
     expect(readme).toContain('npm install && npm start')
     expect(readme).toContain('npm test')
     const scripts = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')).scripts
-    expect(scripts.start).toBe('tollgate demo')
+    expect(scripts.start).toBe('node examples/demo/dist/main.js')
     expect(scripts.test).toContain('vitest run')
   })
 
