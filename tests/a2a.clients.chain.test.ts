@@ -70,7 +70,8 @@ function payer(maxPayment = '$0.01', outcomes: PaymentOutcome[] = []) {
     ],
     spending: spendingGuard({ store, policy: parseSpendingPolicy({ maxPayment }) }),
     onOutcome: (outcome: PaymentOutcome) => outcomes.push(outcome),
-    retry: { attempts: 6, delayMs: 300, maxDelayMs: 1500 },
+    // Long enough to outlast a merchant's restart on a loaded machine (the crash test restarts one).
+    retry: { attempts: 12, delayMs: 300, maxDelayMs: 2000 },
   }
 }
 

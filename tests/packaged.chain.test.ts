@@ -292,7 +292,9 @@ describe('the README commands, as a new user types them', () => {
       } else if (command.includes('tollgate facilitator')) {
         // The README's placeholders (`0x…`, `…`) are not keys: refused, naming what is wrong.
         expect({ command, code }).not.toEqual({ command, code: 0 })
-        expect(stderr).toMatch(/FACILITATOR_PRIVATE_KEY|SOLANA_FEE_PAYER_KEY/)
+        expect(stderr).toMatch(
+          /FACILITATOR_PRIVATE_KEY|SOLANA_FEE_PAYER_KEY|KITE_TESTNET_TOKEN_ADDRESS/,
+        )
       } else {
         expect({ command, code, stderr }).toEqual({ command, code: 0, stderr })
         if (command.includes('tollgate pay')) expect(stderr).toMatch(/^paid /m)

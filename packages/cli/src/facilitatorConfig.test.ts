@@ -90,10 +90,14 @@ describe('the example facilitator configs', () => {
     }
     await expect(
       resolveNetworks(config, { ...env, [`${prefix}_TOKEN_ADDRESS`]: 'usdc' }),
-    ).rejects.toThrow(`eip155:${chainId} asset 1 address must be a 0x address of 20 bytes`)
+    ).rejects.toThrow(
+      `eip155:${chainId} asset 1 address (from $${prefix}_TOKEN_ADDRESS) must be a 0x address of 20 bytes`,
+    )
     await expect(
       resolveNetworks(config, { ...env, [`${prefix}_TOKEN_DECIMALS`]: 'six' }),
-    ).rejects.toThrow(`eip155:${chainId} asset 1 decimals must be a whole number from 0 to 36`)
+    ).rejects.toThrow(
+      `eip155:${chainId} asset 1 decimals (from $${prefix}_TOKEN_DECIMALS) must be a whole number from 0 to 36`,
+    )
   })
 
   it('rejects a malformed key without echoing it', async () => {

@@ -121,10 +121,17 @@ export async function resolveEvmNetwork(
       const source = `${entry.network} asset ${index + 1}`
       return {
         ...asset,
-        address: addressFrom(secrets.text(asset.address, `${source} address`), `${source} address`),
+        address: addressFrom(
+          secrets.text(asset.address, `${source} address`),
+          `${source} address${referenceOf(asset.address)}`,
+        ),
         name: secrets.text(asset.name, `${source} name`),
         version: secrets.text(asset.version, `${source} version`),
-        decimals: decimalsFrom(asset.decimals, secrets, `${source} decimals`),
+        decimals: decimalsFrom(
+          asset.decimals,
+          secrets,
+          `${source} decimals${referenceOf(asset.decimals)}`,
+        ),
       }
     }) ?? []
   const fallback = defaultEvmAssets[entry.network]
@@ -160,7 +167,7 @@ export async function resolveEvmNetwork(
     multicall3: entry.multicall3
       ? addressFrom(
           secrets.text(entry.multicall3, `${entry.network} multicall3`),
-          `${entry.network} multicall3`,
+          `${entry.network} multicall3${referenceOf(entry.multicall3)}`,
         )
       : (canonicalMulticall3 as Address),
     ...(entry.confirmationDepth !== undefined
