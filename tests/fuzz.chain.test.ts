@@ -289,6 +289,9 @@ describe('batch-settlement gate under mutated vouchers', () => {
         url: 'http://localhost/v',
         header: (name) => (name === 'PAYMENT-SIGNATURE' ? encodeJsonHeader(payment) : undefined),
       })
+    // Found by this property once: a type whose own `toString` is not a function.
+    const oddType = await present(mutate(valid, ['payload', 'type'], { toString: 0 }))
+    expect(oddType.kind === 'respond' && oddType.response.status).toBe(402)
     const paths = leafPaths(valid.payload).map((path) => ['payload', ...path])
     await fc.assert(
       fc.asyncProperty(

@@ -18,13 +18,21 @@ export interface Sql {
   close(): Promise<void>
 }
 
+/** Shared buffers of an embedded database: what PostgreSQL keeps of its pages in memory. */
+const pgliteSharedBuffers = '16MB'
+
 /**
  * Embedded PostgreSQL in this process; `dataDir` undefined keeps it in memory. A new database is
  * created from `template` (a dump of an initialised one) when given, which is several times
  * faster than initialising a cluster.
  */
 export async function openPglite(dataDir?: string, template?: Blob): Promise<Sql> {
-  const options = template ? { loadDataDir: template } : {}
+  const options = {
+    ...(template ? { loadDataDir: template } : {}),
+    // PostgreSQL's default 128 MB of shared buffers all land in this process's memory; the
+    // stores' working sets are small, and on disk the OS caches the rest.
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${pgliteSharedBuffers}`],
+  }
   const db = dataDir ? new PGlite(dataDir, options) : new PGlite(options)
   await db.waitReady
   const wrap = (target: PGlite | Transaction): Sql => ({

@@ -40,7 +40,9 @@ export function parseBatchPayload(
   if (payment.accepted.network !== requirements.network)
     return { response: reject('BATCH_NETWORK_MISMATCH') }
   const raw = payment.payload as Record<string, unknown>
-  if (!clientTypes.has(String(raw.type))) return { response: reject('BATCH_INVALID_PAYLOAD_TYPE') }
+  // Not String(raw.type): an object whose own `toString` is not a function makes that throw.
+  if (typeof raw.type !== 'string' || !clientTypes.has(raw.type))
+    return { response: reject('BATCH_INVALID_PAYLOAD_TYPE') }
   const parsed = parseBatchClientPayload(raw)
   if (!parsed.success)
     return {
