@@ -128,11 +128,8 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
   }
 
   let maintainedAtMs = clock.nowMs()
-  /** What the last pass found to drive, summed over the networks. */
-  let found = 0
   const pass = (startingUp: boolean) => {
     passing ??= (async () => {
-      found = 0
       if (clock.nowMs() - maintainedAtMs > settings.maintenanceIntervalMs) {
         maintainedAtMs = clock.nowMs()
         await options.ledger
@@ -153,11 +150,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
               return failure
             },
           )
-          if (error) {
-            // Not bound yet: try again at the busy pace.
-            found += 1
-            continue
-          }
+          if (error) continue
         }
         const context = {
           runtime,
@@ -173,26 +166,15 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
         }
         const where = { network: runtime.network }
         // First: a reorganised transaction is open again before recovery drives open ones.
-        // A failed pass counts as work left: the next one comes at the busy pace.
-        found += await watch.pass().then(
-          (unconfirmed) => {
-            failures.succeeded('finality watch', where)
-            return unconfirmed
-          },
-          (error: unknown) => {
-            failures.failed('finality watch', where)(error)
-            return 1
-          },
-        )
-        found += await recoveryPass(context, startingUp).then(
-          (driven) => {
-            failures.succeeded('recovery pass', where)
-            return driven
-          },
-          (error: unknown) => {
-            failures.failed('recovery pass', where)(error)
-            return 1
-          },
+        await watch
+          .pass()
+          .then(
+            () => failures.succeeded('finality watch', where),
+            failures.failed('finality watch', where),
+          )
+        await recoveryPass(context, startingUp).then(
+          () => failures.succeeded('recovery pass', where),
+          failures.failed('recovery pass', where),
         )
         for (const signer of runtime.signers) {
           const balance = await runtime.client
@@ -209,31 +191,6 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
     return passing
   }
 
-  /**
-   * Passes come every `recoveryIntervalMs` while there is work: payments queued or confirming,
-   * open transactions, settlements not yet deep enough, or a verify or settle since the last
-   * pass. An idle facilitator backs off, doubling the gap up to `leaseMs`, so it spends next to
-   * nothing at rest and still looks at a shared ledger once a lease for another's crashed work.
-   */
-  let lastPassMs = clock.nowMs()
-  let touchedMs = 0
-  let idleGapMs = settings.recoveryIntervalMs
-  const busy = () =>
-    touchedMs >= lastPassMs ||
-    [...networks.values()].some(({ engine }) => engine.queueDepth > 0 || engine.confirming.size > 0)
-  const passDue = () => {
-    const nowMs = clock.nowMs()
-    if (!busy() && nowMs - lastPassMs < idleGapMs) return false
-    lastPassMs = nowMs
-    return true
-  }
-  const paced = () => {
-    idleGapMs =
-      found > 0 || busy()
-        ? settings.recoveryIntervalMs
-        : Math.min(idleGapMs * 2, Math.max(leaseMs, settings.recoveryIntervalMs))
-  }
-
   const verify = async (
     scheme: 'exact' | 'upto',
     payload: PaymentPayload,
@@ -244,7 +201,6 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
       return reject('NETWORK_UNSUPPORTED', {
         message: `${requirements.network} is not served here`,
       })
-    touchedMs = clock.nowMs()
     const verdict = await verifyExactEvm(entry.runtime, payload, requirements, {
       nowSeconds: now(),
       simulate: true,
@@ -270,7 +226,6 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
         `${requirements.network} has not been reachable since start-up`,
       )
     }
-    touchedMs = clock.nowMs()
     return entry.engine.settle(payload, requirements)
   }
   const signers = (network: string) => networks.get(network)?.lanes.addresses ?? []
@@ -356,9 +311,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
         })
       }
       await pass(true)
-      stopPasses = clock.every(settings.recoveryIntervalMs, () => {
-        if (passDue()) void pass(false).then(paced)
-      })
+      stopPasses = clock.every(settings.recoveryIntervalMs, () => void pass(false))
     },
     async stop() {
       stopPasses?.()

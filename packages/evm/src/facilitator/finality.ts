@@ -115,18 +115,15 @@ export class FinalityWatch {
     return this.#resentAtMs.get(hash)
   }
 
-  /**
-   * One pass over the settlements mined within the window. Returns how many are not yet deep
-   * enough to be confirmed: while there are some, passes should keep coming.
-   */
-  async pass(): Promise<number> {
+  /** One pass over the settlements mined within the window. */
+  async pass(): Promise<void> {
     const { ledger, network } = this.#options
     if (!this.#head) await this.#readHead()
     const candidates = await ledger.minedSince(network, this.#floor(this.#head!.number))
     // Idle: nothing mined recently, nothing to read from the chain.
     if (candidates.length === 0) {
       this.#deepEnough.clear()
-      return 0
+      return
     }
     const head = await this.#readHead()
     const floor = this.#floor(head.number)
@@ -156,7 +153,6 @@ export class FinalityWatch {
     await this.#confirm(deep)
     const watched = new Set(mined.map((transaction) => transaction.hash))
     for (const hash of this.#deepEnough) if (!watched.has(hash)) this.#deepEnough.delete(hash)
-    return mined.filter((transaction) => !this.#deepEnough.has(transaction.hash)).length
   }
 
   /**

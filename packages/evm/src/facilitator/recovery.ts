@@ -36,8 +36,7 @@ export interface RecoveryContext {
  * previous run), queues again what was never broadcast, and drives every open transaction to an
  * end: its receipt, a rebroadcast of the same signed bytes, or a fee-bumped replacement.
  */
-/** Returns how many payments and transactions it found to drive: none means an idle ledger. */
-export async function recoveryPass(context: RecoveryContext, startingUp: boolean): Promise<number> {
+export async function recoveryPass(context: RecoveryContext, startingUp: boolean): Promise<void> {
   const { ledger, owner, leaseMs } = context
   await ledger.renewLeases(owner, leaseMs)
   const taken = await ledger.takeOverExpired(
@@ -67,7 +66,6 @@ export async function recoveryPass(context: RecoveryContext, startingUp: boolean
   }
   // A transaction the RPC cannot read holds up no other; the pass reports the failure.
   if (failure !== undefined) throw failure
-  return taken.length + open.length
 }
 
 /** All stored transactions for one signer nonce: at most one of them can be mined. */
