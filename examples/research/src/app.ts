@@ -1,6 +1,5 @@
 import { DefaultRequestHandler } from '@a2a-js/sdk/server'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import {
   a2aHono,
   type Erc8004Identity,
@@ -9,7 +8,7 @@ import {
   paidAgentExecutor,
 } from '@tollgate/a2a'
 import type { ResponseStore, SchemeServer } from '@tollgate/core'
-import { type PaidTools, paidTools } from '@tollgate/mcp'
+import { type PaidTools, paidTools, serveStatelessMcp } from '@tollgate/mcp'
 import { MemoryResponseStore } from '@tollgate/server'
 import { paymentMiddleware } from '@tollgate/server/hono'
 import { Hono } from 'hono'
@@ -117,7 +116,7 @@ function mountAgent(app: Hono, options: ResearchAppOptions, price: string, store
 function buildAgent(url: string, options: ResearchAppOptions, price: string, store: ResponseStore) {
   const card = paidAgentCard({
     name: 'Tollgate research agent',
-    description: `Writes a short research report with its sources; ${price} a report in USDC (x402).`,
+    description: `Writes a short research report with its sources; $${options.pricePerReport ?? 0.02} a report in USDC (x402).`,
     url,
     skills: [
       {
@@ -188,13 +187,7 @@ function mountTool(app: Hono, options: ResearchAppOptions, price: string, store:
         }
       },
     )
-    // Stateless: a server and a transport per request; the paid tools' state outlives both.
-    const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true })
-    await server.connect(transport)
-    try {
-      return await transport.handleRequest(c.req.raw)
-    } finally {
-      await server.close()
-    }
+    // Stateless: a server per request; the paid tools' state outlives it.
+    return serveStatelessMcp(server, c.req.raw)
   })
 }

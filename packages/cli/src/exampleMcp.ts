@@ -1,7 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import type { ResponseStore } from '@tollgate/core'
-import { type PaidTools, paidTools } from '@tollgate/mcp'
+import { type PaidTools, paidTools, serveStatelessMcp } from '@tollgate/mcp'
 import type { Hono } from 'hono'
 import { z } from 'zod'
 import type { ExampleApiOptions } from './exampleApi.ts'
@@ -44,13 +43,7 @@ export function mountExampleMcp(
         return { content: [{ type: 'text', text: JSON.stringify(weather) }] }
       },
     )
-    // Stateless: a server and a transport per request; the paid tools' state outlives both.
-    const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true })
-    await server.connect(transport)
-    try {
-      return await transport.handleRequest(c.req.raw)
-    } finally {
-      await server.close()
-    }
+    // Stateless: a server per request; the paid tools' state outlives it.
+    return serveStatelessMcp(server, c.req.raw)
   })
 }

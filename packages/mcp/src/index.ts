@@ -20,4 +20,5 @@ export {
   readPaymentRequired,
   readPaymentResponse,
 } from './paymentResults.ts'
+export { serveStatelessMcp } from './statelessHttp.ts'
 export type { ToolDiscovery } from './toolDiscovery.ts'

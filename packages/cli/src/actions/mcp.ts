@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import { defaultEvmAssets, type EvmAsset } from '@tollgate/evm'
 import { readManifest } from '@tollgate/manifest'
+import { serveStatelessMcp } from '@tollgate/mcp'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { openAgentWallet } from '../agentWallet.ts'
@@ -75,23 +75,17 @@ export async function serveMcp(options: McpOptions): Promise<void> {
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(options.host)
   app.all('/mcp', async (c) => {
     // Stateless: a server and transport per request, sharing the wallet and its store.
-    const server = createWalletMcpServer(context)
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      enableJsonResponse: true,
+    return serveStatelessMcp(
+      createWalletMcpServer(context),
+      c.req.raw,
       // A web page must not drive a wallet on the owner's machine (DNS rebinding).
-      ...(loopback
+      loopback
         ? {
             enableDnsRebindingProtection: true,
             allowedHosts: [`127.0.0.1:${port()}`, `localhost:${port()}`, `[::1]:${port()}`],
           }
-        : {}),
-    })
-    await server.connect(transport)
-    try {
-      return await transport.handleRequest(c.req.raw)
-    } finally {
-      await server.close()
-    }
+        : {},
+    )
   })
   const listening = await listen(app, options.http, options.host)
   const port = () => listening.port
