@@ -10,6 +10,7 @@ import { benchColdStart } from './sections/coldStart.ts'
 import { benchCredit } from './sections/credit.ts'
 import { benchDuplicates } from './sections/duplicates.ts'
 import { benchEndToEnd } from './sections/endToEnd.ts'
+import { benchRest } from './sections/footprint.ts'
 import { benchSettle, best } from './sections/settle.ts'
 import { benchVerify } from './sections/verify.ts'
 import { benchVouchers } from './sections/vouchers.ts'
@@ -17,8 +18,12 @@ import { benchVouchers } from './sections/vouchers.ts'
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 const scale = Number(process.env.BENCH_SCALE ?? 1)
 
+const quietMs = Number(process.env.BENCH_QUIET_MS ?? 10_000)
+
 const bench = await setUpBench()
 try {
+  // Just started, before any request: what each facilitator costs an API that is not called.
+  const restAtStart = await benchRest(bench, 'after start', quietMs)
   const verify = await benchVerify(bench, { rounds, scale, concurrencies: [1, 16, 64] })
   const settle = {
     // The reference at the concurrencies it handles; its best is what Tollgate is compared with.
@@ -41,6 +46,8 @@ try {
   const vouchers = await benchVouchers(bench, { scale })
   const credit = await benchCredit(bench, { scale })
   const coldStart = await benchColdStart()
+  // After every load: settlements now sit in Tollgate's reorg window, so its finality watch is on.
+  const restAfterLoad = await benchRest(bench, 'after the load', quietMs)
   const verifyBest = { tollgate: best(verify.tollgate), reference: best(verify.reference) }
   const settleBest = { tollgate: best(settle.tollgate), reference: best(settle.reference) }
   const ratios = {
@@ -57,11 +64,30 @@ try {
       settleBest.reference.gasPerPayment,
     ),
     paidRequestP50: ratio(endToEnd.tollgate.paid.p50Ms, endToEnd.reference.paid.p50Ms),
+    settleCpuPerPaymentBest: ratio(
+      settleBest.tollgate.cpuMsPerPayment.facilitator,
+      settleBest.reference.cpuMsPerPayment.facilitator,
+    ),
+    settleCpuPerPaymentC1: ratio(
+      settle.tollgate[0]!.cpuMsPerPayment.facilitator,
+      settle.reference[0]!.cpuMsPerPayment.facilitator,
+    ),
+    idleRss: ratio(restAtStart.tollgate.rssMb, restAtStart.reference.rssMb),
+    peakRss: ratio(restAfterLoad.tollgate.peakRssMb, restAfterLoad.reference.peakRssMb),
   }
   const targets = {
     settlePerSecondAtLeast10x: ratios.settlePerSecondBest >= 10,
+    settleCpuPerPaymentAtMost0_1x: ratios.settleCpuPerPaymentBest <= 0.1,
+    settleP50C1AtMost1x: ratios.settleP50C1 <= 1,
+    settleCpuPerPaymentC1AtMost1x: ratios.settleCpuPerPaymentC1 <= 1,
+    paidRequestP50AtMost0_5x: ratios.paidRequestP50 <= 0.5,
     gasPerPaymentAtMost0_7x: ratios.gasPerPaymentBatched <= 0.7,
-    verifyPerSecondAtLeast5x: ratios.verifyPerSecondBest >= 5,
+    verifyPerSecondAtLeast10x: ratios.verifyPerSecondBest >= 10,
+    // "Near zero" at rest: at most 2 ms of CPU a second, before and after the load.
+    idleCpuAtMost2MsPerSecond:
+      restAtStart.tollgate.cpuMsPerSecond <= 2 && restAfterLoad.tollgate.cpuMsPerSecond <= 2,
+    idleRssAtMost2x: ratios.idleRss <= 2,
+    peakRssAtMost1x: ratios.peakRss <= 1,
     zeroGasBurntOnDuplicates: duplicates.tollgate.reverted === 0,
     ...coldStart.targets,
     ...vouchers.targets,
@@ -71,7 +97,7 @@ try {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
     node: process.version,
-    note: 'shared 2-core box; each side in its own process; anvil automine',
+    note: 'shared 2-core box; each side in its own process; anvil automine; Tollgate ledger on disk',
   }
   const output = {
     machine,
@@ -81,6 +107,7 @@ try {
     settle,
     duplicates,
     endToEnd,
+    rest: { atStart: restAtStart, afterLoad: restAfterLoad },
     vouchers,
     credit,
     coldStart,

@@ -36,7 +36,7 @@ import { startRpcProxy } from './support/rpcProxy.ts'
 import { startTestStack, tokenBalance } from './support/stack.ts'
 
 /** Seeds that always run; add a seed here once it has failed. */
-const fixedSeeds = [20_261_203, 429_860_194]
+const fixedSeeds = [20_261_203, 429_860_194, 1_454_082_138]
 /** Reorganisations of settled blocks, on while the facilitator handles them (reorg.chain.test.ts). */
 const withReorgs = true
 const sizes = { waves: 3, paymentsMin: 6, paymentsMax: 10, reorgs: withReorgs }

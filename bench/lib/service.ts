@@ -13,6 +13,8 @@ export interface Service {
   pid: number
   /** User plus system CPU time the process has used, in milliseconds. */
   cpuMs(): number
+  /** Resident memory now and the most it has held since it started (VmRSS, VmHWM), in MiB. */
+  memoryMb(): { rssMb: number; peakRssMb: number }
   /** Ends the process; resolves once it has exited. */
   stop(): Promise<void>
 }
@@ -43,6 +45,7 @@ export function startService(file: string, env: ServiceEnv): Promise<Service> {
         url: (JSON.parse(line) as { url: string }).url,
         pid,
         cpuMs: () => processCpuMs(pid),
+        memoryMb: () => processMemoryMb(pid),
         stop: () =>
           new Promise<void>((stopped) => {
             if (child.exitCode !== null || child.signalCode !== null) return stopped()
@@ -63,4 +66,12 @@ export function processCpuMs(pid: number): number {
   // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond
+}
+
+/** Resident memory of a process now and at its peak, from /proc, in MiB. */
+export function processMemoryMb(pid: number): { rssMb: number; peakRssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const mb = (field: string) =>
+    Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024)
+  return { rssMb: mb('VmRSS'), peakRssMb: mb('VmHWM') }
 }

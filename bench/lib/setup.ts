@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import {
   facilitatorRequestBody,
   type PaymentPayload,
@@ -28,7 +31,10 @@ export interface Bench {
   stop(): Promise<void>
 }
 
-/** One devnet, a funded payer, and both facilitators in their own processes. */
+/**
+ * One devnet, a funded payer, and both facilitators in their own processes. Tollgate's ledger is
+ * on disk, as `tollgate facilitator` keeps it, in a temporary folder unless one is given.
+ */
 export async function setUpBench(
   options: { tollgateLedgerDir?: string; reference?: boolean } = {},
 ): Promise<Bench> {
@@ -50,6 +56,9 @@ export async function setUpBench(
     token: token.address,
     usdc: [{ address: payer.address, amount: 10n ** 15n }],
   })
+  const scratch = options.tollgateLedgerDir
+    ? undefined
+    : mkdtempSync(join(tmpdir(), 'tollgate-bench-'))
   const env: ServiceEnv = {
     rpcUrl: anvil.rpcUrl,
     network,
@@ -58,7 +67,7 @@ export async function setUpBench(
     facilitatorUrl: '',
     key: ANVIL_ACCOUNTS[1].privateKey,
     multicall3,
-    ledgerDir: options.tollgateLedgerDir,
+    ledgerDir: options.tollgateLedgerDir ?? join(scratch!, 'ledger'),
   }
   const tollgate = await startService('tollgateFacilitator.ts', env)
   const reference =
@@ -94,6 +103,7 @@ export async function setUpBench(
     async stop() {
       for (const service of new Set(Object.values(facilitators))) await service.stop()
       await anvil.stop()
+      if (scratch) rmSync(scratch, { recursive: true, force: true })
     },
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { cp, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { migrate, type SchemaDefinition, schemaVersion } from './migrations.ts'
 import { openPglite, openPostgres, type Sql } from './sql.ts'
 
@@ -27,8 +27,11 @@ export async function openDatabase(
       !options.dataDir ||
       !existsSync(options.dataDir) ||
       (await readdir(options.dataDir)).length === 0
-    if (options.dataDir) await mkdir(options.dataDir, { recursive: true })
-    sql = await openPglite(options.dataDir, fresh ? await migratedTemplate(definition) : undefined)
+    if (!options.dataDir) sql = await openPglite(undefined, await migratedTemplate(definition))
+    else {
+      if (fresh) await copyTemplate(await migratedTemplateDir(definition), options.dataDir)
+      sql = await openPglite(options.dataDir)
+    }
   }
   try {
     await migrate(sql, definition)
@@ -40,6 +43,7 @@ export async function openDatabase(
 }
 
 const templates = new Map<string, Promise<Blob>>()
+const templateDirs = new Map<string, Promise<string>>()
 
 /**
  * Initialising an embedded cluster takes seconds; copying an initialised, migrated one takes a
@@ -65,4 +69,48 @@ function migratedTemplate(definition: SchemaDefinition): Promise<Blob> {
     templates.set(version, template)
   }
   return template
+}
+
+/**
+ * A migrated database folder to copy new on-disk databases from. Opening a copied folder leaves
+ * the process far smaller than unpacking a tarball into it: PGlite keeps the unpacked files'
+ * buffers for as long as the database is open (about 80 MB against a handful).
+ */
+function migratedTemplateDir(definition: SchemaDefinition): Promise<string> {
+  const version = schemaVersion(definition)
+  let dir = templateDirs.get(version)
+  if (!dir) {
+    dir = (async () => {
+      const path = join(tmpdir(), `tollgate-template-${version}`)
+      if (existsSync(path)) return path
+      const partial = `${path}.${process.pid}.partial`
+      await rm(partial, { recursive: true, force: true })
+      const sql = await openPglite(partial, await migratedTemplate(definition))
+      await sql.close()
+      // The tarball stays in the temp folder; this process need not keep its bytes.
+      templates.delete(version)
+      // Renamed into place so a concurrent reader never copies half a folder; a process that
+      // lost the race to another drops its own copy.
+      await rename(partial, path).catch(async (error: unknown) => {
+        await rm(partial, { recursive: true, force: true })
+        if (!existsSync(path)) throw error
+      })
+      return path
+    })()
+    templateDirs.set(version, dir)
+    dir.catch(() => templateDirs.delete(version))
+  }
+  return dir
+}
+
+/** Copies the template beside `dataDir`, then renames it into place: a crash leaves no half copy. */
+async function copyTemplate(template: string, dataDir: string): Promise<void> {
+  const target = resolve(dataDir)
+  await mkdir(dirname(target), { recursive: true })
+  const partial = `${target}.${process.pid}.partial`
+  await rm(partial, { recursive: true, force: true })
+  await cp(template, partial, { recursive: true })
+  // An empty folder made by the user (or an earlier attempt) gives way to the copy.
+  if (existsSync(target)) await rmdir(target)
+  await rename(partial, target)
 }

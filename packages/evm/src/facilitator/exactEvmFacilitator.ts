@@ -128,9 +128,19 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
   }
 
   let maintainedAtMs = clock.nowMs()
-  const pass = (startingUp: boolean) => {
+  /** Settlements the finality watch still guards, over every network, as of the last pass. */
+  let watching = 0
+  /** Work the last full pass found to drive (or could not look at): more may follow. */
+  let driven = 0
+  /**
+   * One pass: the finality watch on every network and, when `full`, ledger maintenance, recovery
+   * and signer balances too. A failed step counts as work left, so the next comes at full pace.
+   */
+  const pass = (startingUp: boolean, full = true) => {
     passing ??= (async () => {
-      if (clock.nowMs() - maintainedAtMs > settings.maintenanceIntervalMs) {
+      let watchingNow = 0
+      let drivenNow = 0
+      if (full && clock.nowMs() - maintainedAtMs > settings.maintenanceIntervalMs) {
         maintainedAtMs = clock.nowMs()
         await options.ledger
           .maintain?.()
@@ -140,9 +150,9 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
           )
       }
       for (const { runtime, engine, lanes, watch } of networks.values()) {
+        const where = { network: runtime.network }
         if (!bound.has(runtime.network)) {
           // An unreachable RPC at start-up delays binding; a ledger of another chain never binds.
-          const where = { network: runtime.network }
           const error = await bind(runtime).then(
             () => failures.succeeded('binding the ledger to the chain', where),
             (failure: unknown) => {
@@ -150,7 +160,10 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
               return failure
             },
           )
-          if (error) continue
+          if (error) {
+            drivenNow += 1
+            continue
+          }
         }
         const context = {
           runtime,
@@ -164,17 +177,30 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
           stuckAfterMs: settings.stuckAfterMs,
           resentAtMs: (hash: string) => watch.resentAtMs(hash),
         }
-        const where = { network: runtime.network }
         // First: a reorganised transaction is open again before recovery drives open ones.
-        await watch
-          .pass()
-          .then(
-            () => failures.succeeded('finality watch', where),
-            failures.failed('finality watch', where),
-          )
-        await recoveryPass(context, startingUp).then(
-          () => failures.succeeded('recovery pass', where),
-          failures.failed('recovery pass', where),
+        const watched = await watch.pass().then(
+          (found) => {
+            failures.succeeded('finality watch', where)
+            return found
+          },
+          (error: unknown) => {
+            failures.failed('finality watch', where)(error)
+            return { watching: 1, reorganised: 1 }
+          },
+        )
+        watchingNow += watched.watching
+        // A transaction sent again after a reorganisation is recovery's to drive, at once.
+        drivenNow += watched.reorganised
+        if (!full) continue
+        drivenNow += await recoveryPass(context, startingUp).then(
+          (found) => {
+            failures.succeeded('recovery pass', where)
+            return found
+          },
+          (error: unknown) => {
+            failures.failed('recovery pass', where)(error)
+            return 1
+          },
         )
         for (const signer of runtime.signers) {
           const balance = await runtime.client
@@ -185,10 +211,42 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
           balances.set(`${runtime.network}|${signer.address}`, balance.toString())
         }
       }
+      watching = watchingNow
+      driven = full ? drivenNow : driven + drivenNow
     })().finally(() => {
       passing = undefined
     })
     return passing
+  }
+
+  /**
+   * Background work scales with load. While payments are in flight, a verify or settle came
+   * since the last full pass, or that pass found work, full passes come every
+   * `recoveryIntervalMs`; otherwise the gap doubles up to the lease, so a shared ledger is still
+   * looked at within a lease for another process's crashed work. The finality watch keeps the
+   * full pace while any settlement is within the reorg window, costing one head read a pass
+   * while the chain stands still.
+   */
+  let fullPassAtMs = clock.nowMs()
+  let touchedMs = 0
+  let idleGapMs = settings.recoveryIntervalMs
+  const tick = () => {
+    const nowMs = clock.nowMs()
+    const busy =
+      touchedMs >= fullPassAtMs ||
+      [...networks.values()].some(
+        ({ engine }) => engine.queueDepth > 0 || engine.confirming.size > 0,
+      )
+    const full = busy || driven > 0 || nowMs - fullPassAtMs >= idleGapMs
+    if (!full && watching === 0) return
+    if (full) fullPassAtMs = nowMs
+    void pass(false, full).then(() => {
+      if (!full) return
+      idleGapMs =
+        busy || driven > 0
+          ? settings.recoveryIntervalMs
+          : Math.min(idleGapMs * 2, Math.max(leaseMs, settings.recoveryIntervalMs))
+    })
   }
 
   const verify = async (
@@ -201,6 +259,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
       return reject('NETWORK_UNSUPPORTED', {
         message: `${requirements.network} is not served here`,
       })
+    touchedMs = clock.nowMs()
     const verdict = await verifyExactEvm(entry.runtime, payload, requirements, {
       nowSeconds: now(),
       simulate: true,
@@ -226,6 +285,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
         `${requirements.network} has not been reachable since start-up`,
       )
     }
+    touchedMs = clock.nowMs()
     return entry.engine.settle(payload, requirements)
   }
   const signers = (network: string) => networks.get(network)?.lanes.addresses ?? []
@@ -311,7 +371,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
         })
       }
       await pass(true)
-      stopPasses = clock.every(settings.recoveryIntervalMs, () => void pass(false))
+      stopPasses = clock.every(settings.recoveryIntervalMs, tick)
     },
     async stop() {
       stopPasses?.()

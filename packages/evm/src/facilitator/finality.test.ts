@@ -162,6 +162,18 @@ describe('the finality watch', () => {
     })
   })
 
+  it('while the head stands still, a pass is one head read and says what it still watches', async () => {
+    const watcher = watch(0)
+    await settledPayment('confirmed')
+    expect(await watcher.pass()).toEqual({ watching: 1, reorganised: 0 })
+    const before = { ...chain.reads }
+    expect(await watcher.pass()).toEqual({ watching: 1, reorganised: 0 })
+    expect(await watcher.pass()).toEqual({ watching: 1, reorganised: 0 })
+    expect(chain.reads).toEqual({ ...before, head: before.head + 2 })
+    chain.reorg(chain.hashes.length - 1, 1)
+    expect(await watcher.pass()).toEqual({ watching: 1, reorganised: 1 })
+  })
+
   it('sends a transaction whose block was replaced again and moves its payments back', async () => {
     const watcher = watch(0)
     const payment = await settledPayment('confirmed')

@@ -50,6 +50,14 @@ export interface FinalityWatchOptions {
   logger: EvmFacilitatorLogger
 }
 
+/** What one pass of the watch found. */
+export interface WatchPass {
+  /** Settlements mined within the reorg window: while there are any, passes should keep coming. */
+  watching: number
+  /** Transactions found reorganised away (and sent again) in this pass. */
+  reorganised: number
+}
+
 /** What a second look at a settled payment found. */
 export type SettlementCheck =
   | { onChain: true; finality: SettlementFinality }
@@ -64,6 +72,7 @@ export type SettlementCheck =
  *
  * Cheap on RPC: with no settlement in the window nothing is read from the chain; otherwise one
  * `latest` block per pass, and a block's hash is read once per head that extends the last one.
+ * While the head stays the one a pass found every settlement under, a pass is that one read.
  */
 export class FinalityWatch {
   readonly #options: FinalityWatchOptions
@@ -75,6 +84,8 @@ export class FinalityWatch {
   /** When a reorganised transaction was sent again, so it is not replaced as stuck at once. */
   readonly #resentAtMs = new Map<string, number>()
   #reorganisedSinceRead = 0
+  /** The head under which the last pass found every watched settlement in place. */
+  #settledUnder: { hash: string; watching: number } | undefined
 
   constructor(options: FinalityWatchOptions) {
     this.#options = options
@@ -116,16 +127,25 @@ export class FinalityWatch {
   }
 
   /** One pass over the settlements mined within the window. */
-  async pass(): Promise<void> {
+  async pass(): Promise<WatchPass> {
     const { ledger, network } = this.#options
+    let head: BlockHead | undefined
+    if (this.#settledUnder) {
+      head = await this.#readHead()
+      // The chain has not moved since every settlement was found in place: nothing can have been
+      // reorganised away or grown deeper, so the ledger need not be read.
+      if (head.hash.toLowerCase() === this.#settledUnder.hash)
+        return { watching: this.#settledUnder.watching, reorganised: 0 }
+      this.#settledUnder = undefined
+    }
     if (!this.#head) await this.#readHead()
-    const candidates = await ledger.minedSince(network, this.#floor(this.#head!.number))
+    const candidates = await ledger.minedSince(network, this.#floor((head ?? this.#head!).number))
     // Idle: nothing mined recently, nothing to read from the chain.
     if (candidates.length === 0) {
       this.#deepEnough.clear()
-      return
+      return { watching: 0, reorganised: 0 }
     }
-    const head = await this.#readHead()
+    head ??= await this.#readHead()
     const floor = this.#floor(head.number)
     const mined = candidates.filter(
       (transaction) => transaction.blockNumber !== undefined && transaction.blockNumber >= floor,
@@ -136,14 +156,20 @@ export class FinalityWatch {
       const block = transaction.blockNumber!
       byBlock.set(block, [...(byBlock.get(block) ?? []), transaction])
     }
+    let reorganised = 0
+    let unread = false
     for (const [block, transactions] of byBlock) {
       const canonical = block > head.number ? null : await this.#canonicalHash(block)
       // An unreadable block proves nothing; it is looked at again next pass.
-      if (canonical === undefined) continue
+      if (canonical === undefined) {
+        unread = true
+        continue
+      }
       for (const transaction of transactions) {
         const stored = transaction.blockHash?.toLowerCase()
         if (canonical === null || (stored !== undefined && stored !== canonical)) {
           await this.#reorganise(transaction)
+          reorganised += 1
           continue
         }
         if (this.#deepEnough.has(transaction.hash)) continue
@@ -153,6 +179,9 @@ export class FinalityWatch {
     await this.#confirm(deep)
     const watched = new Set(mined.map((transaction) => transaction.hash))
     for (const hash of this.#deepEnough) if (!watched.has(hash)) this.#deepEnough.delete(hash)
+    if (!unread && reorganised === 0 && mined.length > 0)
+      this.#settledUnder = { hash: head.hash.toLowerCase(), watching: mined.length }
+    return { watching: mined.length, reorganised }
   }
 
   /**
@@ -182,6 +211,7 @@ export class FinalityWatch {
   async #reorganise(transaction: LedgerTransaction): Promise<void> {
     const { ledger, resend, logger, nowMs } = this.#options
     await ledger.reorganised(transaction.hash)
+    this.#settledUnder = undefined
     this.#reorganisedSinceRead += 1
     this.#deepEnough.delete(transaction.hash)
     this.#resentAtMs.set(transaction.hash, nowMs())

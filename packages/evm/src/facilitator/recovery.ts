@@ -34,9 +34,10 @@ export interface RecoveryContext {
  * One pass of the facilitator's watch over what it has not finished: it renews its leases, takes
  * over payments of processes that stopped (or, at start-up with an embedded ledger, of the
  * previous run), queues again what was never broadcast, and drives every open transaction to an
- * end: its receipt, a rebroadcast of the same signed bytes, or a fee-bumped replacement.
+ * end: its receipt, a rebroadcast of the same signed bytes, or a fee-bumped replacement. Returns
+ * how many payments and transactions it found to drive: none means nothing is left open.
  */
-export async function recoveryPass(context: RecoveryContext, startingUp: boolean): Promise<void> {
+export async function recoveryPass(context: RecoveryContext, startingUp: boolean): Promise<number> {
   const { ledger, owner, leaseMs } = context
   await ledger.renewLeases(owner, leaseMs)
   const taken = await ledger.takeOverExpired(
@@ -66,6 +67,7 @@ export async function recoveryPass(context: RecoveryContext, startingUp: boolean
   }
   // A transaction the RPC cannot read holds up no other; the pass reports the failure.
   if (failure !== undefined) throw failure
+  return taken.length + open.length
 }
 
 /** All stored transactions for one signer nonce: at most one of them can be mined. */

@@ -142,6 +142,19 @@ export class SettlementEngine {
     signature: string
   }): Promise<SettleResponse> {
     const { runtime, ledger } = this.#options
+    // The chain is asked while the ledger records the claim: neither waits for the other, and
+    // the verdict is only used by the caller that claimed the payment.
+    const verifying = verifyExactEvm(runtime, input.payload, input.requirements, {
+      nowSeconds: this.#options.now(),
+      simulate: true,
+      settling: true,
+      verifiedBefore: this.#options.recent.take(
+        input.requirements,
+        input.authorization,
+        input.signature,
+      ),
+    })
+    verifying.catch(() => undefined)
     const claim = await this.#claims.claim({
       key: input.key,
       payloadHash: input.payloadHash,
@@ -160,16 +173,7 @@ export class SettlementEngine {
     }
     let verdict: Awaited<ReturnType<typeof verifyExactEvm>>
     try {
-      verdict = await verifyExactEvm(runtime, input.payload, input.requirements, {
-        nowSeconds: this.#options.now(),
-        simulate: true,
-        settling: true,
-        verifiedBefore: this.#options.recent.take(
-          input.requirements,
-          input.authorization,
-          input.signature,
-        ),
-      })
+      verdict = await verifying
     } catch (error) {
       // The RPC failed before anything was sent: the attempt ends, and the payment may be
       // settled again (a failed payment without a transaction can be claimed anew).

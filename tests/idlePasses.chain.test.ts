@@ -1,0 +1,119 @@
+/**
+ * Background work scales with load. An idle facilitator's full passes (recovery, signer
+ * balances) back off, doubling the gap up to its lease, so at rest it barely touches its ledger
+ * or its RPC; its finality watch keeps the full pace while a settlement is within the reorg
+ * window, reading only the head while the chain stands still. So a reorganisation during a quiet
+ * spell is caught at once, and the payment it removed lands again without waiting for the next
+ * full pass.
+ */
+import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
+import { type DevStack, rpcClient } from 'tollgate'
+import type { Hex } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RpcProxy, startRpcProxy } from './support/rpcProxy.ts'
+import {
+  facilitatorBody,
+  postFacilitator,
+  signPayment,
+  startFacilitator,
+  startTestStack,
+  tokenBalance,
+  weatherRequirements,
+} from './support/stack.ts'
+
+let stack: DevStack
+let proxy: RpcProxy
+
+beforeAll(async () => {
+  stack = await startTestStack()
+  proxy = await startRpcProxy({ upstreamUrl: stack.manifest.rpcUrl })
+})
+afterAll(async () => {
+  await proxy?.close()
+  await stack?.stop()
+})
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const rpc = (method: string, params: unknown[]) =>
+  rpcClient(stack.manifest.rpcUrl).request({ method: method as never, params: params as never })
+/** How many calls of `method` the facilitator has made so far. */
+const count = (method: string) =>
+  proxy.calls().reduce((sum, call) => sum + call.methods.filter((m) => m === method).length, 0)
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms`)
+    await sleep(50)
+  }
+}
+
+describe('background passes', () => {
+  it('back off at rest while the watch keeps its pace, and a reorganisation in a quiet spell is mended at once', async () => {
+    const { manifest } = stack
+    // A lease far longer than the test: an idle facilitator's gap between full passes keeps
+    // doubling, to 6.4 s and more by the time of the reorganisation.
+    const facilitator = await startFacilitator(stack, {
+      signerKey: ANVIL_ACCOUNTS[8].privateKey,
+      rpcUrl: proxy.url,
+      tuning: { recoveryIntervalMs: 50, leaseMs: 60_000 },
+    })
+    try {
+      const requirements = weatherRequirements(manifest)
+      const payload = await signPayment(manifest, requirements)
+      const settled = await postFacilitator(
+        facilitator.manifest,
+        '/settle',
+        facilitatorBody(payload, requirements),
+      )
+      expect(settled.body).toMatchObject({ success: true })
+      const hash = settled.body.transaction as Hex
+      const payerAfter = await tokenBalance(manifest, manifest.accounts.payer.address)
+
+      // Quiet for 6.5 s: a fixed 50 ms pace would make 130 full passes (one balance read each).
+      const balanceReads = count('eth_getBalance')
+      const headReads = count('eth_getBlockByNumber')
+      await sleep(6_500)
+      const fullPasses = count('eth_getBalance') - balanceReads
+      expect(fullPasses).toBeGreaterThanOrEqual(1)
+      expect(fullPasses).toBeLessThanOrEqual(10)
+      // The watch still looks at the head at the full pace: the settlement is in the window.
+      expect(count('eth_getBlockByNumber') - headReads).toBeGreaterThanOrEqual(30)
+
+      // The settlement's block is replaced by an empty one while nothing else is mined.
+      await rpc('evm_setAutomine', [false])
+      try {
+        await rpc('anvil_reorg', [1, []])
+        expect(await tokenBalance(manifest, manifest.accounts.payer.address)).toBe(
+          payerAfter + BigInt(requirements.amount),
+        )
+        const stateOf = async () => (await facilitator.built.ledger.findTransaction(hash))?.state
+        await waitUntil(
+          async () =>
+            (await stateOf()) === 'broadcast' &&
+            Boolean(
+              await rpcClient(manifest.rpcUrl)
+                .getTransaction({ hash })
+                .catch(() => undefined),
+            ),
+          3_000,
+          'the reorganised settlement was not sent again',
+        )
+      } finally {
+        await rpc('evm_setAutomine', [true])
+      }
+      await rpc('evm_mine', [])
+      // Recovery reads its receipt at the next tick, not at the next full pass seconds away.
+      await waitUntil(
+        async () =>
+          (await facilitator.built.ledger.recent({ limit: 1 }))[0]?.state === 'confirmed' &&
+          (await facilitator.built.ledger.findTransaction(hash))?.state === 'mined',
+        3_000,
+        'the payment sent again was not confirmed',
+      )
+      expect(await tokenBalance(manifest, manifest.accounts.payer.address)).toBe(payerAfter)
+    } finally {
+      await facilitator.close()
+    }
+  })
+})
