@@ -5,13 +5,14 @@
  */
 import os from 'node:os'
 import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
-import { ratio, setUpBench } from './lib/setup.ts'
+import { medianRun } from './lib/load.ts'
+import { ratio, type Side, setUpBench, sides } from './lib/setup.ts'
 import { benchColdStart } from './sections/coldStart.ts'
 import { benchCredit } from './sections/credit.ts'
 import { benchDuplicates } from './sections/duplicates.ts'
 import { benchEndToEnd } from './sections/endToEnd.ts'
 import { benchRest } from './sections/footprint.ts'
-import { benchSettle, best } from './sections/settle.ts'
+import { benchSettle, best, type SettleFigures } from './sections/settle.ts'
 import { benchVerify } from './sections/verify.ts'
 import { benchVouchers } from './sections/vouchers.ts'
 
@@ -25,18 +26,35 @@ try {
   // Just started, before any request: what each facilitator costs an API that is not called.
   const restAtStart = await benchRest(bench, 'after start', quietMs)
   const verify = await benchVerify(bench, { rounds, scale, concurrencies: [1, 16, 64] })
+  // One payment at a time: both sides in turn, round by round, on the same chain, so neither
+  // meets a longer chain than the other. Then each side at the concurrencies it handles; the
+  // reference's best is what Tollgate is compared with.
+  const settleC1: Record<Side, SettleFigures[]> = { tollgate: [], reference: [] }
+  for (let pass = 0; pass < rounds; pass++) {
+    for (const side of pass % 2 === 0 ? sides : [...sides].reverse()) {
+      const total = Math.round(240 * scale)
+      settleC1[side].push(
+        ...(await benchSettle(bench, side, { rounds: 1, total, concurrencies: [1] })),
+      )
+    }
+  }
   const settle = {
-    // The reference at the concurrencies it handles; its best is what Tollgate is compared with.
-    reference: await benchSettle(bench, 'reference', {
-      rounds,
-      total: Math.round(240 * scale),
-      concurrencies: [1, 8, 16, 32],
-    }),
-    tollgate: await benchSettle(bench, 'tollgate', {
-      rounds,
-      total: Math.round(2000 * scale),
-      concurrencies: [1, 64, 256],
-    }),
+    reference: [
+      medianRun(settleC1.reference),
+      ...(await benchSettle(bench, 'reference', {
+        rounds,
+        total: Math.round(240 * scale),
+        concurrencies: [8, 16, 32],
+      })),
+    ],
+    tollgate: [
+      medianRun(settleC1.tollgate),
+      ...(await benchSettle(bench, 'tollgate', {
+        rounds,
+        total: Math.round(2000 * scale),
+        concurrencies: [64, 256],
+      })),
+    ],
   }
   const duplicates = {
     tollgate: await benchDuplicates(bench, 'tollgate', ANVIL_ACCOUNTS[1].privateKey, 5),

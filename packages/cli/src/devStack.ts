@@ -98,7 +98,14 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     started.length = 0
   }
   try {
-    const anvil: AnvilProcess = await startAnvil({ port: options.rpcPort ?? 8545, chainId })
+    // The states of the last 128 blocks, deeper than any reorganisation a test makes: keeping
+    // every one, anvil writes each new block's state to disk once its cache is full, and a stack
+    // that has mined a thousand blocks settles more slowly with each one.
+    const anvil: AnvilProcess = await startAnvil({
+      port: options.rpcPort ?? 8545,
+      chainId,
+      statesKept: 128,
+    })
     started.push(() => anvil.stop())
     progress(`anvil (chain ${chainId}) listening on ${anvil.rpcUrl}`)
 

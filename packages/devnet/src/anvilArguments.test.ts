@@ -33,7 +33,13 @@ describe('resolveAnvilSettings', () => {
     expect(args.slice(-2)).toEqual(['--block-time', '0.5'])
   })
 
+  it('keeps only the recent states it is asked to, in memory', () => {
+    const args = anvilArguments(resolveAnvilSettings({ statesKept: 128 }))
+    expect(args.slice(-2)).toEqual(['--prune-history', '128'])
+  })
+
   it.each([
+    [{ statesKept: 0 }, /statesKept must be an integer/],
     [{ port: 65_536 }, /port must be an integer/],
     [{ port: -1 }, /port must be an integer/],
     [{ chainId: 0 }, /chainId must be an integer/],

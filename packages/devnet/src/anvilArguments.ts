@@ -28,13 +28,19 @@ export type StartAnvilOptions = {
   stopTimeoutMs?: number
   /** Use this anvil executable instead of the one from `@foundry-rs/anvil`. */
   binaryPath?: string
+  /**
+   * Keep the states of at most this many recent blocks, in memory only. Omitted: anvil keeps
+   * every state, and once its in-memory cache is full writes each new block's out to disk, which
+   * slows every block of a long run. A reorganisation or revert can reach this far back only.
+   */
+  statesKept?: number
 }
 
 /** `StartAnvilOptions` with every default filled in. */
 export type AnvilSettings = Required<
-  Omit<StartAnvilOptions, 'onLog' | 'blockTime' | 'binaryPath'>
+  Omit<StartAnvilOptions, 'onLog' | 'blockTime' | 'binaryPath' | 'statesKept'>
 > &
-  Pick<StartAnvilOptions, 'onLog' | 'blockTime' | 'binaryPath'>
+  Pick<StartAnvilOptions, 'onLog' | 'blockTime' | 'binaryPath' | 'statesKept'>
 
 /** Base's EVM rules (Isthmus is Prague-equivalent), pinned so an anvil upgrade cannot move them. */
 const HARDFORK = 'prague'
@@ -52,12 +58,15 @@ export function resolveAnvilSettings(options: StartAnvilOptions): AnvilSettings 
     ...(options.onLog && { onLog: options.onLog }),
     ...(options.blockTime !== undefined && { blockTime: options.blockTime }),
     ...(options.binaryPath !== undefined && { binaryPath: options.binaryPath }),
+    ...(options.statesKept !== undefined && { statesKept: options.statesKept }),
   }
   requireInteger('port', settings.port, 0, 65_535)
   requireInteger('chainId', settings.chainId, 1, Number.MAX_SAFE_INTEGER)
   requireInteger('accounts', settings.accounts, 1, 1_000)
   requireInteger('startTimeoutMs', settings.startTimeoutMs, 1, 600_000)
   requireInteger('stopTimeoutMs', settings.stopTimeoutMs, 1, 600_000)
+  if (settings.statesKept !== undefined)
+    requireInteger('statesKept', settings.statesKept, 1, 1_000_000)
   if (
     settings.blockTime !== undefined &&
     !(settings.blockTime > 0 && settings.blockTime < 86_400)
@@ -83,6 +92,7 @@ export function anvilArguments(settings: AnvilSettings): string[] {
     ['--color', 'never'],
   ]
   if (settings.blockTime !== undefined) args.push(['--block-time', String(settings.blockTime)])
+  if (settings.statesKept !== undefined) args.push(['--prune-history', String(settings.statesKept)])
   return args.flat()
 }
 
