@@ -23,7 +23,9 @@ const quietMs = Number(process.env.BENCH_QUIET_MS ?? 10_000)
 
 const bench = await setUpBench()
 try {
-  // Just started, before any request: what each facilitator costs an API that is not called.
+  // Just started, before any request: what each facilitator costs an API that is not called
+  // (after a few seconds in which both finish starting: compiling, loading, first passes).
+  await new Promise((resolve) => setTimeout(resolve, 5_000))
   const restAtStart = await benchRest(bench, 'after start', quietMs)
   const verify = await benchVerify(bench, { rounds, scale, concurrencies: [1, 16, 64] })
   // One payment at a time: both sides in turn, round by round, on the same chain, so neither
