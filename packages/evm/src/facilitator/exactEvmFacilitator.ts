@@ -128,6 +128,8 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
   }
 
   let maintainedAtMs = clock.nowMs()
+  /** When a verify or settle last came in. */
+  let touchedMs = 0
   /** Settlements the finality watch still guards, over every network, as of the last pass. */
   let watching = 0
   /** Work the last full pass found to drive (or could not look at): more may follow. */
@@ -140,7 +142,12 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
     passing ??= (async () => {
       let watchingNow = 0
       let drivenNow = 0
-      if (full && clock.nowMs() - maintainedAtMs > settings.maintenanceIntervalMs) {
+      // Housekeeping follows writes: a ledger no payment touched since the last time has no dead
+      // rows to clear, and a vacuum of a large one is the costliest thing an idle pass could do.
+      const maintenanceDue =
+        touchedMs >= maintainedAtMs &&
+        clock.nowMs() - maintainedAtMs > settings.maintenanceIntervalMs
+      if (full && maintenanceDue) {
         maintainedAtMs = clock.nowMs()
         await options.ledger
           .maintain?.()
@@ -228,7 +235,6 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
    * while the chain stands still.
    */
   let fullPassAtMs = clock.nowMs()
-  let touchedMs = 0
   let idleGapMs = settings.recoveryIntervalMs
   const tick = () => {
     const nowMs = clock.nowMs()
