@@ -12,6 +12,7 @@ import { openLedger } from '@tollgate/ledger'
 import { rpcClient } from 'tollgate'
 import { erc20Abi, parseEventLogs } from 'viem'
 import { runLoad } from './lib/load.ts'
+import { processCpuMs } from './lib/service.ts'
 import { log, post, setUpBench } from './lib/setup.ts'
 
 const total = Number(process.env.SOAK_PAYMENTS ?? 100_000)
@@ -33,7 +34,7 @@ const merchantBefore = await client.readContract({
 })
 const memory: Array<{ settled: number; rssMb: number }> = [{ settled: 0, rssMb: rssMb() }]
 /** Each chunk's size and the time it took to settle, in order. */
-const chunks: Array<{ size: number; ms: number }> = []
+const chunks: Array<{ size: number; ms: number; facilitatorCpuMs: number; chainCpuMs: number }> = []
 let peakRssMb = 0
 const hashes = new Map<string, string>()
 let settleMs = 0
@@ -42,6 +43,10 @@ try {
   for (let done = 0; done < total; done += chunk) {
     const size = Math.min(chunk, total - done)
     const bodies = await Promise.all(Array.from({ length: size }, () => bench.sign()))
+    const cpuBefore = {
+      facilitator: bench.facilitators.tollgate.cpuMs(),
+      chain: processCpuMs(bench.anvil.pid),
+    }
     const run = await runLoad(size, concurrency, (index) =>
       post(
         `${bench.facilitators.tollgate.url}/settle`,
@@ -57,7 +62,12 @@ try {
       }),
     )
     settleMs += (run.requests / run.perSecond) * 1000
-    chunks.push({ size, ms: (run.requests / run.perSecond) * 1000 })
+    chunks.push({
+      size,
+      ms: (run.requests / run.perSecond) * 1000,
+      facilitatorCpuMs: bench.facilitators.tollgate.cpuMs() - cpuBefore.facilitator,
+      chainCpuMs: processCpuMs(bench.anvil.pid) - cpuBefore.chain,
+    })
     memory.push({ settled: done + size, rssMb: rssMb() })
     log(
       `soak: ${done + size}/${total} settled, ${run.perSecond}/s, facilitator ${memory.at(-1)!.rssMb} MB`,
@@ -120,19 +130,33 @@ for (let after = 0; ; ) {
 }
 await ledger.close()
 await bench.stop()
-/** The settle rate over the first and the last tenth of the payments, by chunk. */
-const tenthRate = (which: 'first' | 'last') => {
+/**
+ * The first or the last tenth of the payments, by chunk: the settle rate, and the CPU per payment
+ * of the facilitator and of the chain (what slows down as the run goes on).
+ */
+const tenth = (which: 'first' | 'last') => {
   const ordered = which === 'first' ? chunks : [...chunks].reverse()
-  let size = 0
-  let ms = 0
-  for (const chunk of ordered) {
-    if (size >= total / 10) break
-    size += chunk.size
-    ms += chunk.ms
+  const sum = { size: 0, ms: 0, facilitatorCpuMs: 0, chainCpuMs: 0 }
+  for (const part of ordered) {
+    if (sum.size >= total / 10) break
+    sum.size += part.size
+    sum.ms += part.ms
+    sum.facilitatorCpuMs += part.facilitatorCpuMs
+    sum.chainCpuMs += part.chainCpuMs
   }
-  return Math.round((size / ms) * 1000)
+  return {
+    perSecond: Math.round((sum.size / sum.ms) * 1000),
+    cpuMsPerPayment: {
+      facilitator: Number((sum.facilitatorCpuMs / sum.size).toFixed(3)),
+      chain: Number((sum.chainCpuMs / sum.size).toFixed(3)),
+    },
+  }
 }
-const rates = { firstTenthPerSecond: tenthRate('first'), lastTenthPerSecond: tenthRate('last') }
+const tenths = { first: tenth('first'), last: tenth('last') }
+const rates = {
+  firstTenthPerSecond: tenths.first.perSecond,
+  lastTenthPerSecond: tenths.last.perSecond,
+}
 const agreement = {
   everyPaymentConfirmed: confirmedCount === total,
   ledgerEqualsChain: mismatches === 0 && onChain.size === total,
@@ -146,6 +170,7 @@ const output = {
   wallSeconds: Math.round(wallMs / 1000),
   concurrency,
   ...rates,
+  tenths,
   facilitatorPeakRssMb: peakRssMb,
   facilitatorMemoryMb: memory,
   ledgerStates: Object.fromEntries(rows.map((row) => [row.state, Number(row.n)])),
