@@ -10,6 +10,7 @@ import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
 import { type DevStack, rpcClient } from 'tollgate'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { waitFor } from './support/cli.ts'
 import { type RpcProxy, startRpcProxy } from './support/rpcProxy.ts'
 import {
   facilitatorBody,
@@ -39,14 +40,6 @@ const rpc = (method: string, params: unknown[]) =>
 /** How many calls of `method` the facilitator has made so far. */
 const count = (method: string) =>
   proxy.calls().reduce((sum, call) => sum + call.methods.filter((m) => m === method).length, 0)
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms`)
-    await sleep(50)
-  }
-}
 
 describe('background passes', () => {
   it('back off at rest while the watch keeps its pace, and a reorganisation in a quiet spell is mended at once', async () => {
@@ -88,7 +81,7 @@ describe('background passes', () => {
           payerAfter + BigInt(requirements.amount),
         )
         const stateOf = async () => (await facilitator.built.ledger.findTransaction(hash))?.state
-        await waitUntil(
+        await waitFor(
           async () =>
             (await stateOf()) === 'broadcast' &&
             Boolean(
@@ -96,20 +89,20 @@ describe('background passes', () => {
                 .getTransaction({ hash })
                 .catch(() => undefined),
             ),
+          'the reorganised settlement to be sent again',
           3_000,
-          'the reorganised settlement was not sent again',
         )
       } finally {
         await rpc('evm_setAutomine', [true])
       }
       await rpc('evm_mine', [])
       // Recovery reads its receipt at the next tick, not at the next full pass seconds away.
-      await waitUntil(
+      await waitFor(
         async () =>
           (await facilitator.built.ledger.recent({ limit: 1 }))[0]?.state === 'confirmed' &&
           (await facilitator.built.ledger.findTransaction(hash))?.state === 'mined',
+        'the payment sent again to be confirmed',
         3_000,
-        'the payment sent again was not confirmed',
       )
       expect(await tokenBalance(manifest, manifest.accounts.payer.address)).toBe(payerAfter)
     } finally {

@@ -237,6 +237,8 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
   let fullPassAtMs = clock.nowMs()
   let idleGapMs = settings.recoveryIntervalMs
   const tick = () => {
+    // A pass still running covers this tick; joining it would count it as one it is not.
+    if (passing) return
     const nowMs = clock.nowMs()
     const busy =
       touchedMs >= fullPassAtMs ||
