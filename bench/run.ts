@@ -84,6 +84,10 @@ try {
       settleBest.reference.gasPerPayment,
     ),
     paidRequestP50: ratio(endToEnd.tollgate.paid.p50Ms, endToEnd.reference.paid.p50Ms),
+    paidRequestP50PayingAhead: ratio(
+      endToEnd.tollgatePayingAhead.paid.p50Ms,
+      endToEnd.reference.paid.p50Ms,
+    ),
     settleCpuPerPaymentBest: ratio(
       settleBest.tollgate.cpuMsPerPayment.facilitator,
       settleBest.reference.cpuMsPerPayment.facilitator,

@@ -18,6 +18,9 @@ import {
   weatherRequirements,
 } from './support/stack.ts'
 
+/** A send, with or without its receipt in the answer (EIP-7966). */
+const sends = ['eth_sendRawTransaction', 'eth_sendRawTransactionSync']
+
 let stack: DevStack
 let proxy: RpcProxy
 let facilitator: TestFacilitator
@@ -31,18 +34,18 @@ beforeAll(async () => {
     rules: [
       // The first two sends are faulted for sure, whatever the batching made of 40 payments (a
       // few sends, so the draws alone may spare them all); the draws then go on as seeded.
-      { method: 'eth_sendRawTransaction', fault: { kind: 'duplicate' }, times: 1 },
+      { method: sends, fault: { kind: 'duplicate' }, times: 1 },
       {
-        method: 'eth_sendRawTransaction',
+        method: sends,
         fault: { kind: 'drop-response', mode: 'destroy' },
         times: 1,
       },
       {
-        method: 'eth_sendRawTransaction',
+        method: sends,
         fault: { kind: 'drop-response', mode: 'destroy' },
         probability: 0.3,
       },
-      { method: 'eth_sendRawTransaction', fault: { kind: 'duplicate' }, probability: 0.3 },
+      { method: sends, fault: { kind: 'duplicate' }, probability: 0.3 },
       {
         method: 'eth_getTransactionReceipt',
         fault: { kind: 'delay', delayMs: 400 },
@@ -118,7 +121,8 @@ describe('an RPC that drops, delays and duplicates answers', () => {
     expect(
       faults.some(
         (call) =>
-          call.fault?.kind === 'drop-response' && call.methods.includes('eth_sendRawTransaction'),
+          call.fault?.kind === 'drop-response' &&
+          call.methods.some((method) => sends.includes(method)),
       ),
     ).toBe(true)
   })

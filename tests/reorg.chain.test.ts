@@ -266,7 +266,11 @@ describe('receipts the RPC fails to return', () => {
   it('leave a mined settlement watched: recovery never takes it for a lost one', async () => {
     const { manifest } = stack
     const proxy = await startRpcProxy({ upstreamUrl: manifest.rpcUrl, seed: 1 })
-    proxy.setRules([{ method: 'eth_getTransactionReceipt', fault: { kind: 'error', status: 503 } }])
+    // No receipt can be read, not even in the send's answer (EIP-7966), which is lost.
+    proxy.setRules([
+      { method: 'eth_getTransactionReceipt', fault: { kind: 'error', status: 503 } },
+      { method: 'eth_sendRawTransactionSync', fault: { kind: 'drop-response', mode: 'destroy' } },
+    ])
     const facilitator = await startWatchingFacilitator({
       signerKey: ANVIL_ACCOUNTS[9].privateKey,
       rpcUrl: proxy.url,

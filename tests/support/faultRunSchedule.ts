@@ -31,9 +31,12 @@ export interface FaultRunSchedule {
   waves: Wave[]
 }
 
-/** The RPC methods a settling facilitator calls, the ones worth losing or doubling. */
+/**
+ * The RPC methods a settling facilitator calls, the ones worth losing or doubling. A send is a
+ * send, with or without its receipt in the answer (EIP-7966).
+ */
 const faultedMethods = [
-  'eth_sendRawTransaction',
+  ['eth_sendRawTransaction', 'eth_sendRawTransactionSync'],
   'eth_getTransactionReceipt',
   'eth_call',
   'eth_estimateGas',

@@ -145,6 +145,7 @@ export async function startFacilitator(
     receiptTimeoutMs?: number
     batch?: { maxSize: number; maxWaitMs: number } | false
     tuning?: EvmFacilitatorExtras['tuning']
+    syncSendWaitMs?: number
   },
 ): Promise<TestFacilitator> {
   const { manifest } = stack
@@ -156,6 +157,7 @@ export async function startFacilitator(
         signerKeys: [options.signerKey],
         assets: [manifest.asset],
         multicall3: manifest.multicall3,
+        ...(options.syncSendWaitMs !== undefined ? { syncSendWaitMs: options.syncSendWaitMs } : {}),
       },
     ],
     ...(options.receiptTimeoutMs ? { receiptTimeoutMs: options.receiptTimeoutMs } : {}),

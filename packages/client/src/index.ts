@@ -6,6 +6,7 @@
  */
 
 export { payDirectly } from './directPayment.ts'
+export { type PayAheadOptions, RememberedOffers } from './payAhead.ts'
 export {
   attemptsAllowed,
   finish,

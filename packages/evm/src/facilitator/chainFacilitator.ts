@@ -32,6 +32,8 @@ export interface EvmNetworkSetup extends ChainNetworkSetup {
   confirmationDepth?: number | undefined
   /** Blocks behind the head watched for reorganisations; absent: 64. */
   reorgWindowBlocks?: number | undefined
+  /** How long a send may wait for its receipt in the same call; absent: 1000 ms. */
+  syncSendWaitMs?: number | undefined
 }
 
 /** The `eip155` entry of `ChainFacilitatorContext.options`: what only an EVM facilitator takes. */
@@ -105,6 +107,8 @@ export const evmNetworkConfig = z.object({
   confirmationDepth: z.number().int().min(0).max(10_000).optional(),
   /** Blocks behind the head watched for reorganisations (at least the depth); absent: 64. */
   reorgWindowBlocks: z.number().int().min(0).max(100_000).optional(),
+  /** How long a send may wait for its receipt in the same call (EIP-7966); 0: never. Absent: 1000. */
+  syncSendWaitMs: z.number().int().min(0).max(60_000).optional(),
 })
 
 type EvmNetworkConfig = z.output<typeof evmNetworkConfig>
@@ -176,6 +180,7 @@ export async function resolveEvmNetwork(
     ...(entry.reorgWindowBlocks !== undefined
       ? { reorgWindowBlocks: entry.reorgWindowBlocks }
       : {}),
+    ...(entry.syncSendWaitMs !== undefined ? { syncSendWaitMs: entry.syncSendWaitMs } : {}),
   }
 }
 
@@ -213,6 +218,7 @@ export function evmChainFacilitator(
       multicall3: setup.multicall3,
       confirmationDepth: setup.confirmationDepth,
       reorgWindowBlocks: setup.reorgWindowBlocks,
+      syncSendWaitMs: setup.syncSendWaitMs,
     })),
     ...(context.receiptTimeoutMs ? { receiptTimeoutMs: context.receiptTimeoutMs } : {}),
     ...(context.batch !== undefined ? { batch: context.batch } : {}),

@@ -17,7 +17,7 @@ import { checkNetworkReadiness } from './readiness.ts'
 import { RecentVerifications } from './recentVerifications.ts'
 import { recoveryPass } from './recovery.ts'
 import { createNetworkRuntime, type NetworkRuntime } from './runtime.ts'
-import { evmFacilitatorSettings } from './settings.ts'
+import { evmFacilitatorSettings, syncSendWaitMsOf } from './settings.ts'
 import { SettlementEngine } from './settlementEngine.ts'
 import { SignerLanes } from './signerLanes.ts'
 import { VerificationLog } from './verificationLog.ts'
@@ -72,6 +72,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
       ledger: options.ledger,
       signers: network.signers,
       maxFeePerGasCap: options.maxFeePerGasCap,
+      syncSendWaitMs: syncSendWaitMsOf(network),
       onStep: options.onSettlementStep,
       clock,
       logger,

@@ -37,6 +37,15 @@ export interface EvmNetworkOptions {
    * @default 64
    */
   reorgWindowBlocks?: number | undefined
+  /**
+   * How long a settlement's send may wait for the transaction's receipt in the same call
+   * (`eth_sendRawTransactionSync`, EIP-7966), which saves the first receipt read; its signer's
+   * next transaction waits meanwhile, gathering the payments that come. Past it, or on a node
+   * without the method (asked the old way from then on), the receipt is polled as usual. 0 always
+   * sends the old way.
+   * @default 1000
+   */
+  syncSendWaitMs?: number | undefined
 }
 
 export interface ExactEvmFacilitatorOptions {

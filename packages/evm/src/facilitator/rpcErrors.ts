@@ -2,7 +2,9 @@ import {
   BaseError,
   ContractFunctionRevertedError,
   ExecutionRevertedError,
+  MethodNotFoundRpcError,
   RpcRequestError,
+  UnsupportedProviderMethodError,
 } from 'viem'
 
 /**
@@ -35,4 +37,32 @@ export function describeError(error: unknown): string {
   const text =
     (error as { shortMessage?: string })?.shortMessage ?? (error as Error)?.message ?? String(error)
   return text.split('\n')[0]!.slice(0, 300)
+}
+
+/** The node has no `eth_sendRawTransactionSync` (JSON-RPC "method not found", or said in words). */
+export function noSuchMethod(error: unknown): boolean {
+  if (!(error instanceof BaseError)) return false
+  const named = error.walk(
+    (cause) =>
+      cause instanceof MethodNotFoundRpcError ||
+      cause instanceof UnsupportedProviderMethodError ||
+      (cause instanceof RpcRequestError && cause.code === -32601),
+  )
+  if (named) return true
+  const text = `${error.details} ${error.shortMessage}`.toLowerCase()
+  return /method .*(not found|not supported|not available|does not exist)|unsupported method|unknown method/.test(
+    text,
+  )
+}
+
+/** The node itself answered (a JSON-RPC error), as opposed to a transport failure or no answer. */
+export function answeredByNode(error: unknown): boolean {
+  return rpcCode(error) !== undefined
+}
+
+/** The JSON-RPC error code the node answered, if it answered one. */
+export function rpcCode(error: unknown): number | undefined {
+  if (!(error instanceof BaseError)) return undefined
+  const rpc = error.walk((cause) => cause instanceof RpcRequestError)
+  return rpc instanceof RpcRequestError ? rpc.code : undefined
 }

@@ -1,4 +1,4 @@
-import type { ExactEvmFacilitatorOptions } from './options.ts'
+import type { EvmNetworkOptions, ExactEvmFacilitatorOptions } from './options.ts'
 
 /** Every default of `ExactEvmFacilitatorOptions`, in one place (see each option's doc). */
 export const evmFacilitatorDefaults = {
@@ -78,4 +78,14 @@ export function evmFacilitatorSettings(
   if (settings.minimumSignerBalanceWei < 0n)
     throw new RangeError('minimumSignerBalanceWei must not be negative')
   return settings
+}
+
+/** A network's `syncSendWaitMs`, checked like the other waits. */
+export function syncSendWaitMsOf(network: EvmNetworkOptions): number {
+  const value = network.syncSendWaitMs ?? 1_000
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new RangeError(
+      `${network.network} syncSendWaitMs must be a whole number of milliseconds ≥ 0, not ${value}`,
+    )
+  return value
 }

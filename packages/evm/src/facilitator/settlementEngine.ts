@@ -237,7 +237,7 @@ export class SettlementEngine {
       return
     }
     this.batchSizes.push(items.length)
-    const { transaction, result } = submitted
+    const { transaction, result, receipt } = submitted
     if (result === 'unfunded') {
       this.#unfunded(transaction, items)
       return
@@ -256,7 +256,7 @@ export class SettlementEngine {
     }
     // The receipt is awaited outside the batch's turn, so the next batch can be signed meanwhile.
     const logged = logFailure(this.#options.logger, 'receipt wait', { tx: transaction.hash })
-    void this.#confirm(transaction, items, timings.receiptTimeoutMs).catch(logged)
+    void this.#confirm(transaction, items, timings.receiptTimeoutMs, receipt).catch(logged)
   }
 
   /** Waits (bounded) for a transaction and records what it did to each payment. */
@@ -264,10 +264,11 @@ export class SettlementEngine {
     transaction: LedgerTransaction,
     items: QueuedPayment[],
     timeoutMs: number,
+    receipt: TransactionReceipt | undefined,
   ): Promise<void> {
     this.confirming.add(transaction.hash)
     try {
-      await this.#awaitOutcome(transaction, items, timeoutMs)
+      await this.#awaitOutcome(transaction, items, timeoutMs, receipt)
     } catch (error) {
       // The transaction exists but its outcome could not be recorded (the ledger is out of
       // reach): the caller asks again, and recovery or that retry records the receipt.
@@ -287,18 +288,24 @@ export class SettlementEngine {
     }
   }
 
-  /** Waits (bounded) for the receipt and records it, or records the payments pending. */
+  /**
+   * Waits (bounded) for the receipt, unless the send brought it, and records it, or records the
+   * payments pending.
+   */
   async #awaitOutcome(
     transaction: LedgerTransaction,
     items: QueuedPayment[],
     timeoutMs: number,
+    sent: TransactionReceipt | undefined,
   ): Promise<void> {
-    const receipt = await waitForReceipt(
-      this.#options.runtime,
-      transaction.hash as Hex,
-      timeoutMs,
-      this.#options.timings.receiptPollMs,
-    )
+    const receipt =
+      sent ??
+      (await waitForReceipt(
+        this.#options.runtime,
+        transaction.hash as Hex,
+        timeoutMs,
+        this.#options.timings.receiptPollMs,
+      ))
     if (receipt) {
       this.#options.onStep?.('after-receipt')
       await this.applyReceipt(transaction, receipt, items)

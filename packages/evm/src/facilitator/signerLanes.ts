@@ -10,10 +10,13 @@ import {
   type PublicClient,
   parseTransaction,
   RpcRequestError,
+  type TransactionReceipt,
 } from 'viem'
+import { sendRawTransactionSync } from 'viem/actions'
 import type { FacilitatorClock } from './clock.ts'
 import { type EvmFacilitatorLogger, logFailure } from './failureLog.ts'
 import type { SettlementStep } from './options.ts'
+import { answeredByNode, noSuchMethod, rpcCode } from './rpcErrors.ts'
 import { shortMessage } from './signature.ts'
 
 /**
@@ -53,6 +56,9 @@ export class SignerLanes {
   readonly #onStep: ((step: SettlementStep) => void) | undefined
   readonly #clock: FacilitatorClock
   readonly #logger: EvmFacilitatorLogger
+  readonly #syncSendWaitMs: number
+  /** Until the node says it has no `eth_sendRawTransactionSync`. */
+  #sendsSync = true
   #next = 0
   #fees: { atMs: number; value: Promise<Fees> } | undefined
 
@@ -63,11 +69,14 @@ export class SignerLanes {
     ledger: SettlementLedger
     signers: readonly LocalAccount[]
     maxFeePerGasCap?: bigint | undefined
+    /** `syncSendWaitMs` of the facilitator's options; 0 (the default here) sends the old way. */
+    syncSendWaitMs?: number | undefined
     onStep?: ((step: SettlementStep) => void) | undefined
     clock: FacilitatorClock
     logger: EvmFacilitatorLogger
   }) {
     this.#onStep = options.onStep
+    this.#syncSendWaitMs = options.syncSendWaitMs ?? 0
     this.#clock = options.clock
     this.#logger = options.logger
     this.#client = options.client
@@ -122,9 +131,9 @@ export class SignerLanes {
       })
       lane.chainNonce = transaction.nonce + 1
       this.#onStep?.('after-persist')
-      const result = await this.#broadcast(lane, transaction)
+      const sent = await this.#send(lane, transaction)
       this.#onStep?.('after-broadcast')
-      return { transaction, result }
+      return { transaction, ...sent }
     })
   }
 
@@ -229,21 +238,89 @@ export class SignerLanes {
     return { hash: keccak256(raw), raw, maxFeePerGas: fees.maxFeePerGas.toString() }
   }
 
+  /**
+   * Sends a new transaction, waiting up to `syncSendWaitMs` for its receipt in the same call. A
+   * node's error is read as a plain send's would be (a node without the method is asked the old
+   * way, now and from then on). No answer in time, or none at all, leaves it open whether the
+   * node has the transaction, or has it still on the way: it is looked up by its hash and, when
+   * not found, left `unknown` (recovery sends the same bytes again later) rather than sent again
+   * now, which could answer "nonce too low" for this very transaction once the first copy lands.
+   */
+  async #send(
+    lane: Lane,
+    transaction: LedgerTransaction,
+  ): Promise<{ result: BroadcastResult; receipt?: TransactionReceipt }> {
+    if (this.#syncSendWaitMs === 0 || !this.#sendsSync)
+      return { result: await this.#broadcast(lane, transaction) }
+    const sending = sendRawTransactionSync(this.#client, {
+      serializedTransaction: transaction.raw as Hex,
+      throwOnReceiptRevert: false,
+    })
+    sending.catch(() => undefined)
+    let expire: ((value: undefined) => void) | undefined
+    const expired = new Promise<undefined>((resolve) => {
+      expire = resolve
+    })
+    const timer = setTimeout(() => expire?.(undefined), this.#syncSendWaitMs)
+    let receipt: TransactionReceipt | undefined
+    try {
+      receipt = await Promise.race([sending, expired])
+    } catch (error) {
+      if (noSuchMethod(error)) {
+        this.#sendsSync = false
+        return { result: await this.#broadcast(lane, transaction) }
+      }
+      if (!answeredByNode(error)) return { result: await this.#lookUp(lane, transaction) }
+      return { result: await this.#afterRefusal(lane, transaction, error) }
+    } finally {
+      clearTimeout(timer)
+    }
+    if (!receipt) return { result: await this.#lookUp(lane, transaction) }
+    // Not marked broadcast: its receipt is recorded next, and until then "signed" is safe.
+    return { result: 'accepted', receipt }
+  }
+
+  /** After a send with no answer: `accepted` if the node holds the transaction, else `unknown`. */
+  async #lookUp(lane: Lane, transaction: LedgerTransaction): Promise<BroadcastResult> {
+    const known = await this.#client
+      .getTransaction({ hash: transaction.hash as Hex })
+      .then(Boolean, () => false)
+    if (!known) {
+      lane.chainNonce = undefined
+      return 'unknown'
+    }
+    this.#markBroadcast(transaction)
+    return 'accepted'
+  }
+
+  /** Off the critical path: "signed" already means "send it again if unsure", which is safe. */
+  #markBroadcast(transaction: LedgerTransaction): void {
+    void this.#ledger
+      .markTransaction(transaction.hash, { state: 'broadcast' })
+      .catch(logFailure(this.#logger, 'recording a broadcast', { tx: transaction.hash }))
+  }
+
   async #broadcast(lane: Lane, transaction: LedgerTransaction): Promise<BroadcastResult> {
     try {
       await this.#client.sendRawTransaction({ serializedTransaction: transaction.raw as Hex })
-      // Off the critical path: "signed" already means "send it again if unsure", which is safe.
-      void this.#ledger
-        .markTransaction(transaction.hash, { state: 'broadcast' })
-        .catch(logFailure(this.#logger, 'recording a broadcast', { tx: transaction.hash }))
+      this.#markBroadcast(transaction)
       return 'accepted'
     } catch (error) {
-      const result = await this.#classify(error, transaction.hash as Hex)
-      if (result === 'accepted')
-        await this.#ledger.markTransaction(transaction.hash, { state: 'broadcast' })
-      if (result !== 'accepted') lane.chainNonce = undefined
-      return result
+      return this.#afterRefusal(lane, transaction, error)
     }
+  }
+
+  /** What a failed send means for the transaction, recorded. */
+  async #afterRefusal(
+    lane: Lane,
+    transaction: LedgerTransaction,
+    error: unknown,
+  ): Promise<BroadcastResult> {
+    const result = await this.#classify(error, transaction.hash as Hex)
+    if (result === 'accepted')
+      await this.#ledger.markTransaction(transaction.hash, { state: 'broadcast' })
+    if (result !== 'accepted') lane.chainNonce = undefined
+    return result
   }
 
   /**
@@ -253,6 +330,8 @@ export class SignerLanes {
   async #classify(error: unknown, hash: Hex): Promise<BroadcastResult> {
     const text = shortMessage(error).toLowerCase()
     if (text.includes('already known') || text.includes('known transaction')) return 'accepted'
+    // EIP-7966: in the node's pool, not yet in a block within the wait.
+    if (text.includes('added to the mempool') || rpcCode(error) === 4) return 'accepted'
     if (text.includes('nonce too low') || text.includes('nonce has already been used'))
       return 'stale-nonce'
     // Nodes put it in the error's details ("Insufficient funds for gas * price + value").

@@ -41,7 +41,11 @@ interface Held {
 
 /** A node's JSON-RPC error: viem maps it as it would a real node's. */
 class NodeError extends Error {
-  readonly code = -32000
+  readonly code: number = -32000
+}
+
+class NoSuchMethodError extends NodeError {
+  override readonly code = -32601
 }
 
 /**
@@ -88,6 +92,9 @@ export class FakeChainClient {
         return toHex(this.#nonceOf(args[0] as Address, args[1] === 'pending'))
       case 'eth_sendRawTransaction':
         return this.#send(args[0] as Hex)
+      case 'eth_sendRawTransactionSync':
+        // As a node without EIP-7966 answers: the facilitator then sends the old way.
+        throw new NoSuchMethodError(`the method ${method} does not exist/is not available`)
       case 'eth_maxPriorityFeePerGas':
         return toHex(1_000_000_000n)
       case 'eth_getBlockByNumber': {
