@@ -276,7 +276,7 @@ export class SignerLanes {
       clearTimeout(timer)
     }
     if (!receipt) return { result: await this.#lookUp(lane, transaction) }
-    // Not marked broadcast: its receipt is recorded next, and until then "signed" is safe.
+    this.#markBroadcast(transaction)
     return { result: 'accepted', receipt }
   }
 
