@@ -28,7 +28,12 @@ const external = [
 
 await rm(outdir, { recursive: true, force: true })
 await build({
-  entryPoints: { main: join(root, 'src/main.ts') },
+  entryPoints: {
+    main: join(root, 'src/main.ts'),
+    // Beside the chunks, where @tollgate/sql looks for it: the child process that builds the
+    // embedded database's templates.
+    'chunks/templateBuilder': join(root, '../sql/src/templateBuilder.ts'),
+  },
   outdir,
   bundle: true,
   splitting: true,
