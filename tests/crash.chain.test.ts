@@ -37,8 +37,6 @@ const steps: SettlementStep[] = [
   'after-broadcast',
   'after-receipt',
   'before-respond',
-  // After the payments' states, before the transaction's: both must still end settled.
-  'between-receipt-writes',
 ]
 
 describe('kill -9 during settlement', () => {

@@ -36,6 +36,7 @@ const writeMethods = new Set<string>([
   'replace',
   'fillNonce',
   'markTransaction',
+  'recordReceipt',
   'reorganised',
   'renewLeases',
   'takeOverExpired',

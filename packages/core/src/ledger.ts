@@ -163,6 +163,21 @@ export interface SettlementLedger {
       blockHash?: string | undefined
     },
   ): Promise<void>
+  /**
+   * Records a transaction's receipt in one statement: the payments it included move to
+   * `payments.to` (only those now in one of `payments.from`), and the transaction is marked with
+   * its block. Either both are stored or neither is.
+   */
+  recordReceipt(
+    hash: string,
+    change: {
+      state: 'mined' | 'reverted'
+      gasUsed: bigint
+      blockNumber: bigint
+      blockHash: string
+    },
+    payments?: { ids: number[]; to: PaymentState; from: PaymentState[] },
+  ): Promise<void>
   /** Transactions signed or broadcast and not yet final, oldest first; with `owner`, only theirs. */
   openTransactions(network: string, owner?: string): Promise<LedgerTransaction[]>
   /**

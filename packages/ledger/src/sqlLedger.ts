@@ -8,7 +8,6 @@ import type {
   PaymentState,
   SettlementLedger,
   SignedTransaction,
-  TransactionState,
 } from '@tollgate/core'
 import type { Sql } from '@tollgate/sql'
 import { claimPayments } from './claims.ts'
@@ -16,11 +15,24 @@ import { type PaymentRow, type TransactionRow, toPayment, toTransaction } from '
 import { bindChain, findTransaction, minedSince, reorganised } from './sqlFinality.ts'
 import { lease, logChanged, open, transactionColumns } from './sqlFragments.ts'
 import { SqlMessageSettlements } from './sqlMessageSettlements.ts'
+import {
+  insertTransaction,
+  markTransaction,
+  type ReceiptMark,
+  type ReceiptPayments,
+  recordReceipt,
+  type SubmitInput,
+  type TransactionMark,
+  transactionOf,
+} from './sqlTransactions.ts'
 
 /** The settlement ledger in SQL (PGlite or PostgreSQL). */
 export class SqlLedger implements SettlementLedger {
   readonly exclusive: boolean
   readonly #knownSigners = new Set<string>()
+  /** Per signer, the next nonce to hand out (an exclusive ledger only: no one else takes one). */
+  readonly #nextNonces = new Map<string, number>()
+  readonly #signerTurns = new Map<string, Promise<void>>()
   #messageSettlements: MessageSettlementRecords | undefined
 
   constructor(readonly sql: Sql) {
@@ -93,15 +105,43 @@ export class SqlLedger implements SettlementLedger {
     return rows.map(toPayment)
   }
 
-  async submit(input: {
-    network: string
-    signer: string
-    kind: string
-    paymentIds: number[]
-    chainNonce: number
-    sign: (nonce: number) => Promise<SignedTransaction>
-  }): Promise<LedgerTransaction> {
+  submit(input: SubmitInput): Promise<LedgerTransaction> {
     const signerKey = `${input.network}|${input.signer}`
+    if (!this.exclusive) return this.#submitShared(input, signerKey)
+    // One submit per signer at a time: the next nonce is kept here between them.
+    const turn = (this.#signerTurns.get(signerKey) ?? Promise.resolve()).then(() =>
+      this.#submitAlone(input, signerKey),
+    )
+    this.#signerTurns.set(
+      signerKey,
+      turn.then(
+        () => undefined,
+        () => undefined,
+      ),
+    )
+    return turn
+  }
+
+  /**
+   * `submit` in a ledger no other process opens: once the signer's next nonce is known here, it is
+   * stored with the transaction in one statement, one round trip instead of a transaction of
+   * three. A failed statement stores nothing and leaves the nonce to the next submit.
+   */
+  async #submitAlone(input: SubmitInput, signerKey: string): Promise<LedgerTransaction> {
+    const next = this.#nextNonces.get(signerKey)
+    if (next === undefined) {
+      const transaction = await this.#submitShared(input, signerKey)
+      this.#nextNonces.set(signerKey, transaction.nonce + 1)
+      return transaction
+    }
+    const nonce = Math.max(next, input.chainNonce)
+    const signed = await input.sign(nonce)
+    await insertTransaction(this.sql, { ...input, nonce }, signed, nonce + 1)
+    this.#nextNonces.set(signerKey, nonce + 1)
+    return transactionOf(input, nonce, signed)
+  }
+
+  async #submitShared(input: SubmitInput, signerKey: string): Promise<LedgerTransaction> {
     if (!this.#knownSigners.has(signerKey)) {
       // A signer's row is created once and never removed: after the first time, skip the insert.
       await this.sql.query(
@@ -121,19 +161,8 @@ export class SqlLedger implements SettlementLedger {
       )
       const nonce = Number(reserved!.nonce)
       const signed = await input.sign(nonce)
-      await this.#insertTransaction(tx, { ...input, nonce }, signed)
-      return {
-        hash: signed.hash,
-        network: input.network,
-        signer: input.signer,
-        nonce,
-        raw: signed.raw,
-        kind: input.kind,
-        state: 'signed',
-        maxFeePerGas: signed.maxFeePerGas,
-        paymentIds: input.paymentIds,
-        createdAt: new Date(),
-      }
+      await insertTransaction(tx, { ...input, nonce }, signed)
+      return transactionOf(input, nonce, signed)
     })
   }
 
@@ -141,7 +170,7 @@ export class SqlLedger implements SettlementLedger {
     previous: LedgerTransaction,
     signed: SignedTransaction,
   ): Promise<LedgerTransaction> {
-    await this.sql.transaction((tx) => this.#insertTransaction(tx, previous, signed))
+    await this.sql.transaction((tx) => insertTransaction(tx, previous, signed))
     return {
       ...previous,
       hash: signed.hash,
@@ -180,70 +209,12 @@ export class SqlLedger implements SettlementLedger {
     }
   }
 
-  /**
-   * Stores a signed transaction, links its payments and marks them submitted, in one statement.
-   * A payment still `received` (verified in memory, in the same batch) also gets its `verified`
-   * step in the history.
-   */
-  async #insertTransaction(
-    tx: Sql,
-    input: { network: string; signer: string; nonce: number; kind: string; paymentIds: number[] },
-    signed: SignedTransaction,
-  ): Promise<void> {
-    await tx.query(
-      `with stored as (
-         insert into tollgate_transactions (hash, network, signer, nonce, raw, kind, state, max_fee_per_gas)
-         values ($1, $3, $4, $5, $6, $7, 'signed', $8) returning hash),
-       linked as (
-         insert into tollgate_transaction_payments (tx_hash, payment_id)
-         select hash, unnest($2::bigint[]) from stored returning payment_id),
-       before as (
-         select id, state from tollgate_payments where id = any($2::bigint[]) and ${open}),
-       changed as (
-         update tollgate_payments p set state = 'submitted', tx_hash = $1, updated_at = now()
-         from before where p.id = before.id returning p.id, p.state, p.reason, p.tx_hash),
-       logged as (
-         insert into tollgate_payment_events (payment_id, state, reason, tx_hash)
-         select id, 'verified', null, null from before where state = 'received'
-         union all select id, state, reason, tx_hash from changed returning 1)
-       select (select count(*) from linked) as linked, (select count(*) from logged) as logged`,
-      [
-        signed.hash,
-        input.paymentIds,
-        input.network,
-        input.signer,
-        input.nonce,
-        signed.raw,
-        input.kind,
-        signed.maxFeePerGas ?? null,
-      ],
-    )
+  markTransaction(hash: string, change: TransactionMark): Promise<void> {
+    return markTransaction(this.sql, hash, change)
   }
 
-  async markTransaction(
-    hash: string,
-    change: {
-      state: TransactionState
-      gasUsed?: bigint | undefined
-      blockNumber?: bigint | undefined
-      blockHash?: string | undefined
-    },
-  ): Promise<void> {
-    await this.sql.query(
-      // States only move forward: a late "broadcast" never undoes "mined" (a reorganisation
-      // does, through `reorganised`).
-      `update tollgate_transactions set state = $2, gas_used = coalesce($3, gas_used),
-         block_number = coalesce($4, block_number), block_hash = coalesce($5, block_hash),
-         updated_at = now()
-       where hash = $1 and (state = 'signed' or $2 <> 'broadcast')`,
-      [
-        hash,
-        change.state,
-        change.gasUsed?.toString() ?? null,
-        change.blockNumber?.toString() ?? null,
-        change.blockHash?.toLowerCase() ?? null,
-      ],
-    )
+  recordReceipt(hash: string, change: ReceiptMark, payments?: ReceiptPayments): Promise<void> {
+    return recordReceipt(this.sql, hash, change, payments)
   }
 
   async openTransactions(network: string, owner?: string): Promise<LedgerTransaction[]> {

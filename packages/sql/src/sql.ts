@@ -1,5 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite'
 import pg from 'pg'
+import { PreparedStatements } from './pglitePrepared.ts'
 
 /**
  * The little of SQL Tollgate's stores need, over either engine: embedded PGlite (a real PostgreSQL
@@ -35,10 +36,11 @@ export async function openPglite(dataDir?: string, template?: Blob): Promise<Sql
   }
   const db = dataDir ? new PGlite(dataDir, options) : new PGlite(options)
   await db.waitReady
+  const prepared = new PreparedStatements(db)
   const wrap = (target: PGlite | Transaction): Sql => ({
     engine: 'pglite',
-    query: async <Row>(text: string, params?: unknown[]) =>
-      (await target.query<Row>(text, params)).rows,
+    query: <Row>(text: string, params?: unknown[]) =>
+      prepared.query<Row>(text, params, target !== db),
     exec: async (text) => {
       await target.exec(text)
     },

@@ -19,8 +19,9 @@ export interface ReceiptContext {
 
 /**
  * Records a receipt: each payment is included (confirmed at the network's depth), settled by
- * someone else's transaction, or failed; callers waiting are answered. The transaction's block is
- * recorded last, so the finality watch can tell when it leaves the chain.
+ * someone else's transaction, or failed; callers waiting are answered. The included payments and
+ * the transaction's block are stored in one write, so the finality watch, which reads the block,
+ * always finds the payments it holds.
  */
 export async function applyReceipt(
   context: ReceiptContext,
@@ -41,14 +42,27 @@ export async function applyReceipt(
   const confirmed = items.filter((item) => settled.has(item.id))
   const finality =
     confirmed.length > 0 ? await context.watch.finalityOfNew(receipt.blockNumber) : undefined
-  if (finality) {
-    await ledger.transition(
-      confirmed.map((item) => item.id),
-      finality.state,
-      { transaction: transaction.hash },
-      ['submitted', 'pending', 'verified'],
-    )
+  // Payments the receipt does not settle are resolved first: the receipt's record comes last, and
+  // until it is stored, recovery reads this receipt again (the writes before are idempotent).
+  const unsettled: Array<[QueuedPayment, SettleResponse]> = []
+  for (const item of items.filter((candidate) => !settled.has(candidate.id))) {
+    unsettled.push([
+      item,
+      await resolveUnsettled({ runtime, ledger }, item, transaction.hash, receipt.blockNumber),
+    ])
   }
+  const { gasUsed, blockNumber, blockHash } = receipt
+  await ledger.recordReceipt(
+    transaction.hash,
+    { state: receipt.status === 'success' ? 'mined' : 'reverted', gasUsed, blockNumber, blockHash },
+    finality
+      ? {
+          ids: confirmed.map((item) => item.id),
+          to: finality.state,
+          from: ['submitted', 'pending', 'verified'],
+        }
+      : undefined,
+  )
   if (confirmed.some((item) => item.deliver)) context.onStep?.('before-respond')
   for (const item of confirmed) {
     const success: SettleResponse = {
@@ -60,18 +74,5 @@ export async function applyReceipt(
     }
     item.deliver?.(finality ? withFinality(success, finality) : success)
   }
-  for (const item of items.filter((candidate) => !settled.has(candidate.id))) {
-    const outcome = await resolveUnsettled(
-      { runtime, ledger },
-      item,
-      transaction.hash,
-      receipt.blockNumber,
-    )
-    item.deliver?.(outcome)
-  }
-  // Last: until then recovery reads this receipt again, and the writes above are idempotent.
-  context.onStep?.('between-receipt-writes')
-  const { gasUsed, blockNumber, blockHash } = receipt
-  const state = receipt.status === 'success' ? 'mined' : 'reverted'
-  await ledger.markTransaction(transaction.hash, { state, gasUsed, blockNumber, blockHash })
+  for (const [item, outcome] of unsettled) item.deliver?.(outcome)
 }

@@ -134,4 +134,3 @@ export type SettlementStep =
   | 'after-broadcast'
   | 'after-receipt'
   | 'before-respond'
-  | 'between-receipt-writes'

@@ -276,7 +276,8 @@ export class SignerLanes {
       clearTimeout(timer)
     }
     if (!receipt) return { result: await this.#lookUp(lane, transaction) }
-    this.#markBroadcast(transaction)
+    // No "broadcast" mark: the receipt's record follows at once, and until then "signed" makes
+    // recovery look the transaction up by its hash, which finds it.
     return { result: 'accepted', receipt }
   }
 
