@@ -137,6 +137,10 @@ export {
   defaultReorgWindowBlocks,
   unknownNetworkConfirmationDepth,
 } from './facilitator/finalityDefaults.ts'
+export {
+  nativeSigning,
+  settlementAccount,
+} from './facilitator/nativeSigner.ts'
 export type {
   EvmNetworkOptions,
   ExactEvmFacilitatorOptions,

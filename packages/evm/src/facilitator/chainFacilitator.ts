@@ -17,6 +17,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
 import { defaultEvmAssets, type EvmAsset } from '../assets.ts'
 import { exactEvmFacilitator } from './exactEvmFacilitator.ts'
+import { settlementAccount } from './nativeSigner.ts'
 import type { ExactEvmFacilitatorOptions, SettlementStep } from './options.ts'
 
 /** One EVM network a facilitator settles on, its keys read and its defaults filled in. */
@@ -213,7 +214,7 @@ export function evmChainFacilitator(
     networks: setups.map((setup) => ({
       network: setup.network,
       client: rpcClient(setup.rpcUrl, setup.chain),
-      signers: setup.signerKeys.map((key) => privateKeyToAccount(key)),
+      signers: setup.signerKeys.map((key) => settlementAccount(key)),
       assets: setup.assets,
       multicall3: setup.multicall3,
       confirmationDepth: setup.confirmationDepth,

@@ -3,9 +3,10 @@ import { TollgateError } from '@tollgate/core'
 import {
   type Address,
   BaseError,
+  bytesToHex,
   type Hex,
+  hexToBytes,
   InsufficientFundsError,
-  keccak256,
   type LocalAccount,
   type PublicClient,
   parseTransaction,
@@ -13,8 +14,10 @@ import {
   type TransactionReceipt,
 } from 'viem'
 import { sendRawTransactionSync } from 'viem/actions'
+import { keccakBytes } from '../batch-settlement/keccak.ts'
 import type { FacilitatorClock } from './clock.ts'
 import { type EvmFacilitatorLogger, logFailure } from './failureLog.ts'
+import { signSettlement } from './nativeSigner.ts'
 import type { SettlementStep } from './options.ts'
 import { answeredByNode, noSuchMethod, rpcCode } from './rpcErrors.ts'
 import { shortMessage } from './signature.ts'
@@ -229,13 +232,14 @@ export class SignerLanes {
     call: { to: Address; data: Hex; gas: bigint; nonce: number; value: bigint },
     fees: Fees,
   ): Promise<SignedTransaction> {
-    const raw = await account.signTransaction({
+    const raw = await signSettlement(account, {
       type: 'eip1559',
       chainId: this.#chainId,
       ...call,
       ...fees,
     })
-    return { hash: keccak256(raw), raw, maxFeePerGas: fees.maxFeePerGas.toString() }
+    const hash = bytesToHex(keccakBytes(hexToBytes(raw)))
+    return { hash, raw, maxFeePerGas: fees.maxFeePerGas.toString() }
   }
 
   /**
