@@ -2,20 +2,11 @@
  * A transaction's receipt recorded in one write, and nonces taken from memory by a ledger no
  * other process opens, on both engines: what is stored must be what a restart would read.
  */
-import { openLedger, type SqlLedger, SqlLedgerReports } from '@tollgate/ledger'
+import { type SqlLedger, SqlLedgerReports } from '@tollgate/ledger'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fixturePayment as payment } from './support/ledgerFixtures.ts'
-import { postgresUrl, requireService, uniqueSchema } from './support/services.ts'
+import { ledgerEngines, fixturePayment as payment } from './support/ledgerFixtures.ts'
 
-const postgresAvailable = await requireService('postgres')
-const engines: Array<[string, boolean, () => Promise<SqlLedger>]> = [
-  ['PGlite', true, () => openLedger()],
-  [
-    'PostgreSQL',
-    postgresAvailable,
-    () => openLedger({ databaseUrl: postgresUrl, schema: uniqueSchema('receipts') }),
-  ],
-]
+const engines = await ledgerEngines('receipts')
 
 const block = { gasUsed: 51_000n, blockNumber: 12n, blockHash: '0xB10C' }
 

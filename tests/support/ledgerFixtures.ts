@@ -1,5 +1,5 @@
-import type { NewPayment, SettlementLedger } from '@tollgate/core'
-import { openLedger } from '@tollgate/ledger'
+import type { NewPayment } from '@tollgate/core'
+import { openLedger, type SqlLedger } from '@tollgate/ledger'
 import { postgresUrl, requireService, uniqueSchema } from './services.ts'
 
 /** The requirements every fixture payment is for. */
@@ -34,7 +34,7 @@ export function fixturePayment(key: string, overrides: Partial<NewPayment> = {})
 /** The two ledger engines, embedded PGlite and the PostgreSQL server, each in a schema of its own. */
 export async function ledgerEngines(
   schemaPrefix: string,
-): Promise<Array<[string, boolean, () => Promise<SettlementLedger>]>> {
+): Promise<Array<[string, boolean, () => Promise<SqlLedger>]>> {
   const postgresAvailable = await requireService('postgres')
   return [
     ['PGlite', true, () => openLedger()],

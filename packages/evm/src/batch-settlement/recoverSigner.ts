@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module'
 import { bytesToHex, type Hex, hexToBytes, recoverAddress } from 'viem'
+import { nativeSecp256k1 } from '../nativeSecp256k1.ts'
 import { keccakBytes } from './keccak.ts'
 
 /** secp256k1n / 2: a signature with a larger `s` is the malleable twin the escrow refuses. */
@@ -7,35 +7,7 @@ const halfOrderHex = '7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f4668
 const zeroWord = '0'.repeat(64)
 const signaturePattern = /^0x[0-9a-fA-F]{130}$/
 
-interface NativeSecp256k1 {
-  ecdsaRecover(
-    signature: Uint8Array,
-    recid: number,
-    message: Uint8Array,
-    compressed: boolean,
-  ): Uint8Array
-}
-
-function isNative(value: unknown): value is NativeSecp256k1 {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof Reflect.get(value, 'ecdsaRecover') === 'function'
-  )
-}
-
-/**
- * libsecp256k1 through the optional `secp256k1` addon (about thirty times faster than the
- * JavaScript curve), when it is installed and loads; otherwise undefined, and viem recovers.
- */
-const native: NativeSecp256k1 | undefined = (() => {
-  try {
-    const loaded: unknown = createRequire(import.meta.url)('secp256k1')
-    return isNative(loaded) ? loaded : undefined
-  } catch {
-    return undefined
-  }
-})()
+const native = nativeSecp256k1
 
 /**
  * Who signed `digest`, judged as the escrow's ECDSA check does: 65 bytes, v 27 or 28, low s, a

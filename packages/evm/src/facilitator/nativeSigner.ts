@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module'
 import {
   bytesToHex,
   type Hex,
@@ -9,28 +8,9 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { keccakBytes } from '../batch-settlement/keccak.ts'
+import { nativeSecp256k1 } from '../nativeSecp256k1.ts'
 
-interface NativeSigning {
-  ecdsaSign(message: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recid: number }
-}
-
-function isNativeSigning(value: unknown): value is NativeSigning {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof Reflect.get(value, 'ecdsaSign') === 'function'
-  )
-}
-
-/** libsecp256k1 through the optional `secp256k1` addon, when it is installed and loads. */
-const native: NativeSigning | undefined = (() => {
-  try {
-    const loaded: unknown = createRequire(import.meta.url)('secp256k1')
-    return isNativeSigning(loaded) ? loaded : undefined
-  } catch {
-    return undefined
-  }
-})()
+const native = nativeSecp256k1
 
 /** Accounts made here, with the signing function that replaces viem's curve for them. */
 const fastSigners = new WeakMap<
