@@ -157,12 +157,12 @@ describe('settlement sends on a node with eth_sendRawTransactionSync', () => {
       { signer: 9, receiptTimeoutMs: 500, recoveryIntervalMs: 100 },
     )
     // Not found by its hash, it is not sent again at once (its first copy may be on the way):
-    // settle answers pending, and recovery sends the stored bytes the old way.
+    // recovery sends the stored bytes the old way. Until it lands settle answers pending; when
+    // recovery's pass comes within the settle's own wait, the first answer is already success.
     expect(run.answers[0]!.at(-1)).toBe(true)
     expect(run.answers[0]!.slice(0, -1).every((reason) => reason === 'settlement_pending')).toBe(
       true,
     )
-    expect(run.answers[0]!.length).toBeGreaterThan(1)
     expect(run.answers[1]).toEqual([true])
     expect(run.transfers).toBe(2)
     expect(run.calls).toEqual({ sync: 2, plain: 1 })
