@@ -159,8 +159,9 @@ export async function balances(stack: DevStack): Promise<{ payer: bigint; payee:
 
 /**
  * The writes of one settlement: the claims (one statement, or more when they did not arrive
- * together), then one transaction: stored signed, then its receipt (the node answers the send
- * with it) recorded with its payments confirmed. Returns how many claim statements there were.
+ * together), then one transaction: stored signed, marked broadcast, then its receipt (the node
+ * answers the send with it) recorded with its payments confirmed. Returns how many claim
+ * statements there were.
  */
 export function expectSettlementWrites(writes: string[]): number {
   const claims = writes.filter((method) => method === 'claimMany').length
@@ -168,6 +169,7 @@ export function expectSettlementWrites(writes: string[]): number {
   expect(writes).toEqual([
     ...Array.from({ length: claims }, () => 'claimMany'),
     'submit',
+    'markTransaction',
     'recordReceipt',
   ])
   return claims

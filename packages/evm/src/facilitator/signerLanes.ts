@@ -280,8 +280,10 @@ export class SignerLanes {
       clearTimeout(timer)
     }
     if (!receipt) return { result: await this.#lookUp(lane, transaction) }
-    // No "broadcast" mark: the receipt's record follows at once, and until then "signed" makes
-    // recovery look the transaction up by its hash, which finds it.
+    // Marked although the receipt's record follows: a process killed in between leaves it
+    // `broadcast`, which recovery waits on, not `signed`, which it sends again (and, when the
+    // node's lookup fails under load, replaces).
+    this.#markBroadcast(transaction)
     return { result: 'accepted', receipt }
   }
 
