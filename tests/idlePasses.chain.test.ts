@@ -1,7 +1,7 @@
 /**
  * Background work scales with load. An idle facilitator's full passes (recovery, signer
- * balances) back off, doubling the gap up to its lease, so at rest it barely touches its ledger
- * or its RPC; its finality watch keeps the full pace while a settlement is within the reorg
+ * balances) back off (on the embedded ledger here, to one a minute), so at rest it barely touches
+ * its ledger or its RPC; its finality watch keeps the full pace while a settlement is within the reorg
  * window, reading only the head while the chain stands still. So a reorganisation during a quiet
  * spell is caught at once, and the payment it removed lands again without waiting for the next
  * full pass.
@@ -44,8 +44,7 @@ const count = (method: string) =>
 describe('background passes', () => {
   it('back off at rest while the watch keeps its pace, and a reorganisation in a quiet spell is mended at once', async () => {
     const { manifest } = stack
-    // A lease far longer than the test: an idle facilitator's gap between full passes keeps
-    // doubling, to 6.4 s and more by the time of the reorganisation.
+    // Full passes at a 50 ms pace while there is work; at rest, none for a minute.
     const facilitator = await startFacilitator(stack, {
       signerKey: ANVIL_ACCOUNTS[8].privateKey,
       rpcUrl: proxy.url,
@@ -68,8 +67,8 @@ describe('background passes', () => {
       const headReads = count('eth_getBlockByNumber')
       await sleep(6_500)
       const fullPasses = count('eth_getBalance') - balanceReads
-      expect(fullPasses).toBeGreaterThanOrEqual(1)
-      expect(fullPasses).toBeLessThanOrEqual(10)
+      // At most the one that finds the settlement done; then the facilitator rests.
+      expect(fullPasses).toBeLessThanOrEqual(1)
       // The watch still looks at the head at the full pace: the settlement is in the window.
       expect(count('eth_getBlockByNumber') - headReads).toBeGreaterThanOrEqual(30)
 

@@ -18,7 +18,7 @@ import { exactEvmClient } from '@tollgate/evm'
 import type { Address } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { ServiceEnv } from '../services/env.ts'
-import { type Service, startService } from './service.ts'
+import { type Service, startCliFacilitator, startService } from './service.ts'
 
 export interface Bench {
   anvil: AnvilProcess
@@ -71,7 +71,9 @@ export async function setUpBench(
     multicall3,
     ledgerDir: options.tollgateLedgerDir ?? join(scratch!, 'ledger'),
   }
-  const tollgate = await startService('tollgateFacilitator.ts', env)
+  const tollgate = await startCliFacilitator(env, {
+    batchMaxWaitMs: Number(process.env.BENCH_BATCH_WAIT_MS ?? 0),
+  })
   const reference =
     options.reference === false
       ? tollgate

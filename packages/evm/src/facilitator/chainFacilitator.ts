@@ -52,7 +52,7 @@ export interface EvmFacilitatorExtras {
   tuning?:
     | Pick<
         ExactEvmFacilitatorOptions,
-        'stuckAfterMs' | 'recoveryIntervalMs' | 'maxFeePerGasCap' | 'leaseMs'
+        'stuckAfterMs' | 'recoveryIntervalMs' | 'idlePassMs' | 'maxFeePerGasCap' | 'leaseMs'
       >
     | undefined
 }

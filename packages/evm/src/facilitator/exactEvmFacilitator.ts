@@ -230,13 +230,18 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
   /**
    * Background work scales with load. While payments are in flight, a verify or settle came
    * since the last full pass, or that pass found work, full passes come every
-   * `recoveryIntervalMs`; otherwise the gap doubles up to the lease, so a shared ledger is still
-   * looked at within a lease for another process's crashed work. The finality watch keeps the
-   * full pace while any settlement is within the reorg window, costing one head read a pass
-   * while the chain stands still.
+   * `recoveryIntervalMs`. At rest, a ledger no other process writes waits `idlePassMs`: nothing
+   * there can change but through this process. A shared ledger's gap doubles up to the lease
+   * instead, so another process's crashed work is still looked at within a lease. The finality
+   * watch keeps the full pace while any settlement is within the reorg window, costing one head
+   * read a pass while the chain stands still.
    */
   let fullPassAtMs = clock.nowMs()
   let idleGapMs = settings.recoveryIntervalMs
+  const restingGapMs = () =>
+    options.ledger.exclusive
+      ? Math.max(settings.idlePassMs, settings.recoveryIntervalMs)
+      : Math.min(idleGapMs * 2, Math.max(leaseMs, settings.recoveryIntervalMs))
   const tick = () => {
     // A pass still running covers this tick; joining it would count it as one it is not.
     if (passing) return
@@ -251,10 +256,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
     if (full) fullPassAtMs = nowMs
     void pass(false, full).then(() => {
       if (!full) return
-      idleGapMs =
-        busy || driven > 0
-          ? settings.recoveryIntervalMs
-          : Math.min(idleGapMs * 2, Math.max(leaseMs, settings.recoveryIntervalMs))
+      idleGapMs = busy || driven > 0 ? settings.recoveryIntervalMs : restingGapMs()
     })
   }
 
@@ -379,7 +381,10 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
           if (error instanceof TollgateError) throw error
         })
       }
+      fullPassAtMs = clock.nowMs()
       await pass(true)
+      // A start that found nothing to finish is at rest already.
+      if (driven === 0 && touchedMs < fullPassAtMs) idleGapMs = restingGapMs()
       stopPasses = clock.every(settings.recoveryIntervalMs, tick)
     },
     async stop() {

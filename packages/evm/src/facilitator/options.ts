@@ -65,6 +65,12 @@ export interface ExactEvmFacilitatorOptions {
   leaseMs?: number
   /** How often unfinished payments and transactions are looked after. @default 1000 */
   recoveryIntervalMs?: number
+  /**
+   * At rest on a ledger no other process writes (the embedded one), the gap between full passes
+   * (recovery and signer balance reads): nothing can have changed there that this process did
+   * not do. A shared ledger is looked at within a lease instead. @default 60000
+   */
+  idlePassMs?: number
   /** A transaction not mined after this long is replaced with a higher fee. @default 30000 */
   stuckAfterMs?: number
   /** How often the ledger's housekeeping runs (vacuum of the embedded database). @default 60000 */

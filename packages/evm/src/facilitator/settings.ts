@@ -5,6 +5,7 @@ export const evmFacilitatorDefaults = {
   batch: { maxSize: 100, maxWaitMs: 0 },
   leaseMs: 15_000,
   recoveryIntervalMs: 1_000,
+  idlePassMs: 60_000,
   stuckAfterMs: 30_000,
   maintenanceIntervalMs: 60_000,
   receiptTimeoutMs: 30_000,
@@ -19,6 +20,7 @@ export interface EvmFacilitatorSettings {
   batch: { maxSize: number; maxWaitMs: number } | false
   leaseMs: number
   recoveryIntervalMs: number
+  idlePassMs: number
   stuckAfterMs: number
   maintenanceIntervalMs: number
   receiptTimeoutMs: number
@@ -40,6 +42,7 @@ export function evmFacilitatorSettings(
     batch: options.batch ?? { ...defaults.batch },
     leaseMs: options.leaseMs ?? defaults.leaseMs,
     recoveryIntervalMs: options.recoveryIntervalMs ?? defaults.recoveryIntervalMs,
+    idlePassMs: options.idlePassMs ?? defaults.idlePassMs,
     stuckAfterMs: options.stuckAfterMs ?? defaults.stuckAfterMs,
     maintenanceIntervalMs: options.maintenanceIntervalMs ?? defaults.maintenanceIntervalMs,
     receiptTimeoutMs: options.receiptTimeoutMs ?? defaults.receiptTimeoutMs,
@@ -49,7 +52,7 @@ export function evmFacilitatorSettings(
       options.settleReuseVerificationMs ?? defaults.settleReuseVerificationMs,
     minimumSignerBalanceWei: options.minimumSignerBalanceWei ?? defaults.minimumSignerBalanceWei,
   }
-  const positive = ['leaseMs', 'recoveryIntervalMs', 'receiptPollMs'] as const
+  const positive = ['leaseMs', 'recoveryIntervalMs', 'idlePassMs', 'receiptPollMs'] as const
   const nonNegative = [
     'stuckAfterMs',
     'maintenanceIntervalMs',

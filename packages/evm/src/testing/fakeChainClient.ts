@@ -68,11 +68,14 @@ export class FakeChainClient {
   /** Transactions whose receipt the node fails to return. */
   readonly unreadableReceipts = new Set<string>()
   blockNumber = 100n
+  /** How many times each JSON-RPC method was called. */
+  readonly calls = new Map<string, number>()
   readonly client: PublicClient = createPublicClient({
     transport: custom({ request: (call) => this.#request(call) }, { retryCount: 0 }),
   })
 
   async #request({ method, params }: { method: string; params?: unknown }): Promise<unknown> {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1)
     if (this.failing.has(method)) throw new Error(`fetch failed (${method} switched off)`)
     const args = (params ?? []) as unknown[]
     switch (method) {
