@@ -88,6 +88,10 @@ try {
       endToEnd.tollgatePayingAhead.paid.p50Ms,
       endToEnd.reference.paid.p50Ms,
     ),
+    paidRequestP50PayingAheadVerifyingLocally: ratio(
+      endToEnd.tollgatePayingAheadVerifyingLocally.paid.p50Ms,
+      endToEnd.reference.paid.p50Ms,
+    ),
     settleCpuPerPaymentBest: ratio(
       settleBest.tollgate.cpuMsPerPayment.facilitator,
       settleBest.reference.cpuMsPerPayment.facilitator,

@@ -134,8 +134,13 @@ describe('a bounded randomised fault run', () => {
             startsMs: { facilitator: facilitator.startsMs, server: server.startsMs },
           }),
         )
-        for (const unserved of paidUnserved(facts))
-          console.log(`paid, not served: ${unserved.p} ${unserved.story}`)
+        for (const unserved of paidUnserved(facts)) {
+          // A settle straight at the facilitator (someone else holding the signed payment) that
+          // lands before the buyer's request leaves the nonce spent: the server's verify then
+          // refuses it, as the reference's does. Logged; any other case is a violation.
+          const why = unserved.settledOutside ? ' (settled straight at the facilitator)' : ''
+          console.log(`paid, not served${why}: ${unserved.p} ${unserved.story}`)
+        }
         expect(violations(facts)).toEqual([])
         const scheduled = schedule.waves.flatMap((wave) => wave.events.map((event) => event.kind))
         expect(log.kills.facilitator).toBe(

@@ -40,7 +40,7 @@ import { type CompiledRoute, compileRoutes, matchRoute, type RoutesConfig } from
 import type { ConfirmationOptions, ReleasePolicy } from './settlement.ts'
 import type { HandlerResponse } from './storedResponses.ts'
 import { UseLease } from './useLease.ts'
-import { verifyPayment } from './verifyPayment.ts'
+import { verifyPayment, verifyPaymentLocally } from './verifyPayment.ts'
 
 export interface PaymentGateOptions {
   routes: RoutesConfig
@@ -334,7 +334,17 @@ export class PaymentGate {
         }
     }
     if (!use.resumed) {
-      const verdict = await verifyPayment(settlement, payment, requirements)
+      // A scheme with a settlement of its own checks its payments there already.
+      const local =
+        route.verify === 'local' && settlement === this.#facilitator
+          ? await verifyPaymentLocally(
+              this.#offers.serverFor(requirements.scheme, requirements.network),
+              payment,
+              requirements,
+              Math.floor(Date.now() / 1000),
+            )
+          : undefined
+      const verdict = local ?? (await verifyPayment(settlement, payment, requirements))
       if (verdict.kind === 'refused') {
         await release()
         return refuse(corrected(required, verdict.corrected), verdict.reason, verdict.message)

@@ -26,6 +26,17 @@ export type RouteConfig = (PaymentOption | { accepts: PaymentOption[] }) & {
    * `reputationCredit` of `@tollgate/trust`). Everyone else pays first as usual.
    */
   credit?: CreditLine
+  /**
+   * Who checks a payment before the handler runs. `'facilitator'` (as the official middleware
+   * does): its `/verify`, which also reads the chain (balance, spent nonces). `'local'`: the
+   * scheme checks signature, payee, amount and time window in this process, one round trip
+   * fewer; only the settlement then reads the chain, so a handler may run for a payment that
+   * fails to settle. Its response is not served: the buyer gets the 402 with the reason. For
+   * handlers cheap enough to run for nothing. A payment the scheme cannot judge alone (a
+   * smart-wallet signature, Permit2, a scheme with its own settlement) goes to the facilitator
+   * whatever this says. @default 'facilitator'
+   */
+  verify?: 'facilitator' | 'local'
 }
 
 /** Route keys are `"VERB /path"` or `"/path"` (any verb); paths take `*`, `:param` and `[param]`. */
@@ -40,6 +51,7 @@ export interface CompiledRoute {
   mimeType: string | undefined
   discovery: CompiledDiscovery | undefined
   credit: CreditLine | undefined
+  verify: 'facilitator' | 'local'
 }
 
 const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
@@ -61,6 +73,16 @@ export function compileRoutes(routes: RoutesConfig): CompiledRoute[] {
         `route key ${JSON.stringify(key)} must be "VERB /path" or "/path"`,
       )
     }
+    if (
+      config.verify !== undefined &&
+      config.verify !== 'facilitator' &&
+      config.verify !== 'local'
+    ) {
+      throw new TollgateError(
+        'REQUIREMENTS_MALFORMED',
+        `route ${key}: verify must be 'facilitator' or 'local', not ${JSON.stringify(config.verify)}`,
+      )
+    }
     const options = 'accepts' in config ? config.accepts : [config]
     if (options.length === 0) {
       throw new TollgateError('REQUIREMENTS_MALFORMED', `route ${key} has no payment option`)
@@ -76,6 +98,7 @@ export function compileRoutes(routes: RoutesConfig): CompiledRoute[] {
         ? compileDiscovery(key, method, path, config.discovery)
         : undefined,
       credit: config.credit,
+      verify: config.verify ?? 'facilitator',
     }
   })
 }

@@ -2,6 +2,7 @@ import {
   type PaymentPayload,
   type PaymentRequirements,
   reasonOf,
+  type SchemeServer,
   type SchemeSettlement,
 } from '@tollgate/core'
 import { facilitatorTrouble, troubleResponse, unavailable } from './facilitatorTrouble.ts'
@@ -43,4 +44,22 @@ export async function verifyPayment(
   } catch (error) {
     return { kind: 'respond', response: unavailable(error) }
   }
+}
+
+/**
+ * The scheme's own check of a payment, without the chain (a route's `verify: 'local'`);
+ * undefined where the scheme cannot judge this payment alone, which then goes to the facilitator.
+ */
+export async function verifyPaymentLocally(
+  scheme: Pick<SchemeServer, 'verifyLocally'> | undefined,
+  payment: PaymentPayload,
+  requirements: PaymentRequirements,
+  nowSeconds: number,
+): Promise<VerifyVerdict | undefined> {
+  const local = await scheme
+    ?.verifyLocally?.(payment.payload, requirements, nowSeconds)
+    .catch(() => undefined)
+  if (!local) return undefined
+  if (!local.ok) return { kind: 'refused', reason: reasonOf(local.code), message: local.message }
+  return { kind: 'valid', payer: local.payer }
 }
