@@ -63,6 +63,7 @@ export async function applyReceipt(
         }
       : undefined,
   )
+  if (confirmed.length > 0) context.watch.noteMined()
   if (confirmed.some((item) => item.deliver)) context.onStep?.('before-respond')
   for (const item of confirmed) {
     const success: SettleResponse = {

@@ -11,8 +11,9 @@ import { batchSettlementFace } from '../batch-settlement/facilitator/face.ts'
 import { uptoPermit2PayloadSchema } from '../exact/permit2/payload.ts'
 import { systemClock } from './clock.ts'
 import { RepeatedFailures, silentEvmLogger } from './failureLog.ts'
-import { FinalityWatch, finalityChainOf } from './finality.ts'
+import { FinalityWatch, finalityChainOf, type WatchPass } from './finality.ts'
 import type { ExactEvmFacilitatorOptions } from './options.ts'
+import { PassPacing } from './passPacing.ts'
 import { checkNetworkReadiness } from './readiness.ts'
 import { RecentVerifications } from './recentVerifications.ts'
 import { recoveryPass } from './recovery.ts'
@@ -133,6 +134,8 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
   let touchedMs = 0
   /** Settlements the finality watch still guards, over every network, as of the last pass. */
   let watching = 0
+  /** Whether every guarded chain's head stood still at the last pass. */
+  let still = false
   /** Work the last full pass found to drive (or could not look at): more may follow. */
   let driven = 0
   /**
@@ -143,6 +146,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
     passing ??= (async () => {
       let watchingNow = 0
       let drivenNow = 0
+      let stillNow = true
       // Housekeeping follows writes: a ledger no payment touched since the last time has no dead
       // rows to clear, and a vacuum of a large one is the costliest thing an idle pass could do.
       const maintenanceDue =
@@ -186,7 +190,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
           resentAtMs: (hash: string) => watch.resentAtMs(hash),
         }
         // First: a reorganised transaction is open again before recovery drives open ones.
-        const watched = await watch.pass().then(
+        const watched: WatchPass = await watch.pass().then(
           (found) => {
             failures.succeeded('finality watch', where)
             return found
@@ -197,6 +201,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
           },
         )
         watchingNow += watched.watching
+        if (watched.watching > 0 && !watched.still) stillNow = false
         // A transaction sent again after a reorganisation is recovery's to drive, at once.
         drivenNow += watched.reorganised
         if (!full) continue
@@ -220,6 +225,7 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
         }
       }
       watching = watchingNow
+      still = stillNow
       driven = full ? drivenNow : driven + drivenNow
     })().finally(() => {
       passing = undefined
@@ -227,37 +233,19 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
     return passing
   }
 
-  /**
-   * Background work scales with load. While payments are in flight, a verify or settle came
-   * since the last full pass, or that pass found work, full passes come every
-   * `recoveryIntervalMs`. At rest, a ledger no other process writes waits `idlePassMs`: nothing
-   * there can change but through this process. A shared ledger's gap doubles up to the lease
-   * instead, so another process's crashed work is still looked at within a lease. The finality
-   * watch keeps the full pace while any settlement is within the reorg window, costing one head
-   * read a pass while the chain stands still.
-   */
-  let fullPassAtMs = clock.nowMs()
-  let idleGapMs = settings.recoveryIntervalMs
-  const restingGapMs = () =>
-    options.ledger.exclusive
-      ? Math.max(settings.idlePassMs, settings.recoveryIntervalMs)
-      : Math.min(idleGapMs * 2, Math.max(leaseMs, settings.recoveryIntervalMs))
+  const pacing = new PassPacing(settings, options.ledger.exclusive, clock.nowMs())
   const tick = () => {
     // A pass still running covers this tick; joining it would count it as one it is not.
     if (passing) return
-    const nowMs = clock.nowMs()
     const busy =
-      touchedMs >= fullPassAtMs ||
+      touchedMs >= pacing.fullPassAtMs ||
       [...networks.values()].some(
         ({ engine }) => engine.queueDepth > 0 || engine.confirming.size > 0,
       )
-    const full = busy || driven > 0 || nowMs - fullPassAtMs >= idleGapMs
-    if (!full && watching === 0) return
-    if (full) fullPassAtMs = nowMs
-    void pass(false, full).then(() => {
-      if (!full) return
-      idleGapMs = busy || driven > 0 ? settings.recoveryIntervalMs : restingGapMs()
-    })
+    const noted = [...networks.values()].some(({ watch }) => watch.noted)
+    const kind = pacing.due(clock.nowMs(), { busy, driven, watching, noted })
+    if (!kind) return
+    void pass(false, kind === 'full').then(() => pacing.passed(kind, { busy, driven }, still))
   }
 
   const verify = async (
@@ -381,10 +369,9 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
           if (error instanceof TollgateError) throw error
         })
       }
-      fullPassAtMs = clock.nowMs()
+      pacing.starting(clock.nowMs())
       await pass(true)
-      // A start that found nothing to finish is at rest already.
-      if (driven === 0 && touchedMs < fullPassAtMs) idleGapMs = restingGapMs()
+      if (driven === 0 && touchedMs < pacing.fullPassAtMs) pacing.startedAtRest()
       stopPasses = clock.every(settings.recoveryIntervalMs, tick)
     },
     async stop() {

@@ -167,11 +167,17 @@ describe('the finality watch', () => {
     await settledPayment('confirmed')
     expect(await watcher.pass()).toEqual({ watching: 1, reorganised: 0 })
     const before = { ...chain.reads }
-    expect(await watcher.pass()).toEqual({ watching: 1, reorganised: 0 })
-    expect(await watcher.pass()).toEqual({ watching: 1, reorganised: 0 })
+    // The head the settlement was found under: the chain stood still, which the pacing reads.
+    expect(await watcher.pass()).toEqual({ watching: 1, reorganised: 0, still: true })
+    expect(await watcher.pass()).toEqual({ watching: 1, reorganised: 0, still: true })
     expect(chain.reads).toEqual({ ...before, head: before.head + 2 })
     chain.reorg(chain.hashes.length - 1, 1)
     expect(await watcher.pass()).toEqual({ watching: 1, reorganised: 1 })
+    expect(watcher.noted).toBe(false)
+    watcher.noteMined()
+    expect(watcher.noted).toBe(true)
+    await watcher.pass()
+    expect(watcher.noted).toBe(false)
   })
 
   it('sends a transaction whose block was replaced again and moves its payments back', async () => {

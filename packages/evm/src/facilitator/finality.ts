@@ -56,6 +56,8 @@ export interface WatchPass {
   watching: number
   /** Transactions found reorganised away (and sent again) in this pass. */
   reorganised: number
+  /** True when the head was the one every watched settlement was last found under. */
+  still?: boolean
 }
 
 /** What a second look at a settled payment found. */
@@ -86,6 +88,7 @@ export class FinalityWatch {
   #reorganisedSinceRead = 0
   /** The head under which the last pass found every watched settlement in place. */
   #settledUnder: { hash: string; watching: number } | undefined
+  #noted = false
 
   constructor(options: FinalityWatchOptions) {
     this.#options = options
@@ -114,6 +117,19 @@ export class FinalityWatch {
     )
   }
 
+  /**
+   * A settlement's receipt was recorded: the next pass has something to watch, whatever the last
+   * one found (it may have read the ledger just before the record).
+   */
+  noteMined(): void {
+    this.#noted = true
+  }
+
+  /** Whether a receipt was recorded since the last pass began. */
+  get noted(): boolean {
+    return this.#noted
+  }
+
   /** Transactions this process found reorganised since the last read (a read takes them). */
   takeReorganised(): number {
     const count = this.#reorganisedSinceRead
@@ -128,6 +144,8 @@ export class FinalityWatch {
 
   /** One pass over the settlements mined within the window. */
   async pass(): Promise<WatchPass> {
+    // A receipt recorded from here on may be missed by this pass's read: the next one looks.
+    this.#noted = false
     const { ledger, network } = this.#options
     let head: BlockHead | undefined
     if (this.#settledUnder) {
@@ -135,7 +153,7 @@ export class FinalityWatch {
       // The chain has not moved since every settlement was found in place: nothing can have been
       // reorganised away or grown deeper, so the ledger need not be read.
       if (head.hash.toLowerCase() === this.#settledUnder.hash)
-        return { watching: this.#settledUnder.watching, reorganised: 0 }
+        return { watching: this.#settledUnder.watching, reorganised: 0, still: true }
       this.#settledUnder = undefined
     }
     if (!this.#head) await this.#readHead()
