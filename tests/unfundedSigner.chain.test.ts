@@ -8,6 +8,7 @@ import { ANVIL_ACCOUNTS } from '@tollgate/devnet'
 import { type DevStack, rpcClient } from 'tollgate'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRpcProxy } from './support/rpcProxy.ts'
 import {
   facilitatorBody,
   postFacilitator,
@@ -89,4 +90,52 @@ describe('a fee payer without gas money', () => {
       await facilitator.close()
     }
   })
+
+  it('keeps looking after a settle slower than two passes, though the facilitator was at rest', async () => {
+    const { manifest } = stack
+    const signer = ANVIL_ACCOUNTS[8]
+    await rpc('anvil_setBalance', [signer.address, '0x0'])
+    const proxy = await startRpcProxy({ upstreamUrl: manifest.rpcUrl })
+    const facilitator = await startFacilitator(stack, {
+      signerKey: signer.privateKey,
+      rpcUrl: proxy.url,
+      receiptTimeoutMs: 1_000,
+      batch: false,
+      tuning: { recoveryIntervalMs: 100 },
+    })
+    const { built } = facilitator
+    const requirements = weatherRequirements(manifest)
+    try {
+      const body = facilitatorBody(await signPayment(manifest, requirements), requirements)
+      // The settle's reads before its transaction is stored take 0.8 s: the passes its arrival
+      // brings find nothing open, the way a loaded machine makes them.
+      proxy.setRules([
+        {
+          method: [
+            'eth_call',
+            'eth_getTransactionCount',
+            'eth_estimateGas',
+            'eth_getBlockByNumber',
+          ],
+          fault: { kind: 'delay', delayMs: 800 },
+          times: 1,
+        },
+      ])
+      const answer = await postFacilitator(facilitator.manifest, '/settle', body)
+      proxy.clearRules()
+      expect(answer.body).toMatchObject({ errorReason: 'facilitator_signer_unfunded' })
+      await rpc('anvil_setBalance', [signer.address, `0x${(10n ** 19n).toString(16)}`])
+      // Well inside the minute a facilitator at rest waits between full passes.
+      await waitUntil(
+        async () => (await built.ledger.recent({ limit: 1 }))[0]?.state === 'confirmed',
+        20_000,
+      )
+      expect((await built.ledger.recent({ limit: 1 }))[0]?.transaction).toBe(
+        answer.body.transaction,
+      )
+    } finally {
+      await facilitator.close()
+      await proxy.close()
+    }
+  }, 60_000)
 })

@@ -285,7 +285,13 @@ export function exactEvmFacilitator(options: ExactEvmFacilitatorOptions): ExactE
       )
     }
     touchedMs = clock.nowMs()
-    return entry.engine.settle(payload, requirements)
+    try {
+      return await entry.engine.settle(payload, requirements)
+    } finally {
+      // Touched again at the answer: work a settle leaves to recovery (a transaction a dry signer
+      // could not send) may have been stored after the last full pass, which then found none.
+      touchedMs = clock.nowMs()
+    }
   }
   const signers = (network: string) => networks.get(network)?.lanes.addresses ?? []
 
