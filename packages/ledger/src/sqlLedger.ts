@@ -11,6 +11,7 @@ import type {
 } from '@tollgate/core'
 import type { Sql } from '@tollgate/sql'
 import { claimPayments } from './claims.ts'
+import { maintainEmbedded } from './maintenance.ts'
 import { type PaymentRow, type TransactionRow, toPayment, toTransaction } from './rows.ts'
 import { bindChain, findTransaction, minedSince, reorganised } from './sqlFinality.ts'
 import { lease, logChanged, open, transactionColumns } from './sqlFragments.ts'
@@ -350,9 +351,7 @@ export class SqlLedger implements SettlementLedger {
   async maintain(): Promise<void> {
     // PostgreSQL's autovacuum does this on a server; embedded PGlite has none.
     if (this.sql.engine !== 'pglite') return
-    await this.sql.exec(
-      'vacuum (analyze) tollgate_payments, tollgate_transactions, tollgate_transaction_payments, tollgate_signer_nonces',
-    )
+    await maintainEmbedded(this.sql)
   }
 
   messageSettlements(): MessageSettlementRecords {
