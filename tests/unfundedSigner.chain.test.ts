@@ -37,17 +37,23 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_000) {
   }
 }
 
+/** A facilitator whose only signer has no gas money, sending one payment per transaction. */
+async function startDryFacilitator(signer: { address: string; privateKey: Hex }, rpcUrl?: string) {
+  await rpc('anvil_setBalance', [signer.address, '0x0'])
+  return startFacilitator(stack, {
+    signerKey: signer.privateKey,
+    ...(rpcUrl ? { rpcUrl } : {}),
+    receiptTimeoutMs: 1_000,
+    batch: false,
+    tuning: { recoveryIntervalMs: 100 },
+  })
+}
+
 describe('a fee payer without gas money', () => {
   it('answers a retryable reason, keeps the payment, and settles it once funded', async () => {
     const { manifest } = stack
     const signer = ANVIL_ACCOUNTS[9]
-    await rpc('anvil_setBalance', [signer.address, '0x0'])
-    const facilitator = await startFacilitator(stack, {
-      signerKey: signer.privateKey,
-      receiptTimeoutMs: 1_000,
-      batch: false,
-      tuning: { recoveryIntervalMs: 100 },
-    })
+    const facilitator = await startDryFacilitator(signer)
     const { built } = facilitator
     const requirements = weatherRequirements(manifest)
     const payerAddress = manifest.accounts.payer.address
@@ -94,15 +100,8 @@ describe('a fee payer without gas money', () => {
   it('keeps looking after a settle slower than two passes, though the facilitator was at rest', async () => {
     const { manifest } = stack
     const signer = ANVIL_ACCOUNTS[8]
-    await rpc('anvil_setBalance', [signer.address, '0x0'])
     const proxy = await startRpcProxy({ upstreamUrl: manifest.rpcUrl })
-    const facilitator = await startFacilitator(stack, {
-      signerKey: signer.privateKey,
-      rpcUrl: proxy.url,
-      receiptTimeoutMs: 1_000,
-      batch: false,
-      tuning: { recoveryIntervalMs: 100 },
-    })
+    const facilitator = await startDryFacilitator(signer, proxy.url)
     const { built } = facilitator
     const requirements = weatherRequirements(manifest)
     try {
