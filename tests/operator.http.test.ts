@@ -105,4 +105,22 @@ describe('the official HTTPFacilitatorClient', () => {
       transaction: '',
     })
   })
+
+  it('limits a body sent in chunks, with no declared length, as it arrives', async () => {
+    const { url, scheme } = await listen({ apiKeys, bodyBytesMax: 4_096 })
+    const chunked = (text: string) =>
+      fetch(`${url}/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        body: new Blob([text]).stream(),
+        duplex: 'half',
+      } as RequestInit)
+    const large = await chunked(JSON.stringify({ padding: 'x'.repeat(8_192) }))
+    expect(large.status).toBe(413)
+    expect(await large.json()).toMatchObject({ isValid: false, invalidReason: 'invalid_payload' })
+    const small = await chunked(JSON.stringify(paymentBody()))
+    expect(small.status).toBe(200)
+    expect(await small.json()).toMatchObject({ isValid: true })
+    expect(scheme.calls).toHaveLength(1)
+  })
 })

@@ -117,11 +117,19 @@ export function createFacilitatorApp(
 
   // The rest of an oversized body is never read, so the connection cannot carry another request:
   // saying so keeps a client from sending its next request on a socket that is closing.
-  const limit = (failure: () => unknown) =>
-    bodyLimit({
-      maxSize: bodyBytesMax,
-      onError: (c) => c.json(failure(), 413, { Connection: 'close' }),
-    })
+  const limit = (failure: () => unknown): MiddlewareHandler => {
+    const refuse = (c: Context) => c.json(failure(), 413, { Connection: 'close' })
+    const streamed = bodyLimit({ maxSize: bodyBytesMax, onError: refuse })
+    return (c, next) => {
+      // A declared length is checked from the header alone, as Hono's limit does, but without
+      // touching the request's body stream: on Node that builds a full Request per call, and
+      // the body is then read through it instead of straight from the socket.
+      const declared = c.req.header('content-length')
+      if (declared === undefined || c.req.header('transfer-encoding') !== undefined)
+        return streamed(c, next)
+      return Number.parseInt(declared, 10) > bodyBytesMax ? Promise.resolve(refuse(c)) : next()
+    }
+  }
   const tooLarge = `the request body exceeds ${bodyBytesMax} bytes`
   const screenFor = (c: Context, endpoint: string) =>
     createPaymentScreen({
