@@ -1,6 +1,6 @@
-import { type Log, parseEventLogs, type TransactionReceipt } from 'viem'
-import { eip3009Abi } from '../abi.ts'
+import type { Log, TransactionReceipt } from 'viem'
 import type { Authorization } from '../exact/eip3009/payload.ts'
+import { readTokenLogs } from './eip3009Wire.ts'
 
 export interface SettledItem {
   id: number
@@ -22,16 +22,12 @@ export function settledByReceipt(
 ): Set<number> {
   const settled = new Set<number>()
   if (receipt.status !== 'success') return settled
-  const logs = receipt.logs as Log[]
-  const used = new Set(
-    parseEventLogs({ abi: eip3009Abi, eventName: 'AuthorizationUsed', logs }).map((log) =>
-      `${log.address}|${log.args.authorizer}|${log.args.nonce}`.toLowerCase(),
-    ),
-  )
+  const { used: usedLogs, transfers: transferLogs } = readTokenLogs(receipt.logs as Log[])
+  const used = new Set(usedLogs.map((log) => `${log.address}|${log.authorizer}|${log.nonce}`))
   // Transfers are counted, so two equal payments in one batch each need their own event.
   const transfers = new Map<string, number>()
-  for (const log of parseEventLogs({ abi: eip3009Abi, eventName: 'Transfer', logs })) {
-    const key = `${log.address}|${log.args.from}|${log.args.to}|${log.args.value}`.toLowerCase()
+  for (const log of transferLogs) {
+    const key = `${log.address}|${log.from}|${log.to}|${log.value}`
     transfers.set(key, (transfers.get(key) ?? 0) + 1)
   }
   // EIP-3009 items first: their nonce names their transfer, a permit's only its amount.

@@ -1,6 +1,7 @@
-import { type Address, decodeFunctionResult, encodeFunctionData, getAddress, type Hex } from 'viem'
-import { aggregate3Abi, eip3009Abi } from '../abi.ts'
+import { type Address, decodeFunctionResult, encodeFunctionData, type Hex } from 'viem'
+import { aggregate3Abi } from '../abi.ts'
 import type { Authorization } from '../exact/eip3009/payload.ts'
+import { encodeTransferWithAuthorization } from './eip3009Wire.ts'
 import { isRevertError, revertMessage } from './rpcErrors.ts'
 import type { NetworkRuntime } from './runtime.ts'
 import type { ClassifiedSignature } from './signature.ts'
@@ -8,27 +9,7 @@ import { splitSignature } from './signature.ts'
 
 /** Calldata of `transferWithAuthorization`: the (v, r, s) overload for 65-byte signatures. */
 export function transferCalldata(authorization: Authorization, signature: Hex): Hex {
-  const args = [
-    getAddress(authorization.from),
-    getAddress(authorization.to),
-    BigInt(authorization.value),
-    BigInt(authorization.validAfter),
-    BigInt(authorization.validBefore),
-    authorization.nonce as Hex,
-  ] as const
-  const parts = splitSignature(signature)
-  if (parts) {
-    return encodeFunctionData({
-      abi: eip3009Abi,
-      functionName: 'transferWithAuthorization',
-      args: [...args, parts.v, parts.r, parts.s],
-    })
-  }
-  return encodeFunctionData({
-    abi: eip3009Abi,
-    functionName: 'transferWithAuthorization',
-    args: [...args, signature],
-  })
+  return encodeTransferWithAuthorization(authorization, signature, splitSignature(signature))
 }
 
 export type SimulationResult = { ok: true } | { ok: false; message: string }
