@@ -120,7 +120,11 @@ export async function startCliFacilitator(
     JSON.stringify({
       port: 0,
       ledgerDir: env.ledgerDir ?? join(folder, 'ledger'),
-      batch: { maxSize: 200, maxWaitMs: options.batchMaxWaitMs },
+      // Up to 200 payments a transaction; BENCH_BATCH_SIZE (at most 500) for a probe or a soak.
+      batch: {
+        maxSize: Number(process.env.BENCH_BATCH_SIZE ?? 200),
+        maxWaitMs: options.batchMaxWaitMs,
+      },
       networks: [
         {
           network: env.network,
