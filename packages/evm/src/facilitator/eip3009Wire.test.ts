@@ -169,7 +169,16 @@ describe('the token logs read by hand', () => {
   it('are the AuthorizationUsed and Transfer events viem decodes', () => {
     fc.assert(
       fc.property(fc.array(tokenLog, { maxLength: 12 }), (raw) => {
-        const logs = raw as unknown as Log[]
+        const logs: Log[] = raw.map((log, index) => ({
+          ...log,
+          topics: log.topics as [Hex, ...Hex[]] | [],
+          blockHash: null,
+          blockNumber: null,
+          logIndex: index,
+          transactionHash: null,
+          transactionIndex: null,
+          removed: false,
+        }))
         const { used, transfers } = readTokenLogs(logs)
         const viemUsed = parseEventLogs({ abi: eip3009Abi, eventName: 'AuthorizationUsed', logs })
         const viemTransfers = parseEventLogs({ abi: eip3009Abi, eventName: 'Transfer', logs })
