@@ -1,16 +1,8 @@
 import fc from 'fast-check'
-import {
-  encodeAbiParameters,
-  encodeEventTopics,
-  encodeFunctionData,
-  getAddress,
-  type Hex,
-  type Log,
-  parseEventLogs,
-} from 'viem'
+import { encodeAbiParameters, encodeEventTopics, type Hex, type Log, parseEventLogs } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { eip3009Abi } from '../abi.ts'
-import { encodeTransferWithAuthorization, readTokenLogs } from './eip3009Wire.ts'
+import { encodeTransferWithAuthorization, encodeWithViem, readTokenLogs } from './eip3009Wire.ts'
 
 const hexOf = (bytes: number) =>
   fc
@@ -34,39 +26,8 @@ const authorization = fc.record({
   nonce: hexOf(32).chain(mixedCase),
 })
 
-function viemCalldata(
-  auth: {
-    from: string
-    to: string
-    value: string
-    validAfter: string
-    validBefore: string
-    nonce: string
-  },
-  signature: Hex,
-  vrs: { v: number; r: Hex; s: Hex } | undefined,
-): Hex {
-  // As the facilitator encoded it before: viem refuses mixed case that is not a checksum.
-  const args = [
-    getAddress(auth.from),
-    getAddress(auth.to),
-    BigInt(auth.value),
-    BigInt(auth.validAfter),
-    BigInt(auth.validBefore),
-    auth.nonce as Hex,
-  ] as const
-  return vrs
-    ? encodeFunctionData({
-        abi: eip3009Abi,
-        functionName: 'transferWithAuthorization',
-        args: [...args, vrs.v, vrs.r, vrs.s],
-      })
-    : encodeFunctionData({
-        abi: eip3009Abi,
-        functionName: 'transferWithAuthorization',
-        args: [...args, signature],
-      })
-}
+// As the facilitator encoded it before: viem refuses mixed case that is not a checksum.
+const viemCalldata = encodeWithViem
 
 describe('transferWithAuthorization calldata packed by hand', () => {
   it('is the bytes viem encodes, for the (v, r, s) overload', () => {

@@ -78,7 +78,8 @@ export function encodeTransferWithAuthorization(
   return `${bytesSelector}${head.join('')}${offset}${length.toString(16).padStart(64, '0')}${padded}` as Hex
 }
 
-function encodeWithViem(
+/** The same calldata through viem's ABI coder: the fallback, and the reference the tests hold to. */
+export function encodeWithViem(
   authorization: Authorization,
   signature: Hex,
   vrs: { v: number; r: Hex; s: Hex } | undefined,
