@@ -3,7 +3,7 @@
  * stores on one folder (two server processes on a machine) share their records; the server
  * package imports in a runtime without `node:fs`.
  */
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
+import { link, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FolderResponseStore, MemoryResponseStore } from '@tollgate/server'
@@ -62,6 +62,66 @@ describe('folder store after a crash', () => {
         expiresAtMs: Date.now() + 60_000,
       })
       expect(claim.claimed).toBe(true)
+      expect((await store.get(key))?.holder).toBe('alive')
+      expect((await readdir(folder)).filter((file) => file.endsWith('.lock'))).toEqual([])
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('folder store files', () => {
+  const use = (holder: string) => ({
+    state: 'in-flight' as const,
+    holder,
+    payloadHash: 'ab',
+    route: 'GET /report',
+    expiresAtMs: Date.now() + 60_000,
+  })
+
+  it('leaves only records behind, and keeps working when its holder and spare files are removed', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'tollgate-store-'))
+    try {
+      const store = new FolderResponseStore({ folder })
+      const keys = Array.from({ length: 5 }, () => `exact|eip155:31337|${crypto.randomUUID()}`)
+      for (const key of keys) expect((await store.claim(key, use('a'))).claimed).toBe(true)
+      const names = await readdir(folder)
+      expect(names.filter((name) => name.endsWith('.json'))).toHaveLength(5)
+      // Besides the records: this process's holder file and at most one spare; no lock, no temporary.
+      const others = names.filter((name) => !name.endsWith('.json'))
+      expect(others.filter((name) => name.startsWith('.holder-'))).toHaveLength(1)
+      expect(
+        others.filter((name) => !name.startsWith('.holder-') && !name.startsWith('.spare-')),
+      ).toEqual([])
+      // What another process's sweep, or someone emptying the folder, leaves this one with.
+      for (const name of others) await rm(join(folder, name), { force: true })
+      expect(await store.replace(keys[0]!, 'a', use('b'))).toBe(true)
+      expect(await store.replace(keys[1]!, 'b', use('c'))).toBe(false)
+      expect((await store.claim(keys[2]!, use('z'))).claimed).toBe(false)
+      await rm(folder, { recursive: true, force: true })
+      expect((await store.claim(keys[3]!, use('d'))).claimed).toBe(true)
+      expect((await store.get(keys[3]!))?.holder).toBe('d')
+      expect(await store.get(keys[0]!)).toBeUndefined()
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
+  })
+
+  it('takes over a lock linked to the holder file of a process that died holding it', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'tollgate-store-'))
+    try {
+      const key = `exact|eip155:31337|${crypto.randomUUID()}`
+      const digest = new Uint8Array(
+        await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)),
+      )
+      const name = [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('')
+      const deadHolder = join(folder, '.holder-dead')
+      await writeFile(deadHolder, 'dead')
+      await link(deadHolder, join(folder, `${name}.lock`))
+      const past = new Date(Date.now() - 60_000)
+      await utimes(deadHolder, past, past)
+      const store = new FolderResponseStore({ folder })
+      expect((await store.claim(key, use('alive'))).claimed).toBe(true)
       expect((await store.get(key))?.holder).toBe('alive')
       expect((await readdir(folder)).filter((file) => file.endsWith('.lock'))).toEqual([])
     } finally {

@@ -34,12 +34,18 @@ const sweepEveryMs = 60_000
  * A critical section is a handful of system calls on a file of a few hundred bytes, so it runs
  * synchronously: tens of microseconds, where the same calls through the thread pool took about
  * 2.5 ms of a paid request each time a record changed. Only waiting for another process's lock
- * yields to the event loop.
+ * yields to the event loop. Creating a file is the dearest of those calls (0.03-0.6 ms of kernel
+ * time, measured on an ext4 volume of a virtual machine, against 10-30 µs for a link or a
+ * rename), so none is created inside one: a lock is a hard link to this process's holder file,
+ * and a record is written into a spare file made ahead of time, off the request's path.
  */
 export class FolderResponseStore implements ResponseStore {
   readonly #folderOption: string | undefined
   #ready: Promise<Folder> | undefined
   #sweptAtMs = Date.now()
+  /** A private empty file, ready to take a record's next contents; undefined while one is made. */
+  #spare: string | undefined
+  #makingSpare = false
 
   constructor(options: FolderResponseStoreOptions = {}) {
     this.#folderOption = options.folder
@@ -51,10 +57,10 @@ export class FolderResponseStore implements ResponseStore {
   }
 
   async claim(key: string, use: PaymentUse): Promise<PaymentClaim> {
-    const claim = await this.#locked(key, (fs, path) => {
+    const claim = await this.#locked(key, (fs, path, write) => {
       const current = readUse(fs, path)
       if (current) return { claimed: false as const, current }
-      writeWhole(fs, path, use)
+      write(path, use)
       return { claimed: true as const }
     })
     if (Date.now() - this.#sweptAtMs > sweepEveryMs) {
@@ -70,25 +76,25 @@ export class FolderResponseStore implements ResponseStore {
   }
 
   async replace(key: string, holder: string, use: PaymentUse): Promise<boolean> {
-    return this.#locked(key, (fs, path) => {
+    return this.#locked(key, (fs, path, write) => {
       if (readUse(fs, path)?.holder !== holder) return false
-      writeWhole(fs, path, use)
+      write(path, use)
       return true
     })
   }
 
   async takeOver(key: string, holder: string, use: PaymentUse): Promise<boolean> {
-    return this.#locked(key, (fs, path) => {
+    return this.#locked(key, (fs, path, write) => {
       const current = readUse(fs, path)
       if (current?.holder !== holder || !leaseExpired(current, Date.now())) return false
-      writeWhole(fs, path, use)
+      write(path, use)
       return true
     })
   }
 
   async release(key: string, holder: string): Promise<void> {
     await this.#locked(key, (fs, path) => {
-      if (readUse(fs, path)?.holder === holder) fs.rmSync(path, { force: true })
+      if (readUse(fs, path)?.holder === holder) removeFile(fs, path)
     })
   }
 
@@ -100,7 +106,10 @@ export class FolderResponseStore implements ResponseStore {
         this.#folderOption ?? `${(await import('node:os')).tmpdir()}/tollgate-responses`
       fs.mkdirSync(folder, { recursive: true })
       const fileName = (key: string) => hashing.createHash('sha256').update(key).digest('hex')
-      return { fs, folder, fileName }
+      const token = crypto.randomUUID()
+      const holder = `${folder}/${holderPrefix}${token}`
+      fs.writeFileSync(holder, token)
+      return { fs, folder, fileName, holder, linkLocks: true }
     })()
     this.#ready.catch(() => {
       this.#ready = undefined
@@ -108,34 +117,64 @@ export class FolderResponseStore implements ResponseStore {
     return this.#ready
   }
 
-  async #locked<T>(key: string, work: (fs: Fs, path: string) => T): Promise<T> {
-    const { fs, folder, fileName } = await this.#open()
+  async #locked<T>(key: string, work: (fs: Fs, path: string, write: Write) => T): Promise<T> {
+    const opened = await this.#open()
+    const { fs, folder, fileName } = opened
     const base = `${folder}/${fileName(key)}`
     const lock = `${base}.lock`
-    await takeLock(fs, lock)
+    await takeLock(opened, lock)
     try {
-      return work(fs, `${base}.json`)
+      return work(fs, `${base}.json`, (path, use) => this.#write(opened, path, use))
     } finally {
-      fs.rmSync(lock, { force: true })
+      removeFile(fs, lock)
     }
+  }
+
+  /** Writes a record whole: into the spare file when one is ready, then renamed into place. */
+  #write(opened: Folder, path: string, use: PaymentUse): void {
+    const spare = this.#spare
+    this.#spare = undefined
+    writeWhole(opened.fs, path, use, spare)
+    this.#makeSpare(opened)
+  }
+
+  /** Makes the next spare file through the thread pool, so no request waits for its creation. */
+  #makeSpare(opened: Folder): void {
+    if (this.#spare || this.#makingSpare) return
+    this.#makingSpare = true
+    const spare = `${opened.folder}/${sparePrefix}${crypto.randomUUID()}`
+    opened.fs.promises
+      .writeFile(spare, '', { flag: 'wx' })
+      .then(
+        () => {
+          this.#spare = spare
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        this.#makingSpare = false
+      })
   }
 
   /** Drops expired records, each under its lock so a fresh claim is never removed. */
   async #sweep(): Promise<void> {
-    const { fs, folder } = await this.#open()
-    const names = (await fs.promises.readdir(folder)).filter((name) => name.endsWith('.json'))
+    const opened = await this.#open()
+    const { fs, folder } = opened
+    const all = await fs.promises.readdir(folder)
     const now = Date.now()
+    await removeLeftovers(opened, all, now)
+    const names = all.filter((name) => name.endsWith('.json'))
     for (const name of names.slice(0, 10_000)) {
       const path = `${folder}/${name}`
       const text = await fs.promises.readFile(path, 'utf8').catch(() => undefined)
       if (text === undefined || !expired(text, now)) continue
       const lock = `${path.slice(0, -'.json'.length)}.lock`
-      await takeLock(fs, lock)
+      await takeLock(opened, lock)
       try {
         const again = readText(fs, path)
-        if (again !== undefined && expired(again, Date.now())) fs.rmSync(path, { force: true })
+        if (again !== undefined && expired(again, Date.now())) removeFile(fs, path)
       } finally {
-        fs.rmSync(lock, { force: true })
+        removeFile(fs, lock)
       }
     }
   }
@@ -146,6 +185,41 @@ interface Folder {
   folder: string
   /** A record's file name: the SHA-256 of its key, so any key is a safe name. */
   fileName(key: string): string
+  /** This process's holder file: each lock it takes is a hard link to it. */
+  holder: string
+  /** False once the volume refuses hard links: locks are then created files. */
+  linkLocks: boolean
+}
+
+type Write = (path: string, use: PaymentUse) => void
+
+const holderPrefix = '.holder-'
+const sparePrefix = '.spare-'
+/** A holder or spare file untouched this long belongs to a process gone (or is made anew on use). */
+const leftoverMs = 60 * 60_000
+
+/** Holder and spare files of processes gone; one still in use is made again when next needed. */
+async function removeLeftovers(opened: Folder, names: string[], now: number): Promise<void> {
+  const { fs, folder } = opened
+  for (const name of names) {
+    if (!name.startsWith(holderPrefix) && !name.startsWith(sparePrefix)) continue
+    const path = `${folder}/${name}`
+    if (path === opened.holder) continue
+    const stat = await fs.promises.stat(path).catch(() => undefined)
+    // A holder with a second link is a lock being held.
+    if (stat && stat.nlink === 1 && now - stat.mtimeMs > leftoverMs) {
+      await fs.promises.rm(path, { force: true })
+    }
+  }
+}
+
+/** `unlink`, where an absent file is no error: `rmSync` walks a directory tree's code to get there. */
+function removeFile(fs: Fs, path: string): void {
+  try {
+    fs.unlinkSync(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
 }
 
 function expired(text: string, now: number): boolean {
@@ -172,8 +246,10 @@ function readUse(fs: Fs, path: string): PaymentUse | undefined {
   return use.expiresAtMs <= Date.now() ? undefined : use
 }
 
-function writeWhole(fs: Fs, path: string, use: PaymentUse): void {
-  const temporary = `${path}.${crypto.randomUUID()}.tmp`
+/** Written aside, then renamed into place: readers see the old record or the new, never half. */
+function writeWhole(fs: Fs, path: string, use: PaymentUse, spare: string | undefined): void {
+  // A spare removed meanwhile (another process's sweep, the folder emptied) is simply made again.
+  const temporary = spare ?? `${path}.${crypto.randomUUID()}.tmp`
   fs.writeFileSync(temporary, encodePaymentUse(use))
   fs.renameSync(temporary, path)
 }
@@ -183,12 +259,12 @@ function writeWhole(fs: Fs, path: string, use: PaymentUse): void {
  * dead process is moved aside (a rename only one contender wins); if what was moved turns out
  * to be a fresh lock taken meanwhile, it is put back.
  */
-async function takeLock(fs: Fs, lock: string): Promise<void> {
+async function takeLock(opened: Folder, lock: string): Promise<void> {
+  const { fs } = opened
   const deadline = Date.now() + lockWaitMs
   for (let attempt = 0; ; attempt++) {
     try {
-      // `wx` creates the file with its content or fails: no moment where it exists empty.
-      fs.writeFileSync(lock, crypto.randomUUID(), { flag: 'wx' })
+      createLock(opened, lock)
       return
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
@@ -201,6 +277,36 @@ async function takeLock(fs: Fs, lock: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`response store lock ${lock} is held too long`)
     await new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 + attempt * 5)))
   }
+}
+
+/**
+ * Takes the lock or fails with EEXIST. A hard link to the holder file names this process as the
+ * holder without creating a file; the holder's time is touched first, so the lock reads as fresh.
+ */
+function createLock(opened: Folder, lock: string): void {
+  const { fs } = opened
+  if (opened.linkLocks) {
+    try {
+      const now = new Date()
+      fs.utimesSync(opened.holder, now, now)
+      fs.linkSync(opened.holder, lock)
+      return
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EEXIST') throw error
+      if (code === 'ENOENT') {
+        // The holder was swept (or the folder emptied) while this process idled: make it again.
+        fs.mkdirSync(opened.folder, { recursive: true })
+        fs.writeFileSync(opened.holder, opened.holder.slice(-36))
+        fs.linkSync(opened.holder, lock)
+        return
+      }
+      // A volume without hard links (FAT, some network shares).
+      opened.linkLocks = false
+    }
+  }
+  // `wx` creates the file with its content or fails: no moment where it exists empty.
+  fs.writeFileSync(lock, crypto.randomUUID(), { flag: 'wx' })
 }
 
 function statOf(fs: Fs, path: string) {
