@@ -54,6 +54,48 @@ describe('settlement accounts', () => {
     )
   })
 
+  it('sign the same bytes as viem for calldata of any RLP length and signatures with leading zeros', async () => {
+    const key = generatePrivateKey()
+    const account = settlementAccount(key)
+    const reference = privateKeyToAccount(key)
+    const base = {
+      type: 'eip1559' as const,
+      chainId: 8453,
+      to: reference.address,
+      value: 0n,
+      gas: 5_000_000n,
+      maxFeePerGas: 10n ** 9n,
+      maxPriorityFeePerGas: 0n,
+    }
+    // 55 and 56 bytes straddle RLP's short and long strings; 70,000 needs a three-byte length.
+    for (const [nonce, size] of [
+      [0, 0],
+      [1, 1],
+      [2, 55],
+      [3, 56],
+      [4, 256],
+      [5, 70_000],
+    ] as const) {
+      const data = `0x${Buffer.alloc(size, 0x7f).toString('hex')}` as const
+      const transaction = { ...base, nonce, data }
+      expect(await signSettlement(account, transaction)).toBe(
+        await reference.signTransaction(transaction),
+      )
+    }
+    // About one signature in 128 has an r or s whose first byte is zero: RLP drops it.
+    let leadingZeros = 0
+    for (let nonce = 0; leadingZeros < 2 && nonce < 5_000; nonce++) {
+      const transaction = { ...base, nonce, data: '0x' as const }
+      const signed = await signSettlement(account, transaction)
+      const { r, s } = parseTransaction(signed)
+      if (r!.length < 66 || s!.length < 66 || /^0x00/.test(r!) || /^0x00/.test(s!)) {
+        leadingZeros++
+        expect(signed).toBe(await reference.signTransaction(transaction))
+      }
+    }
+    expect(leadingZeros).toBe(2)
+  })
+
   it('leave accounts made elsewhere to sign themselves', async () => {
     const account = privateKeyToAccount(generatePrivateKey())
     const transaction = {

@@ -5,7 +5,6 @@ import {
   BaseError,
   bytesToHex,
   type Hex,
-  hexToBytes,
   InsufficientFundsError,
   type LocalAccount,
   type PublicClient,
@@ -238,7 +237,7 @@ export class SignerLanes {
       ...call,
       ...fees,
     })
-    const hash = bytesToHex(keccakBytes(hexToBytes(raw)))
+    const hash = bytesToHex(keccakBytes(Buffer.from(raw.slice(2), 'hex')))
     return { hash, raw, maxFeePerGas: fees.maxFeePerGas.toString() }
   }
 
