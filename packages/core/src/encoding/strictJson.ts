@@ -41,46 +41,57 @@ type Refusal = Extract<StrictJsonResult, { ok: false }>
 
 /**
  * Scans already-valid JSON text once, without recursion: the nesting depth, every string (keys
- * included), and the keys of each object. Returns the first refusal, if any.
+ * included), and the keys of each object. Returns the first refusal, if any. A text with no NUL,
+ * no surrogate and no `\u` escape holds no unstorable string: then only keys are read out.
  */
 function scanDocument(text: string): Refusal | undefined {
+  const checkStrings = suspectUnits.test(text) || text.includes('\\u')
   const containers: Array<Set<string> | null> = []
   let index = 0
   while (index < text.length) {
-    const char = text[index]
-    if (char === '"') {
+    const unit = text.charCodeAt(index)
+    if (unit === quote) {
       const end = endOfString(text, index)
-      const raw = text.slice(index, end)
-      // Without a backslash the text between the quotes is the string itself.
-      const value = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1)
-      if (!storable(value)) {
-        return {
-          ok: false,
-          kind: 'unstorableString',
-          error: 'a string holds a NUL or an unpaired UTF-16 surrogate',
-        }
-      }
       const top = containers[containers.length - 1]
-      if (top && nextNonSpace(text, end) === ':') {
-        if (top.has(value)) {
-          const error = `duplicate JSON key ${JSON.stringify(value)}`
-          return { ok: false, kind: 'duplicateKey', error }
+      const isKey = top !== undefined && top !== null && nextNonSpace(text, end) === ':'
+      if (isKey || checkStrings) {
+        const raw = text.slice(index, end)
+        // Without a backslash the text between the quotes is the string itself.
+        const value = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1)
+        if (checkStrings && !storable(value)) {
+          return {
+            ok: false,
+            kind: 'unstorableString',
+            error: 'a string holds a NUL or an unpaired UTF-16 surrogate',
+          }
         }
-        top.add(value)
+        if (isKey) {
+          if (top.has(value)) {
+            const error = `duplicate JSON key ${JSON.stringify(value)}`
+            return { ok: false, kind: 'duplicateKey', error }
+          }
+          top.add(value)
+        }
       }
       index = end
       continue
     }
-    if (char === '{' || char === '[') {
-      containers.push(char === '{' ? new Set() : null)
+    if (unit === openBrace || unit === openBracket) {
+      containers.push(unit === openBrace ? new Set() : null)
       if (containers.length > jsonDepthMax) {
         return { ok: false, kind: 'tooDeep', error: `nested deeper than ${jsonDepthMax} levels` }
       }
-    } else if (char === '}' || char === ']') containers.pop()
+    } else if (unit === closeBrace || unit === closeBracket) containers.pop()
     index++
   }
   return undefined
 }
+
+const quote = 34
+const openBrace = 123
+const closeBrace = 125
+const openBracket = 91
+const closeBracket = 93
 
 /** Any NUL or surrogate code unit: most strings have none, and a native scan says so quickly. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is one of the units it looks for.
