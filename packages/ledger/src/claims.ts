@@ -101,14 +101,22 @@ function retakePayments(
   )
 }
 
-function insertPayments(
+/**
+ * A new row's columns but the payment document, which the caller already holds: read back, it
+ * was most of what the statement returned, and parsed again for each row.
+ */
+const columnsButPayment = `id, key, payload_hash, network, scheme, payer, pay_to, asset, amount, state,
+  reason, message, tx_hash, payment_identifier, owner, attempts, created_at, updated_at`
+
+async function insertPayments(
   sql: Sql,
   payments: NewPayment[],
   owner: string,
   leaseMs: number,
 ): Promise<PaymentRow[]> {
   const column = <T>(pick: (payment: NewPayment) => T) => payments.map(pick)
-  return sql.query<PaymentRow>(
+  const byKey = new Map(payments.map((payment) => [payment.key, payment.payment]))
+  const rows = await sql.query<Omit<PaymentRow, 'payment'>>(
     `with changed as (
        insert into tollgate_payments (key, payload_hash, network, scheme, payer, pay_to, asset, amount,
          state, payment_identifier, payment, owner, lease_until)
@@ -117,7 +125,7 @@ function insertPayments(
        from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
          $8::numeric[], $9::text[], $10::jsonb[])
          as t(key, payload_hash, network, scheme, payer, pay_to, asset, amount, payment_identifier, payment)
-       on conflict (key) do nothing returning *), ${logChanged}
+       on conflict (key) do nothing returning ${columnsButPayment}), ${logChanged}
      select * from changed`,
     [
       column((payment) => payment.key),
@@ -134,6 +142,7 @@ function insertPayments(
       leaseMs,
     ],
   )
+  return rows.map((row) => ({ ...row, payment: byKey.get(row.key)! }))
 }
 
 /**
