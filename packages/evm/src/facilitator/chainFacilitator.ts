@@ -19,7 +19,6 @@ import { defaultEvmAssets, type EvmAsset } from '../assets.ts'
 import { exactEvmFacilitator } from './exactEvmFacilitator.ts'
 import { settlementAccount } from './nativeSigner.ts'
 import type { ExactEvmFacilitatorOptions, SettlementStep } from './options.ts'
-import { nodeRpcFetch } from './rpcFetch.ts'
 
 /** One EVM network a facilitator settles on, its keys read and its defaults filled in. */
 export interface EvmNetworkSetup extends ChainNetworkSetup {
@@ -63,18 +62,12 @@ export const canonicalMulticall3: Address = '0xcA11bde05977b3631167028862bE2a173
 
 /**
  * A public client for a facilitator. Concurrent reads go out as parallel requests on kept-alive
- * `node:http` connections; JSON-RPC batching would add a timer tick of latency to every call.
+ * connections; JSON-RPC batching would add a timer tick of latency to every call.
  */
 export function rpcClient(rpcUrl: string, chain?: Chain): PublicClient {
   return createPublicClient({
     ...(chain ? { chain } : {}),
-    transport: http(rpcUrl, {
-      timeout: 10_000,
-      retryCount: 1,
-      fetchFn: nodeRpcFetch(),
-      // The fetch function bounds the answer itself and hands viem a whole body.
-      maxResponseBodySize: false,
-    }),
+    transport: http(rpcUrl, { timeout: 10_000, retryCount: 1 }),
   })
 }
 
