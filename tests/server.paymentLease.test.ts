@@ -214,4 +214,60 @@ describe('the holder lease', () => {
     expect(runs.count).toBe(2)
     expect(facilitator.calls).toMatchObject({ verify: 1, settle: 2 })
   })
+
+  it('verifies a new payment while the store records its claim, and writes nothing more before settling while most of the lease is ahead', async () => {
+    const events: string[] = []
+    class SlowClaims extends MemoryResponseStore {
+      override async claim(key: string, use: PaymentUse): Promise<PaymentClaim> {
+        events.push('claim')
+        await sleep(50)
+        events.push('claimed')
+        return super.claim(key, use)
+      }
+      override async replace(key: string, holder: string, use: PaymentUse): Promise<boolean> {
+        events.push(`replace ${use.state}`)
+        return super.replace(key, holder, use)
+      }
+    }
+    const facilitator = new ScriptedFacilitator()
+    facilitator.verifyAnswer = () => {
+      events.push('verify')
+      return { isValid: true }
+    }
+    facilitator.settleAnswer = () => {
+      events.push('settle')
+      return settled
+    }
+    const gate = new PaymentGate({
+      routes: { 'GET /report': option },
+      facilitator,
+      schemes: [exactEvmServer()],
+      store: new SlowClaims(),
+      leaseMs: 60_000,
+    })
+    const app = new Hono()
+    app.use(paymentMiddleware(gate))
+    app.get('/report', (c) => c.text('report'))
+    const unpaid = await app.request('http://shop.test/report')
+    const required = decodePaymentRequiredHeader(unpaid.headers.get('PAYMENT-REQUIRED')!)
+    const header = encodeJsonHeader({
+      x402Version: 2,
+      resource: required.resource,
+      accepted: required.accepts[0]!,
+      payload: { signature: '0x01', authorization: { nonce: crypto.randomUUID() } },
+    })
+    const paid = await app.request('http://shop.test/report', {
+      headers: { 'PAYMENT-SIGNATURE': header },
+    })
+    expect(paid.status).toBe(200)
+    expect(events).toEqual(['verify', 'claim', 'claimed', 'settle', 'replace settled'])
+    // A replay is answered from the record: not verified, not settled again.
+    events.length = 0
+    const replay = await app.request('http://shop.test/report', {
+      headers: { 'PAYMENT-SIGNATURE': header },
+    })
+    expect(replay.status).toBe(402)
+    expect(events).toEqual(['claim', 'claimed'])
+    expect(facilitator.calls).toMatchObject({ verify: 1, settle: 1 })
+  })
 })

@@ -3,11 +3,11 @@
  * stores on one folder (two server processes on a machine) share their records; the server
  * package imports in a runtime without `node:fs`.
  */
-import { link, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
+import { link, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FolderResponseStore, MemoryResponseStore } from '@tollgate/server'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { runResponseStoreContract } from './support/responseStoreContract.ts'
 
 runResponseStoreContract('memory', async () => {
@@ -45,10 +45,7 @@ describe('folder store after a crash', () => {
     try {
       const store = new FolderResponseStore({ folder })
       const key = `exact|eip155:31337|${crypto.randomUUID()}`
-      const digest = new Uint8Array(
-        await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)),
-      )
-      const name = [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('')
+      const name = await recordName(key)
       // What a SIGKILL inside the critical section leaves: the lock file, never removed.
       const lock = join(folder, `${name}.lock`)
       await writeFile(lock, 'dead-holder')
@@ -111,10 +108,7 @@ describe('folder store files', () => {
     const folder = await mkdtemp(join(tmpdir(), 'tollgate-store-'))
     try {
       const key = `exact|eip155:31337|${crypto.randomUUID()}`
-      const digest = new Uint8Array(
-        await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)),
-      )
-      const name = [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('')
+      const name = await recordName(key)
       const deadHolder = join(folder, '.holder-dead')
       await writeFile(deadHolder, 'dead')
       await link(deadHolder, join(folder, `${name}.lock`))
@@ -128,4 +122,59 @@ describe('folder store files', () => {
       await rm(folder, { recursive: true, force: true })
     }
   })
+
+  it('reads, restores and sweeps a record whose replacement stopped between its two renames', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'tollgate-store-'))
+    const key = `exact|eip155:31337|${crypto.randomUUID()}`
+    const record = join(folder, `${await recordName(key)}.json`)
+    const previous = record.replace(/\.json$/, '.prev')
+    const files = async () => (await readdir(folder)).filter((name) => !name.startsWith('.'))
+    try {
+      const first = new FolderResponseStore({ folder })
+      expect((await first.claim(key, use('a'))).claimed).toBe(true)
+      expect(await first.replace(key, 'a', use('b'))).toBe(true)
+      expect(await files()).toEqual([`${await recordName(key)}.json`])
+      // Killed after moving the record aside, before the new one took its place.
+      await rename(record, previous)
+      const second = new FolderResponseStore({ folder })
+      expect((await second.get(key))?.holder).toBe('b')
+      const claim = await second.claim(key, use('c'))
+      expect(claim).toMatchObject({ claimed: false, current: { holder: 'b' } })
+      expect(await files()).toEqual([`${await recordName(key)}.json`])
+      // Killed after the new record took its place, before the old one was removed: the old
+      // one never comes back, not even once the record is released.
+      await writeFile(previous, await readFile(record))
+      expect(await second.replace(key, 'b', use('d'))).toBe(true)
+      expect((await second.get(key))?.holder).toBe('d')
+      await writeFile(previous, await readFile(record))
+      await second.release(key, 'd')
+      expect(await files()).toEqual([])
+      expect((await second.claim(key, use('e'))).claimed).toBe(true)
+      // An expired record left only aside is swept like any other.
+      await second.replace(key, 'e', { ...use('e'), expiresAtMs: Date.now() + 100 })
+      await rename(record, previous)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      // The sweep runs at most once a minute: the clock is moved past that for the next claim.
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 120_000 })
+      try {
+        await second.claim(`exact|eip155:31337|${crypto.randomUUID()}`, use('f'))
+      } finally {
+        vi.useRealTimers()
+      }
+      await expect
+        .poll(async () => (await files()).includes(previous.slice(folder.length + 1)))
+        .toBe(false)
+      expect(await second.get(key)).toBeUndefined()
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
+  })
 })
+
+/** A record's file name in a folder store: the SHA-256 of its key. */
+async function recordName(key: string): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)),
+  )
+  return [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('')
+}

@@ -72,7 +72,7 @@ export class FolderResponseStore implements ResponseStore {
 
   async get(key: string): Promise<PaymentUse | undefined> {
     const opened = await this.#open()
-    return readUse(opened.fs, `${opened.folder}/${opened.fileName(key)}.json`)
+    return readUse(opened.fs, `${opened.folder}/${opened.fileName(key)}.json`, false)
   }
 
   async replace(key: string, holder: string, use: PaymentUse): Promise<boolean> {
@@ -94,7 +94,7 @@ export class FolderResponseStore implements ResponseStore {
 
   async release(key: string, holder: string): Promise<void> {
     await this.#locked(key, (fs, path) => {
-      if (readUse(fs, path)?.holder === holder) removeFile(fs, path)
+      if (readUse(fs, path)?.holder === holder) removeRecord(fs, path)
     })
   }
 
@@ -163,16 +163,26 @@ export class FolderResponseStore implements ResponseStore {
     const all = await fs.promises.readdir(folder)
     const now = Date.now()
     await removeLeftovers(opened, all, now)
-    const names = all.filter((name) => name.endsWith('.json'))
-    for (const name of names.slice(0, 10_000)) {
+    const present = new Set(all)
+    // A record whose write was cut short between its two renames is only at `.prev`.
+    const records = new Set(
+      all.flatMap((name) => {
+        if (name.endsWith('.json')) return [name]
+        if (name.endsWith(previousSuffix)) return [`${name.slice(0, -previousSuffix.length)}.json`]
+        return []
+      }),
+    )
+    for (const name of [...records].slice(0, 10_000)) {
       const path = `${folder}/${name}`
-      const text = await fs.promises.readFile(path, 'utf8').catch(() => undefined)
+      const text = await fs.promises
+        .readFile(present.has(name) ? path : previousOf(path), 'utf8')
+        .catch(() => undefined)
       if (text === undefined || !expired(text, now)) continue
       const lock = `${path.slice(0, -'.json'.length)}.lock`
       await takeLock(opened, lock)
       try {
-        const again = readText(fs, path)
-        if (again !== undefined && expired(again, Date.now())) removeFile(fs, path)
+        const again = readRecord(fs, path, true)
+        if (again !== undefined && expired(again, Date.now())) removeRecord(fs, path)
       } finally {
         removeFile(fs, lock)
       }
@@ -239,19 +249,59 @@ function readText(fs: Fs, path: string): string | undefined {
   }
 }
 
-function readUse(fs: Fs, path: string): PaymentUse | undefined {
+/** Where a record waits while its next version is renamed into place. */
+const previousSuffix = '.prev'
+const previousOf = (path: string) => `${path.slice(0, -'.json'.length)}${previousSuffix}`
+
+/**
+ * A record's text. A write in progress (or one cut short by a crash) leaves it at `.prev`
+ * for a moment: under the lock (`restore`) it is put back; without it, read there.
+ */
+function readRecord(fs: Fs, path: string, restore: boolean): string | undefined {
   const text = readText(fs, path)
+  if (text !== undefined) return text
+  const previous = previousOf(path)
+  const kept = readText(fs, previous)
+  // Without the lock, the write may have finished between the two reads.
+  if (kept === undefined) return restore ? undefined : readText(fs, path)
+  if (restore) fs.renameSync(previous, path)
+  return kept
+}
+
+/** A record and any earlier version of it; the earlier first, so no crash leaves it to revive. */
+function removeRecord(fs: Fs, path: string): void {
+  removeFile(fs, previousOf(path))
+  removeFile(fs, path)
+}
+
+function readUse(fs: Fs, path: string, locked = true): PaymentUse | undefined {
+  const text = readRecord(fs, path, locked)
   if (text === undefined) return undefined
   const use = decodePaymentUse(text)
   return use.expiresAtMs <= Date.now() ? undefined : use
 }
 
-/** Written aside, then renamed into place: readers see the old record or the new, never half. */
+/**
+ * Written aside, then renamed into place: readers see the old record or the new, never half.
+ * The old one is moved to `.prev` first, so no rename replaces a file: on ext4 that makes the
+ * kernel allocate and start writing the new file's blocks in the call (`auto_da_alloc`),
+ * 0.2 ms against 0.04 ms for the three calls here, and milliseconds while other processes
+ * write to the disk (measured on a virtual machine's volume).
+ */
 function writeWhole(fs: Fs, path: string, use: PaymentUse, spare: string | undefined): void {
   // A spare removed meanwhile (another process's sweep, the folder emptied) is simply made again.
   const temporary = spare ?? `${path}.${crypto.randomUUID()}.tmp`
   fs.writeFileSync(temporary, encodePaymentUse(use))
+  const previous = previousOf(path)
+  let moved = true
+  try {
+    fs.renameSync(path, previous)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    moved = false
+  }
   fs.renameSync(temporary, path)
+  if (moved) removeFile(fs, previous)
 }
 
 /**

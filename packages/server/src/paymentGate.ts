@@ -40,7 +40,7 @@ import { type CompiledRoute, compileRoutes, matchRoute, type RoutesConfig } from
 import type { ConfirmationOptions, ReleasePolicy } from './settlement.ts'
 import type { HandlerResponse } from './storedResponses.ts'
 import { UseLease } from './useLease.ts'
-import { verifyPayment, verifyPaymentLocally } from './verifyPayment.ts'
+import { checkPayment } from './verifyPayment.ts'
 
 export interface PaymentGateOptions {
   routes: RoutesConfig
@@ -294,6 +294,19 @@ export class PaymentGate {
     requirements: PaymentRequirements,
     presentation: Presentation,
   ): Promise<GateDecision> {
+    const settlement = this.#settlementFor(requirements)
+    // A scheme with a settlement of its own checks its payments there already.
+    const local =
+      route.verify === 'local' && settlement === this.#facilitator
+        ? this.#offers.serverFor(requirements.scheme, requirements.network)
+        : undefined
+    const check = () => checkPayment(settlement, payment, requirements, local)
+    // A payment the store does not hold yet is verified while its claim is written. One it holds
+    // (a repeat, a replay, one to finish) is not verified again; a copy racing the first may be.
+    const known =
+      route.credit !== undefined ||
+      (await this.#store.get(presentation.key).then(Boolean, () => true))
+    const verifying = known ? undefined : check()
     let use: Awaited<ReturnType<typeof presentPayment>>
     try {
       use = await presentPayment(this.#store, presentation, this.#inProgressWaitMs)
@@ -306,7 +319,6 @@ export class PaymentGate {
     const lease = new UseLease(this.#store, presentation, use.holder, use.use)
     const release = () => lease.release()
     let payer: string | undefined
-    const settlement = this.#settlementFor(requirements)
     // A payment whose settlement is pending is not verified again: its nonce may be spent
     // already. The facilitator's settle is idempotent and finishes it.
     const creditSettler = route.credit && this.#creditSettlers.get(route.credit)
@@ -334,17 +346,7 @@ export class PaymentGate {
         }
     }
     if (!use.resumed) {
-      // A scheme with a settlement of its own checks its payments there already.
-      const local =
-        route.verify === 'local' && settlement === this.#facilitator
-          ? await verifyPaymentLocally(
-              this.#offers.serverFor(requirements.scheme, requirements.network),
-              payment,
-              requirements,
-              Math.floor(Date.now() / 1000),
-            )
-          : undefined
-      const verdict = local ?? (await verifyPayment(settlement, payment, requirements))
+      const verdict = await (verifying ?? check())
       if (verdict.kind === 'refused') {
         await release()
         return refuse(corrected(required, verdict.corrected), verdict.reason, verdict.message)

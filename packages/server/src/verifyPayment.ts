@@ -63,3 +63,19 @@ export async function verifyPaymentLocally(
   if (!local.ok) return { kind: 'refused', reason: reasonOf(local.code), message: local.message }
   return { kind: 'valid', payer: local.payer }
 }
+
+/**
+ * A route's check of a payment: the scheme's own (`local`, for a route's `verify: 'local'`) when
+ * it can judge the payment alone, else the settlement's (the facilitator's `/verify`).
+ */
+export async function checkPayment(
+  settlement: Pick<SchemeSettlement, 'verify'>,
+  payment: PaymentPayload,
+  requirements: PaymentRequirements,
+  local: Pick<SchemeServer, 'verifyLocally'> | undefined,
+): Promise<VerifyVerdict> {
+  const verdict = local
+    ? await verifyPaymentLocally(local, payment, requirements, Math.floor(Date.now() / 1000))
+    : undefined
+  return verdict ?? verifyPayment(settlement, payment, requirements)
+}

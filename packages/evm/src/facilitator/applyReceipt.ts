@@ -42,6 +42,25 @@ export async function applyReceipt(
   const confirmed = items.filter((item) => settled.has(item.id))
   const finality =
     confirmed.length > 0 ? await context.watch.finalityOfNew(receipt.blockNumber) : undefined
+  // The chain's answer is final for these payments: their callers hear it before the ledger's
+  // write, which then runs after the answers left (one embedded-database write less on a settle's
+  // path). A process killed in between has the receipt read again by recovery, as when killed
+  // just before the answer, and a caller asking again gets the same success.
+  if (confirmed.some((item) => item.deliver)) context.onStep?.('before-respond')
+  for (const item of confirmed) {
+    const success: SettleResponse = {
+      success: true,
+      transaction: transaction.hash,
+      network: runtime.network,
+      payer: item.verified.payer,
+      amount: item.verified.authorization.value,
+    }
+    item.deliver?.(finality ? withFinality(success, finality) : success)
+  }
+  if (confirmed.some((item) => item.deliver)) {
+    await afterAnswers()
+    context.onStep?.('after-respond')
+  }
   // Payments the receipt does not settle are resolved first: the receipt's record comes last, and
   // until it is stored, recovery reads this receipt again (the writes before are idempotent).
   const unsettled: Array<[QueuedPayment, SettleResponse]> = []
@@ -64,16 +83,10 @@ export async function applyReceipt(
       : undefined,
   )
   if (confirmed.length > 0) context.watch.noteMined()
-  if (confirmed.some((item) => item.deliver)) context.onStep?.('before-respond')
-  for (const item of confirmed) {
-    const success: SettleResponse = {
-      success: true,
-      transaction: transaction.hash,
-      network: runtime.network,
-      payer: item.verified.payer,
-      amount: item.verified.authorization.value,
-    }
-    item.deliver?.(finality ? withFinality(success, finality) : success)
-  }
   for (const [item, outcome] of unsettled) item.deliver?.(outcome)
+}
+
+/** Once the answers just given are written out: they run as promise callbacks, before this. */
+function afterAnswers(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }

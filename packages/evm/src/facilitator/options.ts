@@ -140,3 +140,5 @@ export type SettlementStep =
   | 'after-broadcast'
   | 'after-receipt'
   | 'before-respond'
+  /** The answer is out; the ledger has not recorded the receipt yet. */
+  | 'after-respond'
