@@ -46,7 +46,8 @@ export async function applyReceipt(
   // write, which then runs after the answers left (one embedded-database write less on a settle's
   // path). A process killed in between has the receipt read again by recovery, as when killed
   // just before the answer, and a caller asking again gets the same success.
-  if (confirmed.some((item) => item.deliver)) context.onStep?.('before-respond')
+  const answering = confirmed.some((item) => item.deliver)
+  if (answering) context.onStep?.('before-respond')
   for (const item of confirmed) {
     const success: SettleResponse = {
       success: true,
@@ -57,7 +58,7 @@ export async function applyReceipt(
     }
     item.deliver?.(finality ? withFinality(success, finality) : success)
   }
-  if (confirmed.some((item) => item.deliver)) {
+  if (answering) {
     await afterAnswers()
     context.onStep?.('after-respond')
   }
